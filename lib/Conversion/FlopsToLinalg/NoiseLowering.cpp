@@ -1,0 +1,221 @@
+//===- NoiseLowering.cpp - noise ops to linalg.generic ----------------------===//
+//
+// flops.philox, flops.normal, flops.perturb, flops.site_delta and
+// flops.log_sigma_grad. Each noise consumer regenerates its noise inside its
+// own linalg.generic body, so no N x d noise tensor is ever materialised.
+//
+//===----------------------------------------------------------------------===//
+
+#include "PatternsInternal.h"
+
+#include "flops/Dialect/Flops/IR/FlopsOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace mlir::flops;
+
+namespace {
+
+/// The runtime sizes of dimensions 2..rank-1 of `t`, outside any loop, used
+/// to linearise a row's element index.
+SmallVector<Value> trailingSizes(OpBuilder &b, Location loc, Value t) {
+  SmallVector<Value> sizes;
+  auto type = cast<RankedTensorType>(t.getType());
+  for (int64_t d = 2; d < type.getRank(); ++d)
+    sizes.push_back(tensor::DimOp::create(b, loc, t, d));
+  return sizes;
+}
+
+/// Row-major linear index of (i1, ..., i_{rank-1}) inside a generic body.
+Value linearElement(OpBuilder &b, Location loc, int64_t rank,
+                    ArrayRef<Value> sizes) {
+  Value e = linalg::IndexOp::create(b, loc, 1);
+  for (int64_t d = 2; d < rank; ++d) {
+    e = arith::MulIOp::create(b, loc, e, sizes[d - 2]);
+    e = arith::AddIOp::create(b, loc, e, linalg::IndexOp::create(b, loc, d));
+  }
+  return e;
+}
+
+/// The noise of the current element of a generic over a site of `rank`.
+template <typename OpTy>
+Value noiseHere(OpBuilder &b, Location loc, OpTy op, Type ft, Value seed,
+                Value step, int64_t rank, ArrayRef<Value> sizes) {
+  Value row = linalg::IndexOp::create(b, loc, 0);
+  Value elem = linearElement(b, loc, rank, sizes);
+  return buildCounterNormal(b, loc, ft, seed, step, op.getSiteId(), row, elem,
+                            op.getAntithetic());
+}
+
+SmallVector<utils::IteratorType> parallel(int64_t rank) {
+  return SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel);
+}
+
+AffineMap dimMap(MLIRContext *ctx, int64_t rank, int64_t dim) {
+  return AffineMap::get(rank, 0, getAffineDimExpr(dim, ctx));
+}
+
+struct PhiloxLowering : OpConversionPattern<PhiloxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PhiloxOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rewriter) const override {
+    std::array<Value, 4> x = buildPhilox4x32(
+        rewriter, op.getLoc(), {a.getKey0(), a.getKey1()},
+        {a.getCtr0(), a.getCtr1(), a.getCtr2(), a.getCtr3()});
+    rewriter.replaceOp(op, ValueRange(x));
+    return success();
+  }
+};
+
+struct NormalLowering : OpConversionPattern<NormalOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(NormalOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getResult().getType();
+    int64_t rank = type.getRank();
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, type, a.getDynamicSizes());
+    SmallVector<Value> sizes = trailingSizes(rewriter, loc, empty);
+    Value seed = a.getSeed(), step = a.getStep();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{empty},
+        SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank)},
+        parallel(rank), [&](OpBuilder &b, Location l, ValueRange) {
+          Value z = noiseHere(b, l, op, type.getElementType(), seed, step,
+                              rank, sizes);
+          linalg::YieldOp::create(b, l, z);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+struct PerturbLowering : OpConversionPattern<PerturbOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(PerturbOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getResult().getType();
+    int64_t rank = type.getRank();
+    Value input = a.getInput();
+    Value empty = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, input),
+        type.getElementType());
+    SmallVector<Value> sizes = trailingSizes(rewriter, loc, input);
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+    Value seed = a.getSeed(), step = a.getStep();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{input, a.getLogSigma()},
+        ValueRange{empty},
+        SmallVector<AffineMap>{id, dimMap(ctx, rank, op.getChannelDimension()),
+                               id},
+        parallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
+          Value z = noiseHere(b, l, op, type.getElementType(), seed, step,
+                              rank, sizes);
+          Value sigma = math::ExpOp::create(b, l, args[1]);
+          Value v = arith::AddFOp::create(
+              b, l, args[0], arith::MulFOp::create(b, l, sigma, z));
+          linalg::YieldOp::create(b, l, v);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+struct SiteDeltaLowering : OpConversionPattern<SiteDeltaOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SiteDeltaOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getResult().getType();
+    int64_t rank = type.getRank();
+    Value like = a.getLike();
+    Value empty = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, like),
+        type.getElementType());
+    SmallVector<Value> sizes = trailingSizes(rewriter, loc, like);
+    MLIRContext *ctx = rewriter.getContext();
+    Value seed = a.getSeed(), step = a.getStep();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{a.getCoeff(), a.getLogSigma()},
+        ValueRange{empty},
+        SmallVector<AffineMap>{dimMap(ctx, rank, 0),
+                               dimMap(ctx, rank, op.getChannelDimension()),
+                               rewriter.getMultiDimIdentityMap(rank)},
+        parallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
+          Value z = noiseHere(b, l, op, type.getElementType(), seed, step,
+                              rank, sizes);
+          Value cz = arith::MulFOp::create(b, l, args[0], z);
+          Value d =
+              arith::DivFOp::create(b, l, cz, math::ExpOp::create(b, l, args[1]));
+          linalg::YieldOp::create(b, l, d);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+struct LogSigmaGradLowering : OpConversionPattern<LogSigmaGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LogSigmaGradOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getResult().getType();
+    Type ft = type.getElementType();
+    Value like = a.getLike();
+    int64_t rank = cast<RankedTensorType>(like.getType()).getRank();
+    int64_t chan = op.getChannelDimension();
+    SmallVector<Value> dyn;
+    if (type.isDynamicDim(0))
+      dyn.push_back(tensor::DimOp::create(rewriter, loc, like, chan));
+    Value zero = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getFloatAttr(ft, 0.0));
+    Value init = linalg::FillOp::create(
+                     rewriter, loc, zero,
+                     ValueRange{tensor::EmptyOp::create(rewriter, loc, type, dyn)})
+                     .getResult(0);
+    SmallVector<Value> sizes = trailingSizes(rewriter, loc, like);
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<utils::IteratorType> iters(rank,
+                                           utils::IteratorType::reduction);
+    iters[chan] = utils::IteratorType::parallel;
+    Value seed = a.getSeed(), step = a.getStep();
+    // `like` is an input only to give the loops their bounds.
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{a.getCoeff(), like},
+        ValueRange{init},
+        SmallVector<AffineMap>{dimMap(ctx, rank, 0),
+                               rewriter.getMultiDimIdentityMap(rank),
+                               dimMap(ctx, rank, chan)},
+        iters, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value z = noiseHere(b, l, op, ft, seed, step, rank, sizes);
+          Value zz = arith::MulFOp::create(b, l, z, z);
+          Value one = arith::ConstantOp::create(b, l, b.getFloatAttr(ft, 1.0));
+          Value t = arith::SubFOp::create(b, l, zz, one);
+          Value p = arith::MulFOp::create(b, l, args[0], t);
+          linalg::YieldOp::create(b, l,
+                                  Value(arith::AddFOp::create(b, l, args[2], p)));
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::flops::populateNoiseLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<PhiloxLowering, NormalLowering, PerturbLowering,
+               SiteDeltaLowering, LogSigmaGradLowering>(patterns.getContext());
+}

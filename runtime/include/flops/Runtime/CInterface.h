@@ -1,0 +1,80 @@
+//===- CInterface.h - C entry points of the FLOPS runtime -------*- C++ -*-===//
+//
+// Part of the FLOPS-MLIR runtime.
+//
+//===----------------------------------------------------------------------===//
+//
+// `_mlir_ciface_*` functions are called by MLIR code compiled with
+// `llvm.emit_c_interface` (e.g. under mlir-runner with
+// -shared-libs=libFlopsRuntime.so). Memrefs are passed as descriptors; offset
+// and strides are honoured. The `flops_rt_*` functions are plain C wrappers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLOPS_RUNTIME_CINTERFACE_H
+#define FLOPS_RUNTIME_CINTERFACE_H
+
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
+
+#include <cstdint>
+
+#define FLOPS_RT_EXPORT __attribute__((visibility("default")))
+
+extern "C" {
+
+/// out[r][e] = normal(seed, step, site, row = r, elem = e, antithetic).
+FLOPS_RT_EXPORT void
+_mlir_ciface_flops_rt_fill_normal_f32(StridedMemRefType<float, 2> *out,
+                                      int64_t seed, int64_t step, int32_t site,
+                                      int32_t antithetic);
+FLOPS_RT_EXPORT void
+_mlir_ciface_flops_rt_fill_normal_f64(StridedMemRefType<double, 2> *out,
+                                      int64_t seed, int64_t step, int32_t site,
+                                      int32_t antithetic);
+
+/// out[0..4) = philox4x32_10(key[0..2), ctr[0..4)), words as raw bits.
+FLOPS_RT_EXPORT void
+_mlir_ciface_flops_rt_philox(StridedMemRefType<int32_t, 1> *key,
+                             StridedMemRefType<int32_t, 1> *ctr,
+                             StridedMemRefType<int32_t, 1> *out);
+
+/// Allocates `budget` over B = size(scores) points into counts (size B).
+/// Returns 1 on success, 0 (after printing to stderr) on invalid input.
+FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_allocate(
+    StridedMemRefType<float, 1> *scores, StridedMemRefType<int32_t, 1> *counts,
+    int64_t budget, int64_t minCount, int32_t pairs, int32_t strategy);
+
+/// map (N rows) = repeat-interleave of counts (B points); see flops::rt::rowMap.
+FLOPS_RT_EXPORT void
+_mlir_ciface_flops_rt_row_map(StridedMemRefType<int32_t, 1> *counts,
+                              StridedMemRefType<int32_t, 1> *map);
+
+// Plain C wrappers over contiguous arrays.
+FLOPS_RT_EXPORT void flops_rt_philox4x32_10(const uint32_t key[2],
+                                            const uint32_t ctr[4],
+                                            uint32_t out[4]);
+FLOPS_RT_EXPORT float flops_rt_normal_f32(uint64_t seed, uint64_t step,
+                                          uint32_t site, uint64_t row,
+                                          uint64_t elem, int32_t antithetic);
+FLOPS_RT_EXPORT double flops_rt_normal_f64(uint64_t seed, uint64_t step,
+                                           uint32_t site, uint64_t row,
+                                           uint64_t elem, int32_t antithetic);
+FLOPS_RT_EXPORT void flops_rt_fill_normal_f32(float *out, int64_t rows,
+                                              int64_t rowElems, uint64_t seed,
+                                              uint64_t step, uint32_t site,
+                                              int32_t antithetic);
+FLOPS_RT_EXPORT void flops_rt_fill_normal_f64(double *out, int64_t rows,
+                                              int64_t rowElems, uint64_t seed,
+                                              uint64_t step, uint32_t site,
+                                              int32_t antithetic);
+/// Returns 1 on success, 0 (after printing to stderr) on invalid input.
+FLOPS_RT_EXPORT int32_t flops_rt_allocate(const double *scores, int64_t B,
+                                          int64_t budget, int64_t minCount,
+                                          int32_t pairs, int32_t strategy,
+                                          int32_t *counts);
+FLOPS_RT_EXPORT void flops_rt_row_map(const int32_t *counts, int64_t B,
+                                      int32_t *map, int64_t N);
+
+} // extern "C"
+
+#endif // FLOPS_RUNTIME_CINTERFACE_H

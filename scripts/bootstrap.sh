@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages FLOPS-MLIR needs (only those missing; runs
+# `apt-get update` first when something is missing) and configures + builds
+# the project into build/. Idempotent: a second run only rebuilds what changed.
+#
+# Environment: BUILD_DIR (default <repo>/build), JOBS (default: nproc),
+#              FLOPS_SKIP_APT=1 to skip the package step.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+JOBS="${JOBS:-$(nproc)}"
+LLVM_PREFIX=/usr/lib/llvm-22
+
+# What the build, the tests and the demo use. LLVM/MLIR 22 come from Debian's
+# archive; zlib/zstd are what LLVM's CMake package looks for.
+PACKAGES=(
+  build-essential cmake ninja-build python3
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  zlib1g-dev libzstd-dev
+  libgtest-dev
+)
+
+if [[ "${FLOPS_SKIP_APT:-0}" != 1 ]]; then
+  missing=()
+  for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if ((${#missing[@]})); then
+    echo "bootstrap: installing ${missing[*]}"
+    SUDO=""
+    if [[ "$(id -u)" != 0 ]]; then
+      command -v sudo >/dev/null || { echo "bootstrap: need root (or sudo) to install ${missing[*]}" >&2; exit 1; }
+      SUDO=sudo
+    fi
+    $SUDO apt-get update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+  fi
+fi
+
+if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
+  cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ \
+    -DMLIR_DIR="$LLVM_PREFIX/lib/cmake/mlir" \
+    -DLLVM_EXTERNAL_LIT="$LLVM_PREFIX/bin/lit"
+fi
+cmake --build "$BUILD_DIR" -j "$JOBS"

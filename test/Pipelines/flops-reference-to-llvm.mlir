@@ -1,0 +1,18 @@
+// RUN: flops-opt %s --flops-reference-to-llvm | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-reference-to-llvm{bufferize-function-boundaries=true})" | FileCheck %s
+
+/// The reference pipeline leaves only the LLVM dialect: tensors are
+/// bufferized, generics become loops, the noise math becomes libm intrinsics.
+// CHECK-NOT: flops.
+// CHECK-NOT: linalg.
+// CHECK-NOT: tensor<
+// CHECK-LABEL: llvm.func @step
+// CHECK: llvm.intr.log
+// CHECK: llvm.intr.cos
+// CHECK: llvm.intr.sin
+// CHECK: llvm.intr.exp
+// CHECK: llvm.return
+func.func @step(%u: tensor<8x4xf32>, %r: tensor<4xf32>, %s: i64, %t: i64) -> tensor<8x4xf32> {
+  %v = flops.perturb %u, %r, %s, %t {antithetic} : tensor<8x4xf32>, tensor<4xf32>
+  return %v : tensor<8x4xf32>
+}

@@ -1,0 +1,45 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "FLOPS"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.flops_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%shlibext", ".so"))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+# The project's tools first, then LLVM 22's (never /usr/bin's LLVM 14).
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.flops_tools_dir, append_path=True)
+
+runner_utils = os.path.join(config.llvm_lib_dir, "libmlir_runner_utils.so")
+c_runner_utils = os.path.join(config.llvm_lib_dir, "libmlir_c_runner_utils.so")
+flops_runtime = os.path.join(config.flops_lib_dir, "libFlopsRuntime.so")
+# %run: execute a module lowered by flops-reference-to-llvm. Inserted first so
+# that the %mlir_* / %flops_runtime substitutions inside it expand afterwards.
+config.substitutions.insert(
+    0,
+    ("%run",
+     "mlir-runner -e main -entry-point-result=void "
+     "-shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%flops_runtime"))
+config.substitutions.append(("%flops_src_root", config.flops_src_root))
+config.substitutions.append(("%mlir_runner_utils", runner_utils))
+config.substitutions.append(("%mlir_c_runner_utils", c_runner_utils))
+config.substitutions.append(("%flops_runtime", flops_runtime))
+
+tool_dirs = [config.flops_tools_dir, config.llvm_tools_dir]
+tools = [
+    "flops-opt",
+    ToolSubst("mlir-runner", unresolved="fatal"),
+]
+llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -1,0 +1,29 @@
+//===- flops-opt.cpp - mlir-opt with the flops dialect ----------------------===//
+//
+// Registers the upstream dialects and passes that the flops pipelines use,
+// plus the flops dialect, its passes and its pipelines.
+//
+//===----------------------------------------------------------------------===//
+
+#include "flops/Conversion/Passes.h"
+#include "flops/Dialect/Flops/IR/FlopsDialect.h"
+#include "flops/Pipelines/Pipelines.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+  mlir::flops::registerFlopsConversionPasses();
+  mlir::flops::registerFlopsPipelines();
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<mlir::flops::FlopsDialect>();
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, "FLOPS-MLIR optimizer driver\n", registry));
+}
