@@ -103,6 +103,7 @@ bool neymanGreedy(const double *scores, int64_t B, int64_t M, int64_t minCount,
   // multiplies every gain by the same power of two, so decisions match the
   // unscaled greedy wherever s_i^2 neither overflows nor underflows there;
   // without it, s_i^2 = inf for s_i > ~1.3e154 makes all such gains tie.
+  // AllocationLowering.cpp computes the same scale from the bits of sMax.
   if (std::isfinite(sMax)) {
     int e = 0;
     std::frexp(sMax, &e);

@@ -61,6 +61,33 @@ int32_t allocateChecked(const double *scores, int64_t B, int64_t budget,
 
 } // namespace
 
+namespace {
+template <typename T>
+int32_t allocateMemRef(StridedMemRefType<T, 1> *scores,
+                       StridedMemRefType<int32_t, 1> *counts, int64_t budget,
+                       int64_t minCount, int32_t pairs, int32_t strategy) {
+  int64_t B = scores->sizes[0];
+  if (counts->sizes[0] != B) {
+    std::fprintf(stderr,
+                 "flops_rt_allocate: counts has %lld elements, scores has "
+                 "%lld (B); they must match\n",
+                 static_cast<long long>(counts->sizes[0]),
+                 static_cast<long long>(B));
+    return 0;
+  }
+  std::vector<double> s(B > 0 ? B : 0);
+  for (int64_t i = 0; i < B; ++i)
+    s[i] = static_cast<double>(at(scores, i));
+  std::vector<int32_t> c(B > 0 ? B : 0);
+  if (!allocateChecked(s.data(), B, budget, minCount, pairs, strategy,
+                       c.data()))
+    return 0;
+  for (int64_t i = 0; i < B; ++i)
+    at(counts, i) = c[i];
+  return 1;
+}
+} // namespace
+
 extern "C" {
 
 void _mlir_ciface_flops_rt_fill_normal_f32(StridedMemRefType<float, 2> *out,
@@ -94,29 +121,18 @@ void _mlir_ciface_flops_rt_philox(StridedMemRefType<int32_t, 1> *key,
     at(out, i) = static_cast<int32_t>(x[i]);
 }
 
+
 int32_t _mlir_ciface_flops_rt_allocate(StridedMemRefType<float, 1> *scores,
                                        StridedMemRefType<int32_t, 1> *counts,
                                        int64_t budget, int64_t minCount,
                                        int32_t pairs, int32_t strategy) {
-  int64_t B = scores->sizes[0];
-  if (counts->sizes[0] != B) {
-    std::fprintf(stderr,
-                 "flops_rt_allocate: counts has %lld elements, scores has "
-                 "%lld (B); they must match\n",
-                 static_cast<long long>(counts->sizes[0]),
-                 static_cast<long long>(B));
-    return 0;
-  }
-  std::vector<double> s(B > 0 ? B : 0);
-  for (int64_t i = 0; i < B; ++i)
-    s[i] = static_cast<double>(at(scores, i));
-  std::vector<int32_t> c(B > 0 ? B : 0);
-  if (!allocateChecked(s.data(), B, budget, minCount, pairs, strategy,
-                       c.data()))
-    return 0;
-  for (int64_t i = 0; i < B; ++i)
-    at(counts, i) = c[i];
-  return 1;
+  return allocateMemRef(scores, counts, budget, minCount, pairs, strategy);
+}
+
+int32_t _mlir_ciface_flops_rt_allocate_f64(
+    StridedMemRefType<double, 1> *scores, StridedMemRefType<int32_t, 1> *counts,
+    int64_t budget, int64_t minCount, int32_t pairs, int32_t strategy) {
+  return allocateMemRef(scores, counts, budget, minCount, pairs, strategy);
 }
 
 void _mlir_ciface_flops_rt_row_map(StridedMemRefType<int32_t, 1> *counts,

@@ -290,3 +290,35 @@ TEST(NormalTest, PlainCWrappersMatch) {
 }
 
 } // namespace
+
+// Known answers produced by the MLIR-generated sampler (flops.normal lowered
+// by flops-to-linalg, printed as bit patterns by
+// test/Integration/CPU/runtime-agreement.mlir): seed 0x0123456789abcdef,
+// step 3000000000, site 7, antithetic, rows 0-1, elements 0-4 of row 0 and
+// element 0 of row 1.
+TEST(NormalTest, NormalKnownAnswers) {
+  const uint64_t seed = 0x0123456789abcdefull, step = 3000000000ull;
+  const uint32_t f32Row0[5] = {3201285648u, 1067157411u, 1060449800u,
+                               1035698876u, 3206543517u};
+  const int64_t f64Row0[2] = {-4622391129116987505ll, 4608151038873841325ll};
+  for (uint64_t e = 0; e < 5; ++e) {
+    float z = normalF32(seed, step, 7, 0, e, true);
+    uint32_t bits;
+    std::memcpy(&bits, &z, sizeof bits);
+    EXPECT_EQ(bits, f32Row0[e]) << "f32 element " << e;
+  }
+  for (uint64_t e = 0; e < 2; ++e) {
+    double z = normalF64(seed, step, 7, 0, e, true);
+    int64_t bits;
+    std::memcpy(&bits, &z, sizeof bits);
+    EXPECT_EQ(bits, f64Row0[e]) << "f64 element " << e;
+  }
+  float z1 = normalF32(seed, step, 7, 1, 0, true);
+  uint32_t b1;
+  std::memcpy(&b1, &z1, sizeof b1);
+  EXPECT_EQ(b1, 1053802000u);
+  double d1 = normalF64(seed, step, 7, 1, 0, true);
+  int64_t db1;
+  std::memcpy(&db1, &d1, sizeof db1);
+  EXPECT_EQ(db1, 4600980907737788303ll);
+}

@@ -112,6 +112,16 @@ Value proportionalUnits(Emitter &e, Value w, Value sum, Value good, Value m,
   Value mf = e.toF64(m);
   Value seff = arith::SelectOp::create(e.b, e.loc, good, sum,
                                        e.toF64(e.toI64(n)));
+  // When M * S overflows, scale weights and sum by 2^-64 (exact), as the
+  // runtime does; otherwise multiply by 1 (the identity, bit for bit).
+  Value big = arith::CmpFOp::create(
+      e.b, e.loc, arith::CmpFPredicate::OEQ,
+      math::AbsFOp::create(e.b, e.loc,
+                           arith::MulFOp::create(e.b, e.loc, mf, seff)),
+      e.f64(std::numeric_limits<double>::infinity()));
+  Value scale =
+      arith::SelectOp::create(e.b, e.loc, big, e.f64(0x1p-64), e.f64(1.0));
+  seff = arith::MulFOp::create(e.b, e.loc, seff, scale);
   Value units0 = e.filled(e.b.getI64Type(), size, e.i64(0));
   Value rem0 = e.filled(e.b.getF64Type(), size, e.f64(0.0));
   SmallVector<Value> r = loop(
@@ -119,6 +129,7 @@ Value proportionalUnits(Emitter &e, Value w, Value sum, Value good, Value m,
       [&](Emitter &in, Value i, ValueRange it) -> SmallVector<Value> {
         Value wi = arith::SelectOp::create(in.b, in.loc, good, in.at(w, i),
                                            in.f64(1.0));
+        wi = arith::MulFOp::create(in.b, in.loc, wi, scale);
         Value share = arith::DivFOp::create(
             in.b, in.loc, arith::MulFOp::create(in.b, in.loc, mf, wi), seff);
         Value fl = math::FloorOp::create(in.b, in.loc, share);
@@ -215,9 +226,78 @@ struct AllocateLowering : OpConversionPattern<AllocateOp> {
     return success();
   }
 
+  /// A power of two 2^k (k in [-1074, 1023]) built from its bits.
+  static Value pow2(Emitter &e, Value k) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    Value normalBits = arith::ShLIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, k, e.i64(1023)), e.i64(52));
+    Value subBits = arith::ShLIOp::create(
+        b, loc, e.i64(1), arith::AddIOp::create(b, loc, k, e.i64(1074)));
+    Value isNormal = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                           k, e.i64(-1022));
+    return arith::BitcastOp::create(
+        b, loc, b.getF64Type(),
+        arith::SelectOp::create(b, loc, isNormal, normalBits, subBits));
+  }
+
+  /// ldexp(s, -ex) where smax = f * 2^ex, f in [0.5, 1) (frexp), for a finite
+  /// positive max(s); s unchanged otherwise. Exact, so the greedy's decisions
+  /// are those of the unscaled problem while s^2 neither overflows nor
+  /// underflows; mirrors flops::rt's neymanGreedy (std::frexp/std::ldexp).
+  static Value normalizeScale(Emitter &e, Value s, Value n, OpFoldResult size) {
+    OpBuilder &b = e.b;
+    Location loc = e.loc;
+    Value smax = loop(e, e.idx(0), n, {e.f64(0.0)},
+                      [&](Emitter &in, Value i,
+                          ValueRange it) -> SmallVector<Value> {
+                        Value v = in.at(s, i);
+                        Value gt = arith::CmpFOp::create(
+                            in.b, in.loc, arith::CmpFPredicate::OGT, v, it[0]);
+                        return {arith::SelectOp::create(in.b, in.loc, gt, v,
+                                                        it[0])};
+                      })[0];
+    Value bits = arith::BitcastOp::create(b, loc, b.getI64Type(), smax);
+    Value biased = arith::AndIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, bits, e.i64(52)),
+        e.i64(0x7ff));
+    Value finitePos = arith::AndIOp::create(
+        b, loc,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, smax,
+                              e.f64(0.0)),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, biased,
+                              e.i64(0x7ff)));
+    // k = -ex: 1022 - biased for normal numbers; for subnormals
+    // ex = bitwidth(mantissa) - 1074, i.e. k = 1010 + ctlz(bits).
+    Value subK = arith::AddIOp::create(
+        b, loc, e.i64(1010), math::CountLeadingZerosOp::create(b, loc, bits));
+    Value isSub = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                        biased, e.i64(0));
+    Value k = arith::SelectOp::create(
+        b, loc, isSub, subK,
+        arith::SubIOp::create(b, loc, e.i64(1022), biased));
+    // 2^k may exceed the double range (k up to 1073): scale up in two exact
+    // steps; a scale down (k < 0) is one correctly rounded multiply.
+    Value split = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, k,
+                                        e.i64(1000));
+    Value k2 = arith::SelectOp::create(b, loc, split, e.i64(512), e.i64(0));
+    Value k1 = arith::SubIOp::create(b, loc, k, k2);
+    Value one = e.f64(1.0);
+    Value p1 = arith::SelectOp::create(b, loc, finitePos, pow2(e, k1), one);
+    Value p2 = arith::SelectOp::create(b, loc, finitePos, pow2(e, k2), one);
+    Value out = e.filled(b.getF64Type(), size, e.f64(0.0));
+    return loop(e, e.idx(0), n, {out},
+                [&](Emitter &in, Value i, ValueRange it) -> SmallVector<Value> {
+                  Value v = arith::MulFOp::create(in.b, in.loc, in.at(s, i), p1);
+                  v = arith::MulFOp::create(in.b, in.loc, v, p2);
+                  return {in.put(v, it[0], i)};
+                })[0];
+  }
+
   /// Exact greedy for min Σ σ²/A: each unit to the largest σ²(1/A - 1/(A+u)).
   static Value neymanUnits(Emitter &e, Value s, Value m, Value n,
                            OpFoldResult size, int64_t minCount, int64_t unit) {
+    s = normalizeScale(e, s, n, size);
     Value a0 = e.filled(e.b.getI64Type(), size, e.i64(minCount));
     Value a = loop(
         e, e.idx(0), e.toIndex(m), {a0},
@@ -265,9 +345,13 @@ struct RowMapLowering : OpConversionPattern<RowMapOp> {
                              : OpFoldResult(rewriter.getIndexAttr(
                                    type.getDimSize(0)));
     Value points = tensor::DimOp::create(rewriter, e.loc, counts, 0);
+    // max(B - 1, 0), as flops::rt::rowMap.
     Value last = arith::IndexCastOp::create(
         rewriter, e.loc, rewriter.getI32Type(),
-        arith::SubIOp::create(rewriter, e.loc, points, e.idx(1)));
+        arith::MaxSIOp::create(
+            rewriter, e.loc,
+            arith::SubIOp::create(rewriter, e.loc, points, e.idx(1)),
+            e.idx(0)));
     // Rows past Σ counts keep point B-1.
     Value map0 = e.filled(rewriter.getI32Type(), rowsSize, last);
     Value map = loop(

@@ -43,6 +43,10 @@ _mlir_ciface_flops_rt_philox(StridedMemRefType<int32_t, 1> *key,
 FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_allocate(
     StridedMemRefType<float, 1> *scores, StridedMemRefType<int32_t, 1> *counts,
     int64_t budget, int64_t minCount, int32_t pairs, int32_t strategy);
+/// The same for f64 scores (no rounding of the scores to float).
+FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_allocate_f64(
+    StridedMemRefType<double, 1> *scores, StridedMemRefType<int32_t, 1> *counts,
+    int64_t budget, int64_t minCount, int32_t pairs, int32_t strategy);
 
 /// map (N rows) = repeat-interleave of counts (B points); see flops::rt::rowMap.
 FLOPS_RT_EXPORT void
