@@ -42,11 +42,15 @@ Value linearElement(OpBuilder &b, Location loc, int64_t rank,
   return e;
 }
 
-/// The noise of the current element of a generic over a site of `rank`.
+/// The noise of the current element of a generic over a site of `rank`;
+/// `offset` (may be null) is added to the row index.
 template <typename OpTy>
 Value noiseHere(OpBuilder &b, Location loc, OpTy op, Type ft, Value seed,
-                Value step, int64_t rank, ArrayRef<Value> sizes) {
+                Value step, Value offset, int64_t rank,
+                ArrayRef<Value> sizes) {
   Value row = linalg::IndexOp::create(b, loc, 0);
+  if (offset)
+    row = arith::AddIOp::create(b, loc, row, offset);
   Value elem = linearElement(b, loc, rank, sizes);
   return buildCounterNormal(b, loc, ft, seed, step, op.getSiteId(), row, elem,
                             op.getAntithetic());
@@ -90,7 +94,7 @@ struct NormalLowering : OpConversionPattern<NormalOp> {
         SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank)},
         parallel(rank), [&](OpBuilder &b, Location l, ValueRange) {
           Value z = noiseHere(b, l, op, type.getElementType(), seed, step,
-                              rank, sizes);
+                              a.getRowOffset(), rank, sizes);
           linalg::YieldOp::create(b, l, z);
         });
     rewriter.replaceOp(op, generic.getResults());
@@ -121,7 +125,7 @@ struct PerturbLowering : OpConversionPattern<PerturbOp> {
                                id},
         parallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
           Value z = noiseHere(b, l, op, type.getElementType(), seed, step,
-                              rank, sizes);
+                              a.getRowOffset(), rank, sizes);
           Value sigma = math::ExpOp::create(b, l, args[1]);
           Value v = arith::AddFOp::create(
               b, l, args[0], arith::MulFOp::create(b, l, sigma, z));
@@ -155,7 +159,7 @@ struct SiteDeltaLowering : OpConversionPattern<SiteDeltaOp> {
                                rewriter.getMultiDimIdentityMap(rank)},
         parallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
           Value z = noiseHere(b, l, op, type.getElementType(), seed, step,
-                              rank, sizes);
+                              a.getRowOffset(), rank, sizes);
           Value cz = arith::MulFOp::create(b, l, args[0], z);
           Value d =
               arith::DivFOp::create(b, l, cz, math::ExpOp::create(b, l, args[1]));
@@ -200,7 +204,8 @@ struct LogSigmaGradLowering : OpConversionPattern<LogSigmaGradOp> {
                                rewriter.getMultiDimIdentityMap(rank),
                                dimMap(ctx, rank, chan)},
         iters, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value z = noiseHere(b, l, op, ft, seed, step, rank, sizes);
+          Value z = noiseHere(b, l, op, ft, seed, step, a.getRowOffset(), rank,
+                              sizes);
           Value zz = arith::MulFOp::create(b, l, z, z);
           Value one = arith::ConstantOp::create(b, l, b.getFloatAttr(ft, 1.0));
           Value t = arith::SubFOp::create(b, l, zz, one);

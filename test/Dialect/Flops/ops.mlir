@@ -12,30 +12,38 @@ func.func @philox(%k0: i32, %k1: i32, %c0: i32, %c1: i32, %c2: i32, %c3: i32) ->
 // CHECK-LABEL: func.func @normal
 // CHECK: flops.normal %{{.*}}, %{{.*}} {antithetic, site = 3 : i64} : tensor<8x16xf32>
 // CHECK: flops.normal %{{.*}}, %{{.*}}(%{{.*}}) : tensor<?x4x5xf64>
-func.func @normal(%seed: i64, %step: i64, %n: index) -> (tensor<8x16xf32>, tensor<?x4x5xf64>) {
+// CHECK: flops.normal %{{.*}}, %{{.*}}(%{{.*}}) offset %{{.*}} {antithetic} : tensor<?x4xf32>
+// CHECK: flops.normal %{{.*}}, %{{.*}} offset %{{.*}} : tensor<2x4xf32>
+func.func @normal(%seed: i64, %step: i64, %n: index) -> (tensor<8x16xf32>, tensor<?x4x5xf64>, tensor<?x4xf32>, tensor<2x4xf32>) {
   %a = flops.normal %seed, %step {site = 3 : i64, antithetic} : tensor<8x16xf32>
   %b = flops.normal %seed, %step (%n) : tensor<?x4x5xf64>
-  return %a, %b : tensor<8x16xf32>, tensor<?x4x5xf64>
+  %c = flops.normal %seed, %step (%n) offset %n {antithetic} : tensor<?x4xf32>
+  %d = flops.normal %seed, %step offset %n : tensor<2x4xf32>
+  return %a, %b, %c, %d : tensor<8x16xf32>, tensor<?x4x5xf64>, tensor<?x4xf32>, tensor<2x4xf32>
 }
 
 // CHECK-LABEL: func.func @perturb
 // CHECK: flops.perturb %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {antithetic, site = 1 : i64} : tensor<?x256xf32>, tensor<256xf32>
-// CHECK: flops.perturb %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {channel_dim = 1 : i64} : tensor<4x3x5x5xf32>, tensor<3xf32>
+// CHECK: flops.perturb %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} offset %{{.*}} {channel_dim = 1 : i64} : tensor<4x3x5x5xf32>, tensor<3xf32>
 func.func @perturb(%u: tensor<?x256xf32>, %rho: tensor<256xf32>, %c: tensor<4x3x5x5xf32>,
-                   %rhoc: tensor<3xf32>, %seed: i64, %step: i64) -> (tensor<?x256xf32>, tensor<4x3x5x5xf32>) {
+                   %rhoc: tensor<3xf32>, %seed: i64, %step: i64, %off: index) -> (tensor<?x256xf32>, tensor<4x3x5x5xf32>) {
   %v = flops.perturb %u, %rho, %seed, %step {site = 1 : i64, antithetic} : tensor<?x256xf32>, tensor<256xf32>
-  %w = flops.perturb %c, %rhoc, %seed, %step {channel_dim = 1 : i64} : tensor<4x3x5x5xf32>, tensor<3xf32>
+  %w = flops.perturb %c, %rhoc, %seed, %step offset %off {channel_dim = 1 : i64} : tensor<4x3x5x5xf32>, tensor<3xf32>
   return %v, %w : tensor<?x256xf32>, tensor<4x3x5x5xf32>
 }
 
 // CHECK-LABEL: func.func @estimator
 // CHECK: flops.site_delta %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} like %{{.*}} {antithetic} : tensor<8xf32>, tensor<4xf32>, tensor<8x4xf32>
 // CHECK: flops.log_sigma_grad %{{.*}}, %{{.*}}, %{{.*}} like %{{.*}} {antithetic} : tensor<8xf32>, tensor<8x4xf32> -> tensor<4xf32>
+// CHECK: flops.site_delta %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} offset %{{.*}} like %{{.*}} : tensor<8xf32>, tensor<4xf32>, tensor<8x4xf32>
+// CHECK: flops.log_sigma_grad %{{.*}}, %{{.*}}, %{{.*}} offset %{{.*}} like %{{.*}} : tensor<8xf32>, tensor<8x4xf32> -> tensor<4xf32>
 func.func @estimator(%coeff: tensor<8xf32>, %rho: tensor<4xf32>, %v: tensor<8x4xf32>,
-                     %seed: i64, %step: i64) -> (tensor<8x4xf32>, tensor<4xf32>) {
+                     %seed: i64, %step: i64, %off: index) -> (tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>, tensor<4xf32>) {
   %d = flops.site_delta %coeff, %rho, %seed, %step like %v {antithetic} : tensor<8xf32>, tensor<4xf32>, tensor<8x4xf32>
   %g = flops.log_sigma_grad %coeff, %seed, %step like %v {antithetic} : tensor<8xf32>, tensor<8x4xf32> -> tensor<4xf32>
-  return %d, %g : tensor<8x4xf32>, tensor<4xf32>
+  %d2 = flops.site_delta %coeff, %rho, %seed, %step offset %off like %v : tensor<8xf32>, tensor<4xf32>, tensor<8x4xf32>
+  %g2 = flops.log_sigma_grad %coeff, %seed, %step offset %off like %v : tensor<8xf32>, tensor<8x4xf32> -> tensor<4xf32>
+  return %d, %g, %d2, %g2 : tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>, tensor<4xf32>
 }
 
 // CHECK-LABEL: func.func @allocation

@@ -94,6 +94,22 @@ func.func @streams(%seed: i64, %step: i64) {
   vector.print str "site_delta vs normal "
   vector.print %m2 : i64
 
+  // Rows 32..63 drawn as a chunk with offset 32 are rows 32..63 of the whole.
+  %c32 = arith.constant 32 : index
+  %chunk = flops.normal %seed, %step offset %c32 {site = 2 : i64, antithetic} : tensor<32x33xf32>
+  %tail = tensor.extract_slice %eps[32, 0] [32, 33] [1, 1] : tensor<64x33xf32> to tensor<32x33xf32>
+  %chunk2 = tensor.concat dim(0) %chunk, %chunk : (tensor<32x33xf32>, tensor<32x33xf32>) -> tensor<64x33xf32>
+  %tail2 = tensor.concat dim(0) %tail, %tail : (tensor<32x33xf32>, tensor<32x33xf32>) -> tensor<64x33xf32>
+  %m4 = call @bit_mismatches(%chunk2, %tail2) : (tensor<64x33xf32>, tensor<64x33xf32>) -> i64
+  vector.print str "offset chunk vs rows 32-63 "
+  vector.print %m4 : i64
+  %zchunk = tensor.extract_slice %zeros[0, 0] [32, 33] [1, 1] : tensor<64x33xf32> to tensor<32x33xf32>
+  %vchunk = flops.perturb %zchunk, %rho0, %seed, %step offset %c32 {site = 2 : i64, antithetic} : tensor<32x33xf32>, tensor<33xf32>
+  %vchunk2 = tensor.concat dim(0) %vchunk, %vchunk : (tensor<32x33xf32>, tensor<32x33xf32>) -> tensor<64x33xf32>
+  %m5 = call @bit_mismatches(%vchunk2, %tail2) : (tensor<64x33xf32>, tensor<64x33xf32>) -> i64
+  vector.print str "perturb offset chunk vs rows 32-63 "
+  vector.print %m5 : i64
+
   // A different site is a different stream.
   %other = flops.normal %seed, %step {site = 3 : i64, antithetic} : tensor<64x33xf32>
   %m3 = call @bit_mismatches(%other, %eps) : (tensor<64x33xf32>, tensor<64x33xf32>) -> i64
@@ -151,6 +167,8 @@ func.func @main() {
   // CHECK-NEXT: plain non-negated 1056
   // CHECK-NEXT: perturb vs normal 0
   // CHECK-NEXT: site_delta vs normal 0
+  // CHECK-NEXT: offset chunk vs rows 32-63 0
+  // CHECK-NEXT: perturb offset chunk vs rows 32-63 0
   // CHECK-NEXT: site 3 vs site 2 differ 2112
   // CHECK-NEXT: log_sigma_grad max abs error below 1e-3 1
   call @streams(%seed, %step) : (i64, i64) -> ()

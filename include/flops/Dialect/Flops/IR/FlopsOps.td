@@ -50,7 +50,7 @@ class Flops_NoiseOpBase<string mnemonic, list<Trait> traits = []>
   }];
 }
 
-def Flops_NormalOp : Flops_NoiseOpBase<"normal"> {
+def Flops_NormalOp : Flops_NoiseOpBase<"normal", [AttrSizedOperandSegments]> {
   let summary = "counter-based standard normal noise";
   let description = [{
     Fills a tensor with standard normal draws from the dialect's
@@ -58,7 +58,10 @@ def Flops_NormalOp : Flops_NoiseOpBase<"normal"> {
     for the exact bits). Dimension 0 is the query row; the remaining
     dimensions are one row's elements in row-major order. With `antithetic`,
     rows `2k` and `2k+1` draw the same values with opposite signs. Dynamic
-    dimensions are given as `index` operands, as for `tensor.empty`.
+    dimensions are given as `index` operands, as for `tensor.empty`. The
+    optional `offset` is added to every row index (a tensor that holds rows
+    `offset .. offset+n-1` of a larger query batch draws exactly their noise;
+    antithetic pairs follow the absolute row's parity).
 
     Nothing is stored between calls: the same operands always produce the
     same tensor, which is what lets a consumer regenerate the noise instead
@@ -67,14 +70,18 @@ def Flops_NormalOp : Flops_NoiseOpBase<"normal"> {
     ```mlir
     %eps = flops.normal %seed, %step (%rows) {site = 3 : i64, antithetic}
         : tensor<?x16xf32>
+    %chunk = flops.normal %seed, %step offset %r0 {site = 3 : i64}
+        : tensor<64x16xf32>
     ```
   }];
   let arguments = (ins I64:$seed, I64:$step, Variadic<Index>:$dynamicSizes,
+                       Optional<Index>:$row_offset,
                        DefaultValuedAttr<I64Attr, "0">:$site,
                        UnitAttr:$antithetic);
   let results = (outs Flops_FloatTensor:$result);
   let assemblyFormat = [{
-    $seed `,` $step (`(` $dynamicSizes^ `)`)? attr-dict `:` type($result)
+    $seed `,` $step (`(` $dynamicSizes^ `)`)? (`offset` $row_offset^)?
+    attr-dict `:` type($result)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = noiseExtraDecl;
@@ -89,8 +96,9 @@ def Flops_PerturbOp : Flops_NoiseOpBase<"perturb",
     with the same `site` and `antithetic` attributes, and `log_sigma` holds
     one log standard deviation per unit of dimension `channel_dim`
     (default: the last dimension; 1 for NCHW convolutions). Dimension 0 is
-    the query row; with `antithetic`, odd rows receive the negated noise of
-    the even row before them.
+    the query row (plus the optional `offset`, as for `flops.normal`); with
+    `antithetic`, odd rows receive the negated noise of the even row before
+    them.
 
     ```mlir
     %v = flops.perturb %u, %rho, %seed, %step {site = 0 : i64, antithetic}
@@ -98,14 +106,14 @@ def Flops_PerturbOp : Flops_NoiseOpBase<"perturb",
     ```
   }];
   let arguments = (ins Flops_FloatTensor:$input, Flops_FloatVector:$log_sigma,
-                       I64:$seed, I64:$step,
+                       I64:$seed, I64:$step, Optional<Index>:$row_offset,
                        DefaultValuedAttr<I64Attr, "0">:$site,
                        UnitAttr:$antithetic,
                        OptionalAttr<I64Attr>:$channel_dim);
   let results = (outs Flops_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $log_sigma `,` $seed `,` $step attr-dict `:` type($input) `,`
-    type($log_sigma)
+    $input `,` $log_sigma `,` $seed `,` $step (`offset` $row_offset^)?
+    attr-dict `:` type($input) `,` type($log_sigma)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = noiseExtraDecl # [{
@@ -120,7 +128,8 @@ def Flops_SiteDeltaOp : Flops_NoiseOpBase<"site_delta",
   let description = [{
     Regenerates a site's noise and forms `Δ[r, ...] = coeff[r] * eps[r, ...]
     / exp(log_sigma[c])`, where `eps` is the noise that `flops.perturb` with
-    the same `seed`, `step`, `site`, `antithetic` and `channel_dim` added to
+    the same `seed`, `step`, `offset`, `site`, `antithetic` and `channel_dim`
+    added to
     a tensor of the type of `like` (only the shape of `like` is read), and
     `coeff[r] = ω_r R_r` is the row's weighted residual. `Δ` takes the place
     of the upstream gradient in the layer's weight-gradient contraction
@@ -133,14 +142,16 @@ def Flops_SiteDeltaOp : Flops_NoiseOpBase<"site_delta",
     ```
   }];
   let arguments = (ins Flops_FloatVector:$coeff, Flops_FloatVector:$log_sigma,
-                       I64:$seed, I64:$step, Flops_FloatTensor:$like,
+                       I64:$seed, I64:$step, Optional<Index>:$row_offset,
+                       Flops_FloatTensor:$like,
                        DefaultValuedAttr<I64Attr, "0">:$site,
                        UnitAttr:$antithetic,
                        OptionalAttr<I64Attr>:$channel_dim);
   let results = (outs Flops_FloatTensor:$result);
   let assemblyFormat = [{
-    $coeff `,` $log_sigma `,` $seed `,` $step `like` $like attr-dict `:`
-    type($coeff) `,` type($log_sigma) `,` type($like)
+    $coeff `,` $log_sigma `,` $seed `,` $step (`offset` $row_offset^)?
+    `like` $like attr-dict `:` type($coeff) `,` type($log_sigma) `,`
+    type($like)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = noiseExtraDecl # [{
@@ -165,14 +176,14 @@ def Flops_LogSigmaGradOp : Flops_NoiseOpBase<"log_sigma_grad"> {
     ```
   }];
   let arguments = (ins Flops_FloatVector:$coeff, I64:$seed, I64:$step,
-                       Flops_FloatTensor:$like,
+                       Optional<Index>:$row_offset, Flops_FloatTensor:$like,
                        DefaultValuedAttr<I64Attr, "0">:$site,
                        UnitAttr:$antithetic,
                        OptionalAttr<I64Attr>:$channel_dim);
   let results = (outs Flops_FloatVector:$result);
   let assemblyFormat = [{
-    $coeff `,` $seed `,` $step `like` $like attr-dict `:` type($coeff) `,`
-    type($like) `->` type($result)
+    $coeff `,` $seed `,` $step (`offset` $row_offset^)? `like` $like
+    attr-dict `:` type($coeff) `,` type($like) `->` type($result)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = noiseExtraDecl # [{
