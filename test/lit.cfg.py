@@ -8,7 +8,7 @@ from lit.llvm.subst import ToolSubst
 config.name = "FLOPS"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir"]
-config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "lib"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.flops_obj_root, "test")
 
@@ -32,6 +32,15 @@ config.substitutions.insert(
     ("%run",
      "mlir-runner -e main -entry-point-result=void "
      "-shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%flops_runtime"))
+# %run_omp: %run with the OpenMP runtime (code from flops-lower-to-cpu with
+# num-threads > 1 calls __kmpc_*); Debian's libomp-dev / libomp5-14. First
+# in the list, before %run (a prefix of it).
+config.substitutions.insert(
+    0,
+    ("%run_omp",
+     "mlir-runner -e main -entry-point-result=void "
+     "-shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%flops_runtime,%libomp"))
+config.substitutions.append(("%libomp", "/usr/lib/x86_64-linux-gnu/libomp.so.5"))
 config.substitutions.append(("%flops_src_root", config.flops_src_root))
 config.substitutions.append(("%mlir_runner_utils", runner_utils))
 config.substitutions.append(("%mlir_c_runner_utils", c_runner_utils))

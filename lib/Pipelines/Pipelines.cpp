@@ -21,10 +21,12 @@ void mlir::flops::buildReferenceToLLVMPipeline(
 
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = options.bufferizeFunctionBoundaries;
+  bufferize.allowReturnAllocsFromLoops = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -46,4 +48,5 @@ void mlir::flops::registerFlopsPipelines() {
       "Lower flops ops through linalg, bufferization and plain loops to the "
       "LLVM dialect (the unoptimised reference path of the execution tests)",
       buildReferenceToLLVMPipeline);
+  registerLowerToCPUPipeline();
 }

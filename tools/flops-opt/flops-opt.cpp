@@ -5,8 +5,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "flops/Codegen/Passes.h"
 #include "flops/Conversion/Passes.h"
 #include "flops/Dialect/Flops/IR/FlopsDialect.h"
+#include "flops/Dialect/Flops/IR/FlopsInterfaces.h"
+#include "flops/Dialect/Flops/Transforms/Passes.h"
 #include "flops/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -15,15 +18,23 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
+namespace mlir::flops::test {
+void registerTestRuleVjpPass();
+} // namespace mlir::flops::test
+
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::flops::registerFlopsConversionPasses();
+  mlir::flops::registerFlopsTransformsPasses();
+  mlir::flops::test::registerTestRuleVjpPass();
+  mlir::flops::registerFlopsCodegenPasses();
   mlir::flops::registerFlopsPipelines();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   registry.insert<mlir::flops::FlopsDialect>();
+  mlir::flops::registerEstimatorRules(registry);
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "FLOPS-MLIR optimizer driver\n", registry));
 }

@@ -23,6 +23,62 @@ struct ReferenceToLLVMOptions
 void buildReferenceToLLVMPipeline(OpPassManager &pm,
                                   const ReferenceToLLVMOptions &options);
 
+/// Options of `flops-lower-to-cpu` (see docs/CODEGEN.md).
+struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
+  PassOptions::Option<int64_t> numThreads{
+      *this, "num-threads",
+      llvm::cl::desc("Threads for the big contractions and elementwise ops "
+                     "(scf.forall lowered to OpenMP, needs libomp at run "
+                     "time); 1 = sequential code, no OpenMP"),
+      llvm::cl::init(1)};
+  PassOptions::ListOption<int64_t> registerTileSizes{
+      *this, "register-tile-sizes",
+      llvm::cl::desc("Register tile (m, n, k) of the contractions (empty: "
+                     "8,32,1)")};
+  PassOptions::ListOption<int64_t> cacheTileSizes{
+      *this, "cache-tile-sizes",
+      llvm::cl::desc("Cache tile (m, n, k) of the contractions; 0,0,0 "
+                     "disables (empty: 64,256,256)")};
+  PassOptions::Option<int64_t> minParallelWork{
+      *this, "min-parallel-work",
+      llvm::cl::desc("Minimal static iteration count of an op to be split "
+                     "over the threads"),
+      llvm::cl::init(65536)};
+  PassOptions::Option<bool> fuseElementwise{
+      *this, "fuse-elementwise",
+      llvm::cl::desc("Fuse single-use elementwise producers into their "
+                     "consumers (not into contractions)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> vectorizeElementwise{
+      *this, "vectorize-elementwise",
+      llvm::cl::desc("Tile and vectorize the all-parallel linalg ops"),
+      llvm::cl::init(true)};
+  PassOptions::Option<int64_t> elementwiseVectorSize{
+      *this, "elementwise-vector-size",
+      llvm::cl::desc("Innermost-dimension elements per vectorized "
+                     "elementwise tile"),
+      llvm::cl::init(16)};
+  PassOptions::Option<bool> outParams{
+      *this, "out-params",
+      llvm::cl::desc("Functions return nothing and write their results into "
+                     "caller-provided buffers (appended arguments)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> cInterface{
+      *this, "c-interface",
+      llvm::cl::desc("Emit a _mlir_ciface_ wrapper for every defined "
+                     "function"),
+      llvm::cl::init(false)};
+};
+
+/// The fast CPU path: flops-to-linalg, flops-cpu-tile-and-vectorize,
+/// one-shot bufferization, out-params, deallocation, loops (OpenMP with
+/// num-threads > 1) and the LLVM dialect.
+void buildLowerToCPUPipeline(OpPassManager &pm,
+                             const LowerToCPUOptions &options);
+
+/// Registers `flops-lower-to-cpu` (called by registerFlopsPipelines).
+void registerLowerToCPUPipeline();
+
 /// Registers every flops pipeline by name.
 void registerFlopsPipelines();
 

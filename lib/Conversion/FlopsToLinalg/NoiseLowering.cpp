@@ -34,6 +34,8 @@ SmallVector<Value> trailingSizes(OpBuilder &b, Location loc, Value t) {
 /// Row-major linear index of (i1, ..., i_{rank-1}) inside a generic body.
 Value linearElement(OpBuilder &b, Location loc, int64_t rank,
                     ArrayRef<Value> sizes) {
+  if (rank == 1) // One element per row.
+    return arith::ConstantIndexOp::create(b, loc, 0);
   Value e = linalg::IndexOp::create(b, loc, 1);
   for (int64_t d = 2; d < rank; ++d) {
     e = arith::MulIOp::create(b, loc, e, sizes[d - 2]);

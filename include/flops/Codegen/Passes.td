@@ -1,0 +1,94 @@
+//===- Passes.td - flops code generation passes ------------*- tablegen -*-===//
+
+#ifndef FLOPS_CODEGEN_PASSES_TD
+#define FLOPS_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CPUTileAndVectorizePass
+    : Pass<"flops-cpu-tile-and-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Tile linalg contractions for cache and registers, "
+                "vectorize them and the elementwise ops (CPU, on tensors)";
+  let description = [{
+    The tensor-level half of the fast CPU path (`flops-lower-to-cpu`):
+
+    1. `fuse-elementwise`: fuses single-use elementwise producers into their
+       linalg.generic consumers, never into a contraction or a convolution
+       (which would stop being recognisable as one).
+    2. `im2col`: rewrites `linalg.conv_2d_{nchw_fchw,nhwc_hwcf,nhwc_fhwc}`
+       into an im2col gather and a matmul-shaped contraction.
+    3. Every contraction (any linalg op matching the contraction interface:
+       `linalg.matmul`, `batch_matmul`, transposed variants written as
+       `linalg.generic`s, the im2col contractions) is tiled up to three
+       times: an `scf.forall` over its outermost parallel dimension with
+       `num-threads` chunks (only when `num-threads` > 1 and the op has at
+       least `min-parallel-work` iterations), `scf.for` cache tiles
+       (`cache-tile-sizes`, in (m, n, k) of the contraction; each size shrinks
+       to a divisor of the extent when one exists) and `scf.for` register
+       tiles (`register-tile-sizes`, (m, n, k)); the register tile is then
+       vectorized to `vector.contract` (masked when partial).
+    4. `vectorize-elementwise`: all-parallel linalg ops are tiled to one
+       row of `elementwise-vector-size` elements of their innermost
+       dimension (plus the same `scf.forall` split) and vectorized. Ops the
+       vectorizer rejects keep their scalar form.
+    5. Loop-invariant accumulator reads/writes are hoisted out of the
+       reduction loops, and with `lower-contractions` the vector.contracts
+       are lowered to vector.fma (outer-product strategy).
+
+    The math of the generated noise is untouched: `math.log/cos/sin/exp`
+    stay `math` ops (on vectors) that the LLVM conversion turns into libm
+    calls; no polynomial approximation is introduced.
+  }];
+  let options = [
+    ListOption<"registerTileSizes", "register-tile-sizes", "int64_t",
+               "Register tile (m, n, k) of a contraction: the shape of its "
+               "vector.contract (empty: 8,32,1)">,
+    ListOption<"cacheTileSizes", "cache-tile-sizes", "int64_t",
+               "Cache tile (m, n, k) of a contraction; 0 leaves a dimension "
+               "untiled, 0,0,0 disables the level (empty: 64,256,256)">,
+    Option<"numThreads", "num-threads", "int64_t", /*default=*/"1",
+           "Number of scf.forall chunks for the outermost parallel "
+           "dimension (1: no scf.forall)">,
+    Option<"minParallelWork", "min-parallel-work", "int64_t",
+           /*default=*/"65536",
+           "Minimal static iteration count of an op for the scf.forall "
+           "split">,
+    Option<"fuseElementwise", "fuse-elementwise", "bool", /*default=*/"true",
+           "Fuse single-use elementwise producers into their consumers "
+           "(never into contractions or convolutions)">,
+    Option<"im2col", "im2col", "bool", /*default=*/"true",
+           "Rewrite 2-D convolutions as im2col + contraction">,
+    Option<"vectorizeElementwise", "vectorize-elementwise", "bool",
+           /*default=*/"true",
+           "Tile and vectorize all-parallel linalg ops">,
+    Option<"elementwiseVectorSize", "elementwise-vector-size", "int64_t",
+           /*default=*/"16",
+           "Elements of the innermost dimension per vectorized elementwise "
+           "tile">,
+    Option<"lowerContractions", "lower-contractions", "bool",
+           /*default=*/"true",
+           "Lower vector.contract to vector.fma (outer products) after "
+           "hoisting the accumulators">
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def EmitCInterfacePass : Pass<"flops-emit-c-interface", "::mlir::ModuleOp"> {
+  let summary = "Mark every defined func.func with llvm.emit_c_interface";
+  let description = [{
+    Adds the `llvm.emit_c_interface` unit attribute to every `func.func`
+    with a body, so that the LLVM conversion emits a `_mlir_ciface_<name>`
+    wrapper taking memref descriptors by pointer (what a C++ driver over
+    the ExecutionEngine calls). Declarations keep their attributes: an
+    external function is called with the convention it was declared with.
+  }];
+}
+
+#endif // FLOPS_CODEGEN_PASSES_TD

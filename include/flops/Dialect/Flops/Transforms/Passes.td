@@ -1,0 +1,81 @@
+//===- Passes.td - flops dialect passes --------------------*- tablegen -*-===//
+
+#ifndef FLOPS_DIALECT_FLOPS_TRANSFORMS_PASSES_TD
+#define FLOPS_DIALECT_FLOPS_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
+  let summary = "Build a forward-only (likelihood-ratio) training step from a "
+                "forward function";
+  let description = [{
+    Reads the forward function (`entry`, default `@forward`): linalg on
+    tensors whose parameters are the arguments marked `flops.param`; the
+    other arguments are data with the batch in dimension 0. Adds:
+
+    - `@<entry>_rows`: the forward with `flops.perturb` after every
+      perturbation site (a parametric contraction's output after its bias,
+      i.e. the pre-activation), returning the outputs plus what the
+      estimator rules read (site values and layer inputs);
+    - `@train_step`: clean forward of the B points (per-point losses and
+      baselines), uniform allocation of N = B·queries rows in antithetic
+      pairs, the rows in chunks of B (perturbed forward, per-row loss,
+      residual, row weights, per-site Δ, per-parameter estimates through the
+      op interface's rules, log-σ estimates), optional global-norm clipping
+      and the optimizer update. It takes and returns the whole state;
+      arguments and results carry `flops.role` / `flops.name` attributes;
+    - `@eval_step`: loss sum and correct count over the first `valid` rows.
+
+    Invalid input (no parameters, a parameter used by an op without an
+    estimator rule, batch sizes that disagree, bad options) is reported on
+    the offending op.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", "\"forward\"",
+           "Name of the forward function">,
+    Option<"suffix", "suffix", "std::string", "\"\"",
+           "Appended to the names of the generated functions (train_step, "
+           "eval_step, <entry>_rows), so that one module can hold several "
+           "variants">,
+    Option<"queries", "queries", "int64_t", "8",
+           "Queries per data point (N = B * queries rows per step)">,
+    Option<"batchSize", "batch-size", "int64_t", "0",
+           "Batch size B when the forward's batch is dynamic (0: take it "
+           "from the forward's static batch)">,
+    Option<"antithetic", "antithetic", "bool", "true",
+           "Antithetic pairs: rows 2k and 2k+1 of a point share noise with "
+           "opposite signs">,
+    Option<"loss", "loss", "std::string", "\"cross-entropy\"",
+           "Per-row loss: cross-entropy (integer labels), mse, or user "
+           "(a function `loss-fn`(outputs, labels) -> tensor<?xf32>)">,
+    Option<"lossFn", "loss-fn", "std::string", "\"loss\"",
+           "Name of the user loss function (with loss=user)">,
+    Option<"baseline", "baseline", "std::string", "\"clean\"",
+           "Baseline subtracted from row losses: none, batch-mean, clean">,
+    Option<"perturbLast", "perturb-last", "int64_t", "0",
+           "Perturb (and train) only the last k sites; 0 = all sites">,
+    Option<"sigma", "sigma", "double", "1e-3",
+           "Initial noise standard deviation (recorded for the driver)">,
+    Option<"freezeSigma", "freeze-sigma", "bool", "false",
+           "Keep log-sigma fixed instead of learning it">,
+    Option<"optimizer", "optimizer", "std::string", "\"adam\"",
+           "Optimizer: adam or sgd (with momentum)">,
+    Option<"beta1", "beta1", "double", "0.9", "Adam beta1">,
+    Option<"beta2", "beta2", "double", "0.999", "Adam beta2">,
+    Option<"epsilon", "epsilon", "double", "1e-8", "Adam epsilon">,
+    Option<"momentum", "momentum", "double", "0.9", "SGD momentum">,
+    Option<"clipNorm", "clip-norm", "double", "0.0",
+           "Clip the global gradient norm to this value (0 = off)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::flops::FlopsDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+#endif // FLOPS_DIALECT_FLOPS_TRANSFORMS_PASSES_TD

@@ -1,0 +1,97 @@
+//===- CodegenInternal.h - pieces of flops-cpu-tile-and-vectorize -*- C++ -*-===//
+//
+// The steps of the CPU tiling/vectorization pass, each in its own file:
+// ContractionTiling.cpp (convolutions to im2col, contractions tiled for
+// threads, cache and registers), ElementwiseVectorization.cpp (fusion and the
+// all-parallel ops) and VectorLowering.cpp (hoisting and lowering of the
+// vectors). TileAndVectorize.cpp is the pass that runs them in order.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLOPS_LIB_CODEGEN_CODEGENINTERNAL_H
+#define FLOPS_LIB_CODEGEN_CODEGENINTERNAL_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <array>
+#include <cstdint>
+
+namespace mlir::flops::codegen {
+
+/// The knobs of the pass, resolved (defaults filled in, sizes positive).
+struct CPUCodegenConfig {
+  /// (m, n, k) of the vector.contract of one register tile.
+  std::array<int64_t, 3> registerTile = {8, 32, 1};
+  /// (m, n, k) of a cache tile; 0 = dimension not tiled at this level.
+  std::array<int64_t, 3> cacheTile = {64, 256, 256};
+  /// Chunks of the scf.forall level (1 = no scf.forall).
+  int64_t numThreads = 1;
+  /// Minimal static iteration count of an op for the scf.forall level.
+  int64_t minParallelWork = 65536;
+  /// Innermost-dimension tile of the vectorized elementwise ops.
+  int64_t elementwiseVectorSize = 16;
+};
+
+/// True for the ops the contraction strategy handles: linalg ops with the
+/// contraction structure (named matmuls, contraction-shaped generics) and
+/// static shapes.
+bool isTileableContraction(linalg::LinalgOp op);
+
+/// True for linalg ops whose loops are all parallel and that the vectorizer
+/// accepts (checked on the untiled op, with static shapes).
+bool isVectorizableElementwise(linalg::LinalgOp op);
+
+/// Fuses single-use elementwise producers into linalg.generic consumers that
+/// are neither contractions nor convolutions.
+LogicalResult fuseElementwiseOps(func::FuncOp func);
+
+/// Rewrites the 2-D convolutions of `func` as im2col + contraction.
+void convertConvolutionsToIm2Col(RewriterBase &rewriter, func::FuncOp func);
+
+/// Tiles `op` (threads, cache, registers) and vectorizes its register tile.
+/// Leaves `op` untouched and fails when it cannot be tiled.
+LogicalResult tileAndVectorizeContraction(RewriterBase &rewriter,
+                                          linalg::LinalgOp op,
+                                          const CPUCodegenConfig &config);
+
+/// Tiles the all-parallel `op` into rows of `elementwiseVectorSize` elements
+/// (plus the scf.forall split) and vectorizes the tile.
+LogicalResult tileAndVectorizeElementwise(RewriterBase &rewriter,
+                                          linalg::LinalgOp op,
+                                          const CPUCodegenConfig &config);
+
+/// Folds the tiling's tensor slices into the vector transfers and hoists
+/// loop-invariant transfer pairs (the accumulators) out of the loops.
+LogicalResult hoistVectorAccumulators(RewriterBase &rewriter,
+                                      func::FuncOp func);
+
+/// Rewrites the vector arith ops that the LLVM conversion cannot take in
+/// n-D form (extended multiplications) into ones it can, exactly.
+LogicalResult legalizeVectorArith(func::FuncOp func);
+
+/// Lowers vector.contract to vector.fma through outer products (and the
+/// transposes, broadcasts and shape casts that produces).
+LogicalResult lowerContractionsToFMA(func::FuncOp func);
+
+/// Tiles `op` with `tileSizes` (one per loop, 0 = untiled) using scf.for, or
+/// scf.forall when `forall` is set; returns the tiled op (the op itself when
+/// every size is 0).
+FailureOr<linalg::LinalgOp> tileLinalgOp(RewriterBase &rewriter,
+                                         linalg::LinalgOp op,
+                                         ArrayRef<int64_t> tileSizes,
+                                         bool forall);
+
+/// Vectorizes `op`; `vectorSizes` (one per loop) are used as upper bounds with
+/// masking when the op has dynamic shapes.
+LogicalResult vectorizeLinalgOp(RewriterBase &rewriter, linalg::LinalgOp op,
+                                ArrayRef<int64_t> vectorSizes);
+
+/// The chunk of an extent `size` split over `numThreads` threads, rounded up
+/// to a multiple of `multiple`.
+int64_t threadChunk(int64_t size, int64_t numThreads, int64_t multiple);
+
+} // namespace mlir::flops::codegen
+
+#endif // FLOPS_LIB_CODEGEN_CODEGENINTERNAL_H

@@ -1,0 +1,221 @@
+//===- ContractionTiling.cpp - contractions for threads/cache/registers ---===//
+//
+// A contraction (anything with the linalg contraction structure: matmul,
+// batch_matmul, transposed operands written as generics, the im2col form of a
+// convolution) is tiled in up to three levels and its register tile is
+// vectorized to one vector.contract:
+//
+//   scf.forall  (threads: the outermost parallel dim in `numThreads` chunks)
+//    scf.for m_c, n_c, k_c   (cache tile, sizes adapted to divide the extent)
+//     scf.for m_r, n_r, k_r  (register tile -> vector.contract)
+//
+// The (m, n, k) triples of the options address the innermost m, n and k
+// dimensions of the contraction (those contiguous in the output, resp. the
+// lhs); batch dims and the other m/n/k dims are tiled by 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CodegenInternal.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/TilingInterface.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace mlir::flops;
+using namespace mlir::flops::codegen;
+
+int64_t codegen::threadChunk(int64_t size, int64_t numThreads,
+                            int64_t multiple) {
+  int64_t chunk = llvm::divideCeil(size, numThreads);
+  return llvm::alignTo(chunk, std::max<int64_t>(multiple, 1));
+}
+
+FailureOr<linalg::LinalgOp> codegen::tileLinalgOp(RewriterBase &rewriter,
+                                                 linalg::LinalgOp op,
+                                                 ArrayRef<int64_t> tileSizes,
+                                                 bool forall) {
+  if (llvm::all_of(tileSizes, [](int64_t s) { return s == 0; }))
+    return op;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(op.getContext(), tileSizes));
+  if (forall)
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled) || tiled->tiledOps.empty())
+    return failure();
+  auto tiledOp = dyn_cast<linalg::LinalgOp>(tiled->tiledOps.back());
+  if (!tiledOp)
+    return failure();
+  rewriter.replaceOp(op, tiled->replacements);
+  return tiledOp;
+}
+
+LogicalResult codegen::vectorizeLinalgOp(RewriterBase &rewriter,
+                                        linalg::LinalgOp op,
+                                        ArrayRef<int64_t> vectorSizes) {
+  // Static tiles vectorize to their own shape; dynamic (partial) ones use the
+  // full tile as the vector shape, under masks.
+  SmallVector<int64_t> sizes;
+  if (op.hasDynamicShape())
+    sizes.assign(vectorSizes.begin(), vectorSizes.end());
+  SmallVector<bool> scalable(sizes.size(), false);
+  if (failed(linalg::vectorizeOpPrecondition(op, sizes, scalable)))
+    return failure();
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
+      rewriter, op, sizes, scalable, /*vectorizeNDExtract=*/false,
+      /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false,
+      /*createNamedContraction=*/true);
+  if (failed(result))
+    return failure();
+  if (result->replacements.empty())
+    rewriter.eraseOp(op);
+  else
+    rewriter.replaceOp(op, result->replacements);
+  return success();
+}
+
+namespace {
+
+/// The dimension of `dims` whose position among the results of `map` is the
+/// largest (the innermost in memory of that operand).
+unsigned innermostIn(ArrayRef<unsigned> dims, AffineMap map) {
+  unsigned best = dims.back();
+  int64_t bestPos = -1;
+  for (unsigned d : dims) {
+    std::optional<unsigned> pos =
+        map.getResultPosition(getAffineDimExpr(d, map.getContext()));
+    if (pos && static_cast<int64_t>(*pos) > bestPos) {
+      bestPos = *pos;
+      best = d;
+    }
+  }
+  return best;
+}
+
+/// The cache tile for an extent: the largest multiple of `reg` not above
+/// `requested` that divides `extent`, `requested` (rounded to `reg`) when
+/// there is none, 0 when the extent fits.
+int64_t adaptCacheTile(int64_t extent, int64_t requested, int64_t reg) {
+  if (requested <= 0 || requested >= extent)
+    return 0;
+  reg = std::max<int64_t>(reg, 1);
+  int64_t top = std::max(requested / reg * reg, reg);
+  for (int64_t t = top; t >= reg; t -= reg)
+    if (extent % t == 0)
+      return t == extent ? 0 : t;
+  return top;
+}
+
+} // namespace
+
+bool codegen::isTileableContraction(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+      op->getNumResults() != 1 || !linalg::isaContractionOpInterface(op))
+    return false;
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  return succeeded(dims) && !dims->m.empty() && !dims->n.empty() &&
+         !dims->k.empty();
+}
+
+LogicalResult
+codegen::tileAndVectorizeContraction(RewriterBase &rewriter, linalg::LinalgOp op,
+                                    const CPUCodegenConfig &config) {
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims))
+    return failure();
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  unsigned numLoops = op.getNumLoops();
+  AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
+  AffineMap lhsMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  std::array<unsigned, 3> mnk = {innermostIn(dims->m, outMap),
+                                 innermostIn(dims->n, outMap),
+                                 innermostIn(dims->k, lhsMap)};
+
+  // Register tile: (m, n, k) on the chosen dims, 1 elsewhere, clamped to the
+  // extents.
+  SmallVector<int64_t> reg(numLoops, 1);
+  for (auto [i, d] : llvm::enumerate(mnk))
+    reg[d] = std::min(config.registerTile[i], extents[d]);
+
+  // Threads: the outermost batch/m/n dim with room for a chunk per thread.
+  SmallVector<int64_t> current = extents;
+  SmallVector<int64_t> threadTiles(numLoops, 0);
+  int64_t work = 1;
+  for (int64_t e : extents)
+    work *= e;
+  if (config.numThreads > 1 && work >= config.minParallelWork) {
+    SmallVector<unsigned> parallel(dims->batch.begin(), dims->batch.end());
+    parallel.append(dims->m.begin(), dims->m.end());
+    parallel.append(dims->n.begin(), dims->n.end());
+    llvm::sort(parallel);
+    for (unsigned d : parallel) {
+      if (extents[d] < config.numThreads * reg[d])
+        continue;
+      threadTiles[d] = threadChunk(extents[d], config.numThreads, reg[d]);
+      current[d] = threadTiles[d];
+      break;
+    }
+  }
+
+  // Cache tile on the chosen dims, adapted to the (per-thread) extents.
+  SmallVector<int64_t> cache(numLoops, 0);
+  for (auto [i, d] : llvm::enumerate(mnk)) {
+    cache[d] = adaptCacheTile(current[d], config.cacheTile[i], reg[d]);
+    if (cache[d])
+      current[d] = cache[d];
+  }
+
+  // Register-level tile sizes: a dim whose current extent is the register
+  // tile needs no loop.
+  SmallVector<int64_t> regTiles(numLoops, 0);
+  for (unsigned d = 0; d < numLoops; ++d)
+    regTiles[d] = reg[d] >= current[d] ? 0 : reg[d];
+
+  linalg::LinalgOp target = op;
+  for (auto [sizes, forall] :
+       {std::make_pair(ArrayRef<int64_t>(threadTiles), true),
+        std::make_pair(ArrayRef<int64_t>(cache), false),
+        std::make_pair(ArrayRef<int64_t>(regTiles), false)}) {
+    FailureOr<linalg::LinalgOp> tiled =
+        tileLinalgOp(rewriter, target, sizes, forall);
+    if (failed(tiled))
+      return target == op ? failure() : success();
+    target = *tiled;
+  }
+  // A register tile the vectorizer rejects stays a (tiled) scalar op.
+  (void)vectorizeLinalgOp(rewriter, target, reg);
+  return success();
+}
+
+void codegen::convertConvolutionsToIm2Col(RewriterBase &rewriter,
+                                         func::FuncOp func) {
+  SmallVector<Operation *> convs;
+  func.walk([&](Operation *op) {
+    if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp,
+            linalg::Conv2DNhwcFhwcOp>(op) &&
+        cast<linalg::LinalgOp>(op).hasPureTensorSemantics() &&
+        !cast<linalg::LinalgOp>(op).hasDynamicShape())
+      convs.push_back(op);
+  });
+  for (Operation *op : convs) {
+    rewriter.setInsertionPoint(op);
+    // A convolution that im2col does not support stays as it is (it lowers
+    // to loops).
+    if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
+      (void)linalg::rewriteInIm2Col(rewriter, conv);
+    else if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op))
+      (void)linalg::rewriteInIm2Col(rewriter, conv);
+    else if (auto conv = dyn_cast<linalg::Conv2DNhwcFhwcOp>(op))
+      (void)linalg::rewriteInIm2Col(rewriter, conv);
+  }
+}

@@ -1,0 +1,89 @@
+//===- ElementwiseVectorization.cpp - fusion and all-parallel ops ---------===//
+//
+// Elementwise fusion that keeps contractions intact, and the tiling of
+// all-parallel linalg ops into one-row vectors (the noise generators, the
+// perturbation, bias additions, fills): the dimension that is innermost in
+// the output is cut into `elementwiseVectorSize` elements, the others into 1,
+// and the tile is vectorized; masked when the extent does not divide.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CodegenInternal.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+using namespace mlir;
+using namespace mlir::flops;
+using namespace mlir::flops::codegen;
+
+LogicalResult codegen::fuseElementwiseOps(func::FuncOp func) {
+  linalg::ControlFusionFn control = [](OpOperand *fused) {
+    Operation *producer = fused->get().getDefiningOp();
+    auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+    if (!producer || !consumer || !producer->hasOneUse())
+      return false;
+    // A contraction or convolution with a fused body is no longer one: it
+    // would miss the contraction strategy (and run as plain loops).
+    return !linalg::isaContractionOpInterface(consumer) &&
+           !linalg::isaConvolutionOpInterface(consumer);
+  };
+  RewritePatternSet patterns(func.getContext());
+  linalg::populateElementwiseOpsFusionPatterns(patterns, control);
+  return applyPatternsGreedily(func, std::move(patterns));
+}
+
+bool codegen::isVectorizableElementwise(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
+      op.getNumLoops() == 0 || op.getNumLoops() != op.getNumParallelLoops() ||
+      op->getNumResults() == 0)
+    return false;
+  return succeeded(linalg::vectorizeOpPrecondition(op));
+}
+
+LogicalResult
+codegen::tileAndVectorizeElementwise(RewriterBase &rewriter, linalg::LinalgOp op,
+                                    const CPUCodegenConfig &config) {
+  unsigned numLoops = op.getNumLoops();
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+
+  // The vector dimension: the loop that indexes the innermost dimension of
+  // the first result (the last loop when that is not a plain dimension).
+  unsigned vecDim = numLoops - 1;
+  AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
+  if (outMap.getNumResults() > 0)
+    if (auto d = dyn_cast<AffineDimExpr>(outMap.getResults().back()))
+      vecDim = d.getPosition();
+
+  SmallVector<int64_t> vec(numLoops, 1);
+  vec[vecDim] = std::min(config.elementwiseVectorSize, extents[vecDim]);
+
+  SmallVector<int64_t> current = extents;
+  SmallVector<int64_t> threadTiles(numLoops, 0);
+  int64_t work = 1;
+  for (int64_t e : extents)
+    work *= e;
+  if (config.numThreads > 1 && work >= config.minParallelWork) {
+    for (unsigned d = 0; d < numLoops; ++d) {
+      if (extents[d] < config.numThreads * vec[d])
+        continue;
+      threadTiles[d] = threadChunk(extents[d], config.numThreads, vec[d]);
+      current[d] = threadTiles[d];
+      break;
+    }
+  }
+
+  SmallVector<int64_t> tiles(numLoops, 0);
+  for (unsigned d = 0; d < numLoops; ++d)
+    tiles[d] = vec[d] >= current[d] ? 0 : vec[d];
+
+  FailureOr<linalg::LinalgOp> target =
+      tileLinalgOp(rewriter, op, threadTiles, /*forall=*/true);
+  if (failed(target))
+    return failure();
+  target = tileLinalgOp(rewriter, *target, tiles, /*forall=*/false);
+  if (failed(target))
+    return success();
+  (void)vectorizeLinalgOp(rewriter, *target, vec);
+  return success();
+}

@@ -1,0 +1,111 @@
+//===- TileAndVectorize.cpp - the flops-cpu-tile-and-vectorize pass -------===//
+
+#include "CodegenInternal.h"
+
+#include "flops/Codegen/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/SubsetInsertionOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/IR/TensorTilingInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/SubsetInsertionOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/SubsetOpInterfaceImpl.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::flops {
+#define GEN_PASS_DEF_CPUTILEANDVECTORIZEPASS
+#include "flops/Codegen/Passes.h.inc"
+} // namespace mlir::flops
+
+using namespace mlir;
+using namespace mlir::flops;
+using namespace mlir::flops::codegen;
+
+namespace {
+struct CPUTileAndVectorizePass
+    : mlir::flops::impl::CPUTileAndVectorizePassBase<CPUTileAndVectorizePass> {
+  using Base::Base;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    // Tiling and subset hoisting go through interfaces that these dialects
+    // implement as external models.
+    linalg::registerTilingInterfaceExternalModels(registry);
+    linalg::registerSubsetOpInterfaceExternalModels(registry);
+    tensor::registerTilingInterfaceExternalModels(registry);
+    tensor::registerSubsetOpInterfaceExternalModels(registry);
+    vector::registerSubsetOpInterfaceExternalModels(registry);
+  }
+
+  /// The options with defaults filled in; emits an error for bad values.
+  FailureOr<CPUCodegenConfig> resolveConfig() {
+    CPUCodegenConfig config;
+    auto readTriple = [&](ArrayRef<int64_t> list, std::array<int64_t, 3> &out,
+                          StringRef name, bool allowZero) -> LogicalResult {
+      if (list.empty())
+        return success();
+      if (list.size() != 3 ||
+          llvm::any_of(list, [&](int64_t v) { return allowZero ? v < 0 : v <= 0; }))
+        return getOperation().emitError()
+               << "flops-cpu-tile-and-vectorize: " << name
+               << " needs three " << (allowZero ? "non-negative" : "positive")
+               << " sizes (m, n, k)";
+      llvm::copy(list, out.begin());
+      return success();
+    };
+    if (failed(readTriple(registerTileSizes, config.registerTile,
+                          "register-tile-sizes", /*allowZero=*/false)) ||
+        failed(readTriple(cacheTileSizes, config.cacheTile, "cache-tile-sizes",
+                          /*allowZero=*/true)))
+      return failure();
+    if (numThreads < 1 || elementwiseVectorSize < 1) {
+      getOperation().emitError()
+          << "flops-cpu-tile-and-vectorize: num-threads and "
+             "elementwise-vector-size must be positive";
+      return failure();
+    }
+    config.numThreads = numThreads;
+    config.minParallelWork = minParallelWork;
+    config.elementwiseVectorSize = elementwiseVectorSize;
+    return config;
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    FailureOr<CPUCodegenConfig> config = resolveConfig();
+    if (failed(config))
+      return signalPassFailure();
+    IRRewriter rewriter(func.getContext());
+
+    if (fuseElementwise && failed(fuseElementwiseOps(func)))
+      return signalPassFailure();
+    if (im2col)
+      convertConvolutionsToIm2Col(rewriter, func);
+
+    // Collect first: tiling creates new linalg ops (the tiles) that must not
+    // be visited again.
+    SmallVector<linalg::LinalgOp> contractions, elementwise;
+    func.walk([&](linalg::LinalgOp op) {
+      if (isTileableContraction(op))
+        contractions.push_back(op);
+      else if (vectorizeElementwise && isVectorizableElementwise(op))
+        elementwise.push_back(op);
+    });
+    for (linalg::LinalgOp op : contractions)
+      (void)tileAndVectorizeContraction(rewriter, op, *config);
+    for (linalg::LinalgOp op : elementwise)
+      (void)tileAndVectorizeElementwise(rewriter, op, *config);
+
+    if (failed(hoistVectorAccumulators(rewriter, func)) ||
+        failed(legalizeVectorArith(func)))
+      return signalPassFailure();
+    if (lowerContractions && failed(lowerContractionsToFMA(func)))
+      return signalPassFailure();
+  }
+};
+} // namespace

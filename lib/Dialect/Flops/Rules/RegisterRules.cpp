@@ -1,0 +1,88 @@
+//===- RegisterRules.cpp - estimator rules as external models -------------===//
+//
+// One external model per op family; adding a family is one model here plus
+// its rule. The models delegate to BilinearRule.cpp and ElementwiseRule.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RulesInternal.h"
+
+#include "flops/Dialect/Flops/IR/FlopsInterfaces.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/DialectRegistry.h"
+
+using namespace mlir;
+using namespace mlir::flops;
+
+namespace {
+
+/// Named contractions and convolutions: always bilinear sites.
+template <typename OpTy>
+struct BilinearModel
+    : EstimatorRuleOpInterface::ExternalModel<BilinearModel<OpTy>, OpTy> {
+  bool isSiteContraction(Operation *) const { return true; }
+  int64_t getSiteChannelDim(Operation *op) const {
+    return rules::bilinearChannelDim(cast<linalg::LinalgOp>(op));
+  }
+  LogicalResult checkEstimable(Operation *op, unsigned index,
+                               std::string &reason) const {
+    return rules::checkBilinear(cast<linalg::LinalgOp>(op), index, reason);
+  }
+  FailureOr<Value> buildInputGradient(Operation *op, OpBuilder &b,
+                                      Location loc, unsigned index,
+                                      Value delta, ValueRange inputs,
+                                      Value init) const {
+    return rules::buildBilinearGradient(cast<linalg::LinalgOp>(op), b, loc,
+                                        index, delta, inputs, init);
+  }
+};
+
+/// linalg.generic: a contraction (e.g. a token matmul written as a generic)
+/// is a bilinear site; an all-parallel op is an elementwise affine rule.
+struct GenericModel
+    : EstimatorRuleOpInterface::ExternalModel<GenericModel,
+                                              linalg::GenericOp> {
+  static bool bilinear(Operation *op) {
+    auto lop = cast<linalg::LinalgOp>(op);
+    return lop.getNumDpsInputs() == 2 && lop.getNumReductionLoops() > 0 &&
+           (linalg::isaContractionOpInterface(lop) ||
+            linalg::isaConvolutionOpInterface(lop));
+  }
+  bool isSiteContraction(Operation *op) const { return bilinear(op); }
+  int64_t getSiteChannelDim(Operation *op) const {
+    return rules::bilinearChannelDim(cast<linalg::LinalgOp>(op));
+  }
+  LogicalResult checkEstimable(Operation *op, unsigned index,
+                               std::string &reason) const {
+    if (bilinear(op))
+      return rules::checkBilinear(cast<linalg::LinalgOp>(op), index, reason);
+    return rules::checkElementwise(cast<linalg::GenericOp>(op), index, reason);
+  }
+  FailureOr<Value> buildInputGradient(Operation *op, OpBuilder &b,
+                                      Location loc, unsigned index,
+                                      Value delta, ValueRange inputs,
+                                      Value init) const {
+    if (bilinear(op))
+      return rules::buildBilinearGradient(cast<linalg::LinalgOp>(op), b, loc,
+                                          index, delta, inputs, init);
+    return rules::buildElementwiseGradient(cast<linalg::GenericOp>(op), b,
+                                           loc, index, delta, inputs, init);
+  }
+};
+
+} // namespace
+
+void mlir::flops::registerEstimatorRules(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, linalg::LinalgDialect *) {
+    linalg::MatmulOp::attachInterface<BilinearModel<linalg::MatmulOp>>(*ctx);
+    linalg::BatchMatmulOp::attachInterface<
+        BilinearModel<linalg::BatchMatmulOp>>(*ctx);
+    linalg::Conv2DNchwFchwOp::attachInterface<
+        BilinearModel<linalg::Conv2DNchwFchwOp>>(*ctx);
+    linalg::Conv2DNgchwGfchwOp::attachInterface<
+        BilinearModel<linalg::Conv2DNgchwGfchwOp>>(*ctx);
+    linalg::Conv2DNhwcHwcfOp::attachInterface<
+        BilinearModel<linalg::Conv2DNhwcHwcfOp>>(*ctx);
+    linalg::GenericOp::attachInterface<GenericModel>(*ctx);
+  });
+}

@@ -1,0 +1,777 @@
+//===- ForwardTrain.cpp - the flops-forward-train pass ---------------------===//
+//
+// Builds @<entry>_rows, @train_step and @eval_step from a forward function.
+// The ABI (argument and result order, roles) is documented in
+// docs/ARCHITECTURE.md, "Training step ABI".
+//
+//===----------------------------------------------------------------------===//
+
+#include "SiteAnalysis.h"
+#include "StepBuilders.h"
+
+#include "flops/Dialect/Flops/IR/FlopsDialect.h"
+#include "flops/Dialect/Flops/IR/FlopsInterfaces.h"
+#include "flops/Dialect/Flops/IR/FlopsOps.h"
+#include "flops/Dialect/Flops/Transforms/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+
+#include <cmath>
+
+namespace mlir::flops {
+#define GEN_PASS_DEF_FORWARDTRAINPASS
+#include "flops/Dialect/Flops/Transforms/Passes.h.inc"
+} // namespace mlir::flops
+
+using namespace mlir;
+using namespace mlir::flops;
+
+namespace {
+
+/// What the rows function returns for one perturbed site, besides the
+/// forward's results: the perturbed site value and the non-parameter inputs
+/// of the site's ops (the layer inputs the rules read).
+struct SiteExtras {
+  unsigned siteResult;                 // Result number of the site value.
+  DenseMap<Value, unsigned> inputPos;  // Forward value -> result number.
+};
+
+RankedTensorType withBatch(Type t, int64_t rows) {
+  auto rt = cast<RankedTensorType>(t);
+  SmallVector<int64_t> shape(rt.getShape());
+  shape[0] = rows;
+  return RankedTensorType::get(shape, rt.getElementType());
+}
+
+struct ForwardTrainPass
+    : mlir::flops::impl::ForwardTrainPassBase<ForwardTrainPass> {
+  using Base::Base;
+
+  void runOnOperation() override;
+
+private:
+  LogicalResult checkOptions(ModuleOp module);
+  func::FuncOp buildRows(ModuleOp module, const ForwardInfo &info,
+                         ArrayRef<unsigned> perturbed,
+                         SmallVectorImpl<SiteExtras> &extras);
+  void buildTrainStep(ModuleOp module, const ForwardInfo &info,
+                      func::FuncOp rows, ArrayRef<unsigned> perturbed,
+                      ArrayRef<SiteExtras> extras, int64_t batch,
+                      Type labelType);
+  void buildEvalStep(ModuleOp module, const ForwardInfo &info, int64_t batch,
+                     Type labelType);
+  /// Per-row loss (and correct flags for cross-entropy) of `outputs`.
+  std::pair<Value, Value> rowLoss(OpBuilder &b, Location loc,
+                                  ValueRange outputs, Value labels,
+                                  ModuleOp module);
+  Baseline baselineKind() const {
+    if (baseline == "none")
+      return Baseline::none;
+    if (baseline == "batch-mean")
+      return Baseline::batch_mean;
+    return Baseline::clean;
+  }
+};
+
+LogicalResult ForwardTrainPass::checkOptions(ModuleOp module) {
+  auto bad = [&](const Twine &msg) {
+    return module.emitError("flops-forward-train: ") << msg, failure();
+  };
+  if (queries < 1)
+    return bad("queries must be >= 1, got " + Twine(queries));
+  if (antithetic && queries % 2 != 0)
+    return bad("queries must be even with antithetic pairs, got " +
+               Twine(queries));
+  if (batchSize < 0)
+    return bad("batch-size must be >= 0, got " + Twine(batchSize));
+  if (loss != "cross-entropy" && loss != "mse" && loss != "user")
+    return bad("loss must be cross-entropy, mse or user, got '" + loss + "'");
+  if (baseline != "none" && baseline != "batch-mean" && baseline != "clean")
+    return bad("baseline must be none, batch-mean or clean, got '" +
+               baseline + "'");
+  if (optimizer != "adam" && optimizer != "sgd")
+    return bad("optimizer must be adam or sgd, got '" + optimizer + "'");
+  if (perturbLast < 0)
+    return bad("perturb-last must be >= 0, got " + Twine(perturbLast));
+  if (!(sigma > 0.0))
+    return bad("sigma must be > 0, got " + std::to_string(sigma));
+  if (!(beta1 >= 0.0 && beta1 < 1.0) || !(beta2 >= 0.0 && beta2 < 1.0))
+    return bad("beta1 and beta2 must be in [0, 1)");
+  if (!(epsilon > 0.0))
+    return bad("epsilon must be > 0");
+  if (!(momentum >= 0.0 && momentum < 1.0))
+    return bad("momentum must be in [0, 1)");
+  if (clipNorm < 0.0)
+    return bad("clip-norm must be >= 0, got " + std::to_string(clipNorm));
+  // A declaration of a function the pass builds (a driver or test calling
+  // it) is replaced; a definition is an error.
+  for (std::string name : {"train_step" + suffix, "eval_step" + suffix,
+                           entry + "_rows" + suffix}) {
+    Operation *sym = module.lookupSymbol(name);
+    if (!sym)
+      continue;
+    auto f = dyn_cast<func::FuncOp>(sym);
+    if (!f || !f.isExternal())
+      return bad("the module already has a @" + name + " function");
+    f.erase();
+  }
+  return success();
+}
+
+func::FuncOp ForwardTrainPass::buildRows(ModuleOp module,
+                                         const ForwardInfo &info,
+                                         ArrayRef<unsigned> perturbed,
+                                         SmallVectorImpl<SiteExtras> &extras) {
+  func::FuncOp fn = info.fn;
+  MLIRContext *ctx = &getContext();
+  OpBuilder b(ctx);
+  b.setInsertionPointAfter(fn);
+  Location loc = fn.getLoc();
+  Type i64 = b.getI64Type(), index = b.getIndexType();
+
+  SmallVector<Type> argTypes(fn.getArgumentTypes());
+  unsigned seedArg = argTypes.size();
+  argTypes.append({i64, i64, index});
+  SmallVector<unsigned> rhoArg;
+  for (unsigned g : perturbed) {
+    const SiteGroup &site = info.groups[g];
+    auto tt = cast<RankedTensorType>(site.tail.getType());
+    rhoArg.push_back(argTypes.size());
+    argTypes.push_back(RankedTensorType::get({tt.getDimSize(site.channelDim)},
+                                             tt.getElementType()));
+  }
+  // Results: the forward's, then per site its value and layer inputs.
+  SmallVector<Value> extraValues;
+  SmallVector<Type> resultTypes(fn.getResultTypes());
+  for (unsigned g : perturbed) {
+    const SiteGroup &site = info.groups[g];
+    SiteExtras e;
+    e.siteResult = resultTypes.size();
+    resultTypes.push_back(site.tail.getType());
+    extraValues.push_back(site.tail);
+    for (Operation *op : site.ops)
+      for (Value in : cast<DestinationStyleOpInterface>(op).getDpsInputs())
+        if (!info.paramOf(in) && !e.inputPos.count(in)) {
+          e.inputPos[in] = resultTypes.size();
+          resultTypes.push_back(in.getType());
+          extraValues.push_back(in);
+        }
+    extras.push_back(std::move(e));
+  }
+  auto rows = func::FuncOp::create(b, loc,
+                                   (fn.getName() + "_rows" + suffix).str(),
+                                   b.getFunctionType(argTypes, resultTypes));
+  rows.setPrivate();
+  Block *body = rows.addEntryBlock();
+  OpBuilder rb = OpBuilder::atBlockBegin(body);
+  IRMapping map;
+  for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
+    map.map(fn.getArgument(i), body->getArgument(i));
+  Value seed = body->getArgument(seedArg), step = body->getArgument(seedArg + 1),
+        offset = body->getArgument(seedArg + 2);
+  DenseMap<Operation *, unsigned> tailOf;
+  for (auto [k, g] : llvm::enumerate(perturbed))
+    tailOf[info.groups[g].tail.getDefiningOp()] = k;
+  DenseMap<Value, Value> perturbedValue;
+  for (Operation &op : fn.getBody().front().without_terminator()) {
+    Operation *copy = rb.clone(op, map);
+    auto it = tailOf.find(&op);
+    if (it == tailOf.end())
+      continue;
+    unsigned k = it->second;
+    const SiteGroup &site = info.groups[perturbed[k]];
+    auto p = PerturbOp::create(
+        rb, op.getLoc(), copy->getResult(0).getType(), copy->getResult(0),
+        body->getArgument(rhoArg[k]),
+        seed, step, offset, rb.getI64IntegerAttr(k),
+        antithetic ? rb.getUnitAttr() : nullptr,
+        rb.getI64IntegerAttr(site.channelDim));
+    perturbedValue[site.tail] = p.getResult();
+    map.map(op.getResult(0), p.getResult());
+  }
+  SmallVector<Value> results;
+  for (Value v : fn.getBody().front().getTerminator()->getOperands())
+    results.push_back(map.lookupOrDefault(v));
+  for (Value v : extraValues) {
+    auto it = perturbedValue.find(v);
+    results.push_back(it != perturbedValue.end() ? it->second
+                                                 : map.lookupOrDefault(v));
+  }
+  // A site's layer input that is itself an earlier site's tail is read
+  // perturbed, as the forward of the rows computes it: the lookups above
+  // already give the perturbed value through `map`.
+  func::ReturnOp::create(rb, loc, results);
+  return rows;
+}
+
+std::pair<Value, Value> ForwardTrainPass::rowLoss(OpBuilder &b, Location loc,
+                                                  ValueRange outputs,
+                                                  Value labels,
+                                                  ModuleOp module) {
+  if (loss == "cross-entropy")
+    return step::crossEntropyRows(b, loc, outputs[0], labels);
+  if (loss == "mse")
+    return {step::mseRows(b, loc, outputs[0], labels), Value()};
+  auto fn = module.lookupSymbol<func::FuncOp>(lossFn);
+  SmallVector<Value> args(outputs);
+  args.push_back(labels);
+  SmallVector<Value> casted;
+  for (auto [v, t] : llvm::zip(args, fn.getArgumentTypes()))
+    casted.push_back(v.getType() == t
+                         ? v
+                         : Value(tensor::CastOp::create(b, loc, t, v)));
+  Value r = func::CallOp::create(b, loc, fn, casted).getResult(0);
+  auto want = RankedTensorType::get(
+      {cast<RankedTensorType>(outputs[0].getType()).getDimSize(0)},
+      getElementTypeOrSelf(r));
+  if (r.getType() != want)
+    r = tensor::CastOp::create(b, loc, want, r);
+  return {r, Value()};
+}
+
+/// Adds `role` / `name` attributes to argument or result `i` of `fn`.
+void setRole(func::FuncOp fn, bool result, unsigned i, StringRef role,
+             StringRef name) {
+  MLIRContext *ctx = fn.getContext();
+  auto attrs = DictionaryAttr::get(
+      ctx, {NamedAttribute(StringAttr::get(ctx, "flops.role"),
+                           StringAttr::get(ctx, role)),
+            NamedAttribute(StringAttr::get(ctx, "flops.name"),
+                           StringAttr::get(ctx, name))});
+  if (result)
+    fn.setResultAttrs(i, attrs);
+  else
+    fn.setArgAttrs(i, attrs);
+}
+
+std::string paramName(func::FuncOp fn, unsigned arg) {
+  if (auto n = fn.getArgAttrOfType<StringAttr>(arg, "flops.name"))
+    return n.str();
+  return "param" + std::to_string(arg);
+}
+
+void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
+                                      func::FuncOp rows,
+                                      ArrayRef<unsigned> perturbed,
+                                      ArrayRef<SiteExtras> extras,
+                                      int64_t batch, Type labelType) {
+  func::FuncOp fn = info.fn;
+  MLIRContext *ctx = &getContext();
+  OpBuilder b(ctx);
+  Location loc = fn.getLoc();
+  Type i64 = b.getI64Type(), index = b.getIndexType();
+  Type ft = getElementTypeOrSelf(fn.getResultTypes()[0]);
+  bool adam = optimizer == "adam";
+  bool learnSigma = !freezeSigma;
+  unsigned numParams = info.paramArgs.size(), numSites = perturbed.size();
+  int64_t numRows = batch * queries;
+
+  // Trainable parameters: those read by the perturbed sites.
+  SmallVector<bool> trainable(numParams, false);
+  for (unsigned g : perturbed)
+    for (Operation *op : info.groups[g].ops)
+      for (Value v : op->getOperands())
+        if (auto p = info.paramOf(v))
+          trainable[*p] = true;
+
+  // --- Signature ----------------------------------------------------------
+  SmallVector<Type> argTypes;
+  SmallVector<std::pair<std::string, std::string>> roles; // (role, name)
+  auto addArg = [&](Type t, StringRef role, const std::string &name) {
+    argTypes.push_back(t);
+    roles.push_back({role.str(), name});
+    return argTypes.size() - 1;
+  };
+  SmallVector<unsigned> pArg, mArg, vArg, rhoArg, rmArg, rvArg;
+  for (unsigned i = 0; i < numParams; ++i)
+    pArg.push_back(addArg(fn.getArgument(info.paramArgs[i]).getType(), "param",
+                          paramName(fn, info.paramArgs[i])));
+  for (unsigned i = 0; i < numParams; ++i)
+    if (trainable[i])
+      mArg.push_back(addArg(argTypes[pArg[i]], adam ? "adam_m" : "momentum",
+                            paramName(fn, info.paramArgs[i])));
+  if (adam)
+    for (unsigned i = 0; i < numParams; ++i)
+      if (trainable[i])
+        vArg.push_back(addArg(argTypes[pArg[i]], "adam_v",
+                              paramName(fn, info.paramArgs[i])));
+  for (unsigned k = 0; k < numSites; ++k)
+    rhoArg.push_back(addArg(rows.getArgumentTypes()[fn.getNumArguments() + 3 + k],
+                            "log_sigma", "site" + std::to_string(k)));
+  if (learnSigma) {
+    for (unsigned k = 0; k < numSites; ++k)
+      rmArg.push_back(addArg(argTypes[rhoArg[k]],
+                             adam ? "log_sigma_adam_m" : "log_sigma_momentum",
+                             "site" + std::to_string(k)));
+    if (adam)
+      for (unsigned k = 0; k < numSites; ++k)
+        rvArg.push_back(addArg(argTypes[rhoArg[k]], "log_sigma_adam_v",
+                               "site" + std::to_string(k)));
+  }
+  unsigned numState = argTypes.size();
+  unsigned lrArg = addArg(ft, "lr", "lr");
+  unsigned stepArg = addArg(i64, "step", "step");
+  unsigned seedArg = addArg(i64, "seed", "seed");
+  SmallVector<unsigned> dArg;
+  for (unsigned i : info.dataArgs)
+    dArg.push_back(addArg(withBatch(fn.getArgument(i).getType(), batch),
+                          "input", "input" + std::to_string(dArg.size())));
+  unsigned labelArg = addArg(labelType, "labels", "labels");
+
+  SmallVector<Type> resultTypes(argTypes.begin(), argTypes.begin() + numState);
+  resultTypes.push_back(RankedTensorType::get({4}, ft));
+  b.setInsertionPointToEnd(module.getBody());
+  auto train = func::FuncOp::create(b, loc, "train_step" + suffix,
+                                    b.getFunctionType(argTypes, resultTypes));
+  for (auto [i, r] : llvm::enumerate(roles))
+    setRole(train, false, i, r.first, r.second);
+  for (unsigned i = 0; i < numState; ++i)
+    setRole(train, true, i, roles[i].first, roles[i].second);
+  setRole(train, true, numState, "metrics", "metrics");
+  train->setAttr("flops.log_sigma_init", b.getF64FloatAttr(std::log(sigma)));
+  train->setAttr("flops.batch_size", b.getI64IntegerAttr(batch));
+  train->setAttr("flops.queries", b.getI64IntegerAttr(queries));
+  train->setAttr("flops.loss", b.getStringAttr(loss));
+  train->setAttr("flops.metrics",
+                 b.getStrArrayAttr({"clean_loss", "clean_accuracy",
+                                    "row_loss", "grad_norm"}));
+
+  Block *body = train.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  auto arg = [&](unsigned i) { return body->getArgument(i); };
+  Value seed = arg(seedArg), stepV = arg(stepArg);
+
+  // Forward-call operands in the forward's argument order.
+  auto forwardArgs = [&](ValueRange data) {
+    SmallVector<Value> args(fn.getNumArguments());
+    for (unsigned i = 0; i < numParams; ++i)
+      args[info.paramArgs[i]] = arg(pArg[i]);
+    for (auto [k, i] : llvm::enumerate(info.dataArgs)) {
+      Value v = data[k];
+      Type want = fn.getArgument(i).getType();
+      args[i] = v.getType() == want
+                    ? v
+                    : Value(tensor::CastOp::create(b, loc, want, v));
+    }
+    return args;
+  };
+  auto castResults = [&](ValueRange vals, int64_t rowsN) {
+    SmallVector<Value> out;
+    for (Value v : vals) {
+      Type want = withBatch(v.getType(), rowsN);
+      out.push_back(v.getType() == want
+                        ? v
+                        : Value(tensor::CastOp::create(b, loc, want, v)));
+    }
+    return out;
+  };
+
+  // 1. Noise-free forward of the B points: clean losses and accuracy.
+  SmallVector<Value> data;
+  for (unsigned i : dArg)
+    data.push_back(arg(i));
+  auto clean = func::CallOp::create(b, loc, fn, forwardArgs(data));
+  SmallVector<Value> cleanOut = castResults(clean.getResults(), batch);
+  auto [cleanLoss, cleanCorrect] =
+      rowLoss(b, loc, cleanOut, arg(labelArg), module);
+  Value invB = step::constF(b, loc, ft, 1.0 / double(batch));
+  Value cleanMean =
+      arith::MulFOp::create(b, loc, step::sumAll(b, loc, cleanLoss), invB);
+  Value accuracy = cleanCorrect ? Value(arith::MulFOp::create(
+                                      b, loc,
+                                      step::sumAll(b, loc, cleanCorrect), invB))
+                                : step::constF(b, loc, ft, 0.0);
+
+  // 2. Uniform allocation of N rows in pairs, the row map, row weights.
+  int64_t minCount = std::min<int64_t>(2, queries);
+  if (antithetic && minCount % 2)
+    minCount = 0;
+  auto counts = AllocateOp::create(
+      b, loc, RankedTensorType::get({batch}, b.getI32Type()),
+      AllocStrategy::uniform, cleanLoss, static_cast<uint64_t>(numRows),
+      static_cast<uint64_t>(minCount), static_cast<bool>(antithetic));
+  auto mapTy = RankedTensorType::get({numRows}, b.getI32Type());
+  Value rowMap = RowMapOp::create(b, loc, mapTy, counts, Value());
+  Value weights =
+      RowWeightsOp::create(b, loc, RankedTensorType::get({numRows}, ft),
+                           RowWeighting::per_point, counts, rowMap);
+
+  // 3. The rows in chunks of B: perturbed forward, residuals, estimates.
+  SmallVector<Value> inits;
+  SmallVector<unsigned> trainIdx; // Parameter positions with a gradient.
+  for (unsigned i = 0; i < numParams; ++i)
+    if (trainable[i]) {
+      trainIdx.push_back(i);
+      inits.push_back(step::zerosLike(b, loc, arg(pArg[i])));
+    }
+  unsigned numGrads = inits.size();
+  if (learnSigma)
+    for (unsigned k = 0; k < numSites; ++k)
+      inits.push_back(step::zerosLike(b, loc, arg(rhoArg[k])));
+  inits.push_back(step::constF(b, loc, ft, 0.0));
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value cq = arith::ConstantIndexOp::create(b, loc, queries);
+  Value cB = arith::ConstantIndexOp::create(b, loc, batch);
+  auto chunks = scf::ForOp::create(
+      b, loc, c0, cq, c1, inits,
+      [&](OpBuilder &lb, Location l, Value c, ValueRange acc) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(lb.getInsertionBlock(), lb.getInsertionPoint());
+        Value off = arith::MulIOp::create(b, l, c, cB);
+        auto sliceTy = RankedTensorType::get({batch}, b.getI32Type());
+        Value mapC = tensor::ExtractSliceOp::create(
+            b, l, sliceTy, rowMap, ValueRange{off}, ValueRange{}, ValueRange{},
+            b.getDenseI64ArrayAttr({ShapedType::kDynamic}),
+            b.getDenseI64ArrayAttr({batch}), b.getDenseI64ArrayAttr({1}));
+        Value wC = tensor::ExtractSliceOp::create(
+            b, l, RankedTensorType::get({batch}, ft), weights, ValueRange{off},
+            ValueRange{}, ValueRange{},
+            b.getDenseI64ArrayAttr({ShapedType::kDynamic}),
+            b.getDenseI64ArrayAttr({batch}), b.getDenseI64ArrayAttr({1}));
+        SmallVector<Value> dataC;
+        for (unsigned i : dArg)
+          dataC.push_back(ExpandOp::create(b, l, arg(i).getType(), arg(i),
+                                           mapC));
+        Value labelsC =
+            ExpandOp::create(b, l, labelType, arg(labelArg), mapC);
+        SmallVector<Value> rowArgs = forwardArgs(dataC);
+        rowArgs.append({seed, stepV, off});
+        for (unsigned k = 0; k < numSites; ++k)
+          rowArgs.push_back(arg(rhoArg[k]));
+        auto call = func::CallOp::create(b, l, rows, rowArgs);
+        unsigned numOut = fn.getNumResults();
+        SmallVector<Value> outs =
+            castResults(call.getResults().take_front(numOut), batch);
+        Value lossC = rowLoss(b, l, outs, labelsC, module).first;
+        Value resid = ResidualOp::create(
+            b, l, lossC.getType(), BaselineAttr::get(ctx, baselineKind()),
+            lossC, cleanLoss, mapC);
+        Value coeff = step::map(
+            b, l, resid, ValueRange{wC, resid},
+            [](OpBuilder &nb, Location ll, ValueRange a) {
+              return Value(arith::MulFOp::create(nb, ll, a[0], a[1]));
+            });
+
+        SmallVector<Value> grads(acc.begin(), acc.end());
+        DenseMap<unsigned, unsigned> gradOf; // Param position -> grads idx.
+        for (auto [j, i] : llvm::enumerate(trainIdx))
+          gradOf[i] = j;
+        for (auto [k, g] : llvm::enumerate(perturbed)) {
+          const SiteGroup &site = info.groups[g];
+          const SiteExtras &ex = extras[k];
+          Value siteVal = call.getResult(ex.siteResult);
+          UnitAttr anti = antithetic ? b.getUnitAttr() : nullptr;
+          Value delta = SiteDeltaOp::create(
+              b, l, siteVal.getType(), coeff, arg(rhoArg[k]), seed, stepV,
+              off, siteVal, b.getI64IntegerAttr(k), anti,
+              b.getI64IntegerAttr(site.channelDim));
+          for (int64_t o = site.ops.size() - 1; o >= 0; --o) {
+            Operation *op = site.ops[o];
+            auto rule = cast<EstimatorRuleOpInterface>(op);
+            auto dps = cast<DestinationStyleOpInterface>(op);
+            SmallVector<Value> ins;
+            for (Value in : dps.getDpsInputs()) {
+              if (auto p = info.paramOf(in))
+                ins.push_back(arg(pArg[*p]));
+              else
+                ins.push_back(call.getResult(ex.inputPos.lookup(in)));
+            }
+            for (OpOperand *in : dps.getDpsInputOperands()) {
+              auto p = info.paramOf(in->get());
+              if (!p)
+                continue;
+              unsigned j = gradOf.lookup(*p);
+              FailureOr<Value> gr = rule.buildInputGradient(
+                  b, l, in->getOperandNumber(), delta, ins, grads[j]);
+              if (succeeded(gr))
+                grads[j] = *gr;
+            }
+            if (o == 0)
+              break;
+            // Δ of the previous op of the site, through this one.
+            Value prev = site.ops[o - 1]->getResult(0);
+            for (OpOperand *in : dps.getDpsInputOperands())
+              if (in->get() == prev) {
+                FailureOr<Value> d = rule.buildInputGradient(
+                    b, l, in->getOperandNumber(), delta, ins, Value());
+                if (succeeded(d))
+                  delta = *d;
+                break;
+              }
+          }
+          if (learnSigma) {
+            Value gr = LogSigmaGradOp::create(
+                b, l, arg(rhoArg[k]).getType(), coeff, seed, stepV, off,
+                siteVal, b.getI64IntegerAttr(k), anti,
+                b.getI64IntegerAttr(site.channelDim));
+            Value prev = grads[numGrads + k];
+            grads[numGrads + k] = step::map(
+                b, l, prev, ValueRange{prev, gr},
+                [](OpBuilder &nb, Location ll, ValueRange a) {
+                  return Value(arith::AddFOp::create(nb, ll, a[0], a[1]));
+                });
+          }
+        }
+        grads.back() = arith::AddFOp::create(b, l, grads.back(),
+                                             step::sumAll(b, l, lossC));
+        scf::YieldOp::create(b, l, grads);
+      });
+  SmallVector<Value> grads(chunks.getResults());
+  Value rowLossMean = arith::MulFOp::create(
+      b, loc, grads.back(), step::constF(b, loc, ft, 1.0 / double(numRows)));
+  grads.pop_back();
+
+  // 4. Gradient norm, optional clipping.
+  Value normSq = step::constF(b, loc, ft, 0.0);
+  for (Value g : grads)
+    normSq = arith::AddFOp::create(b, loc, normSq, step::sumSquares(b, loc, g));
+  Value norm = math::SqrtOp::create(b, loc, normSq);
+  if (clipNorm > 0.0) {
+    Value limit = step::constF(b, loc, ft, clipNorm);
+    Value ratio = arith::DivFOp::create(
+        b, loc, limit,
+        arith::AddFOp::create(b, loc, norm, step::constF(b, loc, ft, 1e-6)));
+    Value scale = arith::MinimumFOp::create(b, loc, ratio,
+                                            step::constF(b, loc, ft, 1.0));
+    for (Value &g : grads)
+      g = step::map(b, loc, g, ValueRange{g},
+                    [&](OpBuilder &nb, Location l, ValueRange a) {
+                      return Value(arith::MulFOp::create(nb, l, a[0], scale));
+                    });
+  }
+
+  // 5. Optimizer.
+  Value lr = arg(lrArg);
+  Value t = arith::SIToFPOp::create(
+      b, loc, ft,
+      arith::AddIOp::create(b, loc, stepV,
+                            arith::ConstantOp::create(
+                                b, loc, b.getI64IntegerAttr(1))));
+  Value bc1, bc2;
+  if (adam) {
+    Value one = step::constF(b, loc, ft, 1.0);
+    bc1 = arith::SubFOp::create(
+        b, loc, one,
+        math::PowFOp::create(b, loc, step::constF(b, loc, ft, beta1), t));
+    bc2 = arith::SubFOp::create(
+        b, loc, one,
+        math::PowFOp::create(b, loc, step::constF(b, loc, ft, beta2), t));
+  }
+  SmallVector<Value> newState(numState);
+  for (unsigned i = 0; i < numState; ++i)
+    newState[i] = arg(i);
+  auto update = [&](Value g, unsigned p, unsigned m, unsigned v) {
+    Value P = arg(p), M = arg(m);
+    if (adam) {
+      Value V = arg(v);
+      SmallVector<Value> r = step::mapN(
+          b, loc, ValueRange{P, M, V}, ValueRange{P, g, M, V},
+          [&](OpBuilder &nb, Location l, ValueRange a) -> SmallVector<Value> {
+            auto c = [&](double x) { return step::constF(nb, l, ft, x); };
+            Value m2 = arith::AddFOp::create(
+                nb, l, arith::MulFOp::create(nb, l, c(beta1), a[2]),
+                arith::MulFOp::create(nb, l, c(1.0 - beta1), a[1]));
+            Value gg = arith::MulFOp::create(nb, l, a[1], a[1]);
+            Value v2 = arith::AddFOp::create(
+                nb, l, arith::MulFOp::create(nb, l, c(beta2), a[3]),
+                arith::MulFOp::create(nb, l, c(1.0 - beta2), gg));
+            Value mh = arith::DivFOp::create(nb, l, m2, bc1);
+            Value vh = arith::DivFOp::create(nb, l, v2, bc2);
+            Value den = arith::AddFOp::create(
+                nb, l, math::SqrtOp::create(nb, l, vh), c(epsilon));
+            Value stepSize = arith::MulFOp::create(
+                nb, l, lr, arith::DivFOp::create(nb, l, mh, den));
+            return {arith::SubFOp::create(nb, l, a[0], stepSize), m2, v2};
+          });
+      newState[p] = r[0];
+      newState[m] = r[1];
+      newState[v] = r[2];
+      return;
+    }
+    SmallVector<Value> r = step::mapN(
+        b, loc, ValueRange{P, M}, ValueRange{P, g, M},
+        [&](OpBuilder &nb, Location l, ValueRange a) -> SmallVector<Value> {
+          Value mom = arith::AddFOp::create(
+              nb, l,
+              arith::MulFOp::create(nb, l, step::constF(nb, l, ft, momentum),
+                                    a[2]),
+              a[1]);
+          Value p2 = arith::SubFOp::create(
+              nb, l, a[0], arith::MulFOp::create(nb, l, lr, mom));
+          return {p2, mom};
+        });
+    newState[p] = r[0];
+    newState[m] = r[1];
+  };
+  for (auto [j, i] : llvm::enumerate(trainIdx))
+    update(grads[j], pArg[i], mArg[j], adam ? vArg[j] : 0);
+  if (learnSigma)
+    for (unsigned k = 0; k < numSites; ++k)
+      update(grads[numGrads + k], rhoArg[k], rmArg[k], adam ? rvArg[k] : 0);
+
+  Value metrics = tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({4}, ft),
+      ValueRange{cleanMean, accuracy, rowLossMean, norm});
+  SmallVector<Value> results(newState);
+  results.push_back(metrics);
+  func::ReturnOp::create(b, loc, results);
+}
+
+void ForwardTrainPass::buildEvalStep(ModuleOp module, const ForwardInfo &info,
+                                     int64_t batch, Type labelType) {
+  func::FuncOp fn = info.fn;
+  OpBuilder b(&getContext());
+  Location loc = fn.getLoc();
+  Type ft = getElementTypeOrSelf(fn.getResultTypes()[0]);
+  SmallVector<Type> argTypes;
+  for (unsigned i : info.paramArgs)
+    argTypes.push_back(fn.getArgument(i).getType());
+  for (unsigned i : info.dataArgs)
+    argTypes.push_back(withBatch(fn.getArgument(i).getType(), batch));
+  argTypes.push_back(labelType);
+  argTypes.push_back(b.getI64Type());
+  b.setInsertionPointToEnd(module.getBody());
+  auto eval = func::FuncOp::create(
+      b, loc, "eval_step" + suffix,
+      b.getFunctionType(argTypes, {RankedTensorType::get({2}, ft)}));
+  unsigned a = 0;
+  for (unsigned i : info.paramArgs)
+    setRole(eval, false, a++, "param", paramName(fn, i));
+  for (unsigned k = 0; k < info.dataArgs.size(); ++k)
+    setRole(eval, false, a++, "input", "input" + std::to_string(k));
+  setRole(eval, false, a++, "labels", "labels");
+  setRole(eval, false, a++, "valid", "valid");
+  setRole(eval, true, 0, "metrics", "metrics");
+  eval->setAttr("flops.metrics", b.getStrArrayAttr({"loss_sum", "correct"}));
+  Block *body = eval.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  SmallVector<Value> args(fn.getNumArguments());
+  unsigned k = 0;
+  for (unsigned i : info.paramArgs)
+    args[i] = body->getArgument(k++);
+  for (unsigned i : info.dataArgs) {
+    Value v = body->getArgument(k++);
+    Type want = fn.getArgument(i).getType();
+    args[i] = v.getType() == want ? v
+                                  : Value(tensor::CastOp::create(b, loc, want,
+                                                                 v));
+  }
+  Value labels = body->getArgument(k++);
+  Value valid = body->getArgument(k++);
+  auto call = func::CallOp::create(b, loc, fn, args);
+  SmallVector<Value> outs;
+  for (Value v : call.getResults()) {
+    Type want = withBatch(v.getType(), batch);
+    outs.push_back(v.getType() == want
+                       ? v
+                       : Value(tensor::CastOp::create(b, loc, want, v)));
+  }
+  auto [lossRows, correct] = rowLoss(b, loc, outs, labels, module);
+  // Mask rows >= valid (a padded last batch).
+  auto masked = [&](Value t) {
+    return step::map(b, loc, t, ValueRange{t},
+                     [&](OpBuilder &nb, Location l, ValueRange x) {
+                       Value r = arith::IndexCastOp::create(
+                           nb, l, nb.getI64Type(),
+                           linalg::IndexOp::create(nb, l, 0));
+                       Value in = arith::CmpIOp::create(
+                           nb, l, arith::CmpIPredicate::slt, r, valid);
+                       return Value(arith::SelectOp::create(
+                           nb, l, in, x[0], step::constF(nb, l, ft, 0.0)));
+                     });
+  };
+  Value lossSum = step::sumAll(b, loc, masked(lossRows));
+  Value hits = correct ? step::sumAll(b, loc, masked(correct))
+                       : step::constF(b, loc, ft, 0.0);
+  Value metrics = tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({2}, ft), ValueRange{lossSum, hits});
+  func::ReturnOp::create(b, loc, metrics);
+}
+
+void ForwardTrainPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  if (failed(checkOptions(module)))
+    return signalPassFailure();
+  auto fn = module.lookupSymbol<func::FuncOp>(entry);
+  if (!fn) {
+    module.emitError("flops-forward-train: no function @") << entry;
+    return signalPassFailure();
+  }
+  FailureOr<ForwardInfo> info = analyzeForward(fn);
+  if (failed(info))
+    return signalPassFailure();
+  if (info->groups.empty()) {
+    fn.emitError("no perturbation site: no parameter feeds a contraction or "
+                 "an elementwise op");
+    return signalPassFailure();
+  }
+  int64_t batch = info->batch;
+  if (ShapedType::isDynamic(batch)) {
+    if (batchSize == 0) {
+      fn.emitError("the forward's batch is dynamic: set the batch-size "
+                   "option");
+      return signalPassFailure();
+    }
+    batch = batchSize;
+  } else if (batchSize != 0 && batchSize != batch) {
+    fn.emitError() << "batch-size " << batchSize
+                   << " differs from the forward's static batch " << batch;
+    return signalPassFailure();
+  }
+
+  // Labels: integers for cross-entropy, like the output for mse, the user
+  // loss's second argument otherwise.
+  Type resultType = fn.getResultTypes()[0];
+  Type labelType;
+  if (loss == "cross-entropy") {
+    auto rt = cast<RankedTensorType>(resultType);
+    if (rt.getRank() != 2 || fn.getNumResults() != 1) {
+      fn.emitError("loss=cross-entropy needs one result of rank 2 (rows x "
+                   "classes), got ")
+          << resultType;
+      return signalPassFailure();
+    }
+    labelType = RankedTensorType::get({batch}, IntegerType::get(&getContext(), 32));
+  } else if (loss == "mse") {
+    auto rt = cast<RankedTensorType>(resultType);
+    if (fn.getNumResults() != 1 || !rt.hasStaticShape() &&
+                                       llvm::any_of(rt.getShape().drop_front(),
+                                                    ShapedType::isDynamic)) {
+      fn.emitError("loss=mse needs one result with static non-batch "
+                   "dimensions, got ")
+          << resultType;
+      return signalPassFailure();
+    }
+    labelType = withBatch(resultType, batch);
+  } else {
+    auto lf = module.lookupSymbol<func::FuncOp>(lossFn);
+    if (!lf || lf.getNumArguments() != fn.getNumResults() + 1 ||
+        lf.getNumResults() != 1) {
+      module.emitError("loss=user needs a function @")
+          << lossFn << "(outputs..., labels) -> tensor<?xf32>";
+      return signalPassFailure();
+    }
+    labelType = withBatch(lf.getArgumentTypes().back(), batch);
+  }
+
+  unsigned numGroups = info->groups.size();
+  unsigned first = perturbLast > 0 && perturbLast < numGroups
+                       ? numGroups - perturbLast
+                       : 0;
+  SmallVector<unsigned> perturbed;
+  for (unsigned g = first; g < numGroups; ++g)
+    perturbed.push_back(g);
+
+  SmallVector<SiteExtras> extras;
+  func::FuncOp rows = buildRows(module, *info, perturbed, extras);
+  buildTrainStep(module, *info, rows, perturbed, extras, batch, labelType);
+  buildEvalStep(module, *info, batch, labelType);
+}
+
+} // namespace

@@ -1,0 +1,174 @@
+//===- SiteAnalysis.cpp - perturbation sites of a forward function --------===//
+
+#include "SiteAnalysis.h"
+
+#include "flops/Dialect/Flops/IR/FlopsInterfaces.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+using namespace mlir;
+using namespace mlir::flops;
+
+std::optional<unsigned> ForwardInfo::paramOf(Value v) const {
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg || arg.getOwner() != entry)
+    return std::nullopt;
+  auto it = paramPos.find(arg.getArgNumber());
+  if (it == paramPos.end())
+    return std::nullopt;
+  return it->second;
+}
+
+static std::string argName(func::FuncOp fn, unsigned i) {
+  if (auto name = fn.getArgAttrOfType<StringAttr>(i, "flops.name"))
+    return name.str();
+  return "#" + std::to_string(i);
+}
+
+/// Checks that dimension 0 of `type` agrees with the batch seen so far.
+static LogicalResult unifyBatch(Operation *where, Type type, int64_t &batch,
+                                bool &seen, StringRef what) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  if (!t || t.getRank() < 1)
+    return where->emitError() << what
+                              << " must be a ranked tensor with the batch in "
+                                 "dimension 0, got "
+                              << type;
+  int64_t b = t.getDimSize(0);
+  if (!seen) {
+    batch = b;
+    seen = true;
+    return success();
+  }
+  if (b != batch)
+    return where->emitError()
+           << "batch dimensions disagree: " << what << " has "
+           << (ShapedType::isDynamic(b) ? std::string("?")
+                                        : std::to_string(b))
+           << " rows, earlier data had "
+           << (ShapedType::isDynamic(batch) ? std::string("?")
+                                            : std::to_string(batch));
+  return success();
+}
+
+FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
+  ForwardInfo info;
+  info.fn = fn;
+  if (fn.isExternal())
+    return fn.emitError("the forward function has no body"), failure();
+  if (!fn.getBody().hasOneBlock())
+    return fn.emitError("the forward function must have a single block "
+                        "(structured control flow only)"),
+           failure();
+  info.entry = &fn.getBody().front();
+  for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i) {
+    if (fn.getArgAttr(i, "flops.param")) {
+      auto t = dyn_cast<RankedTensorType>(fn.getArgument(i).getType());
+      if (!t || !isa<FloatType>(t.getElementType()) || !t.hasStaticShape())
+        return fn.emitError() << "parameter " << argName(fn, i)
+                              << " must be a statically shaped float tensor, "
+                                 "got "
+                              << fn.getArgument(i).getType(),
+               failure();
+      info.paramPos[i] = info.paramArgs.size();
+      info.paramArgs.push_back(i);
+    } else {
+      info.dataArgs.push_back(i);
+    }
+  }
+  if (info.paramArgs.empty())
+    return fn.emitError("the forward function has no parameters: mark the "
+                        "trainable arguments with the `flops.param` "
+                        "attribute"),
+           failure();
+  if (info.dataArgs.empty())
+    return fn.emitError("the forward function has no data argument"),
+           failure();
+
+  bool seen = false;
+  for (unsigned i : info.dataArgs)
+    if (failed(unifyBatch(fn, fn.getArgument(i).getType(), info.batch, seen,
+                          "data argument " + argName(fn, i))))
+      return failure();
+  Operation *ret = fn.getBody().front().getTerminator();
+  for (auto [i, v] : llvm::enumerate(ret->getOperands()))
+    if (failed(unifyBatch(ret, v.getType(), info.batch, seen,
+                          "result #" + std::to_string(i))))
+      return failure();
+
+  // Every use of a parameter must be an input of an op with an estimator
+  // rule that can estimate it.
+  for (unsigned i : info.paramArgs) {
+    for (OpOperand &use : fn.getArgument(i).getUses()) {
+      Operation *user = use.getOwner();
+      auto rule = dyn_cast<EstimatorRuleOpInterface>(user);
+      if (!rule)
+        return user->emitError()
+                   << "parameter " << argName(fn, i) << " is used by '"
+                   << user->getName()
+                   << "', which has no estimator rule (supported: linalg "
+                      "contractions and convolutions, elementwise "
+                      "linalg.generic ops)",
+               failure();
+      if (user->getBlock() != &fn.getBody().front())
+        return user->emitError() << "parameter " << argName(fn, i)
+                                 << " is used inside a nested region",
+               failure();
+      auto dps = cast<DestinationStyleOpInterface>(user);
+      if (!dps.isDpsInput(&use))
+        return user->emitError() << "parameter " << argName(fn, i)
+                                 << " is used as an output (init) operand",
+               failure();
+      std::string reason;
+      if (failed(rule.checkEstimable(use.getOperandNumber(), reason)))
+        return user->emitError() << "cannot estimate the gradient of "
+                                    "parameter "
+                                 << argName(fn, i) << ": '" << user->getName()
+                                 << "' " << reason,
+               failure();
+      if (user->getNumResults() != 1)
+        return user->emitError("an op with parameters must have one result"),
+               failure();
+    }
+  }
+
+  // Group the parametric ops into sites, in program order.
+  DenseMap<Value, unsigned> groupOfTail;
+  for (Operation &op : fn.getBody().front()) {
+    bool usesParam = llvm::any_of(op.getOperands(), [&](Value v) {
+      return info.paramOf(v).has_value();
+    });
+    if (!usesParam)
+      continue;
+    auto rule = cast<EstimatorRuleOpInterface>(&op);
+    std::optional<unsigned> extend;
+    if (!rule.isSiteContraction()) {
+      auto dps = cast<DestinationStyleOpInterface>(&op);
+      for (OpOperand *in : dps.getDpsInputOperands()) {
+        auto it = groupOfTail.find(in->get());
+        std::string reason;
+        if (it != groupOfTail.end() && in->get().hasOneUse() &&
+            succeeded(rule.checkEstimable(in->getOperandNumber(), reason))) {
+          extend = it->second;
+          groupOfTail.erase(it);
+          break;
+        }
+      }
+    }
+    if (!extend) {
+      extend = info.groups.size();
+      info.groups.emplace_back();
+      info.groups.back().channelDim = rule.getSiteChannelDim();
+    }
+    SiteGroup &g = info.groups[*extend];
+    g.ops.push_back(&op);
+    g.tail = op.getResult(0);
+    groupOfTail[g.tail] = *extend;
+    auto tailType = cast<RankedTensorType>(g.tail.getType());
+    if (tailType.getRank() < 2)
+      return op.emitError("a perturbation site needs rank >= 2 (rows x "
+                          "units), got ")
+                 << g.tail.getType(),
+             failure();
+  }
+  return info;
+}

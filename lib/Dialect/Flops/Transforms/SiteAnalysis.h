@@ -1,0 +1,40 @@
+//===- SiteAnalysis.h - perturbation sites of a forward function -*- C++ -*-===//
+
+#ifndef FLOPS_LIB_DIALECT_FLOPS_TRANSFORMS_SITEANALYSIS_H
+#define FLOPS_LIB_DIALECT_FLOPS_TRANSFORMS_SITEANALYSIS_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::flops {
+
+/// One perturbation site: a parametric contraction followed by the
+/// elementwise parametric ops (bias, scale) applied to its result alone, or
+/// a chain of such elementwise ops on its own. Noise goes on `tail`.
+struct SiteGroup {
+  SmallVector<Operation *> ops; // Program order.
+  Value tail;
+  int64_t channelDim = 0;
+};
+
+struct ForwardInfo {
+  func::FuncOp fn;
+  Block *entry = nullptr; // The forward's body.
+  SmallVector<unsigned> paramArgs; // Argument numbers, in order.
+  SmallVector<unsigned> dataArgs;
+  int64_t batch = 0; // Static batch, or ShapedType::kDynamic.
+  SmallVector<SiteGroup> groups;
+  /// Parameter argument number -> position in paramArgs.
+  DenseMap<unsigned, unsigned> paramPos;
+
+  /// The parameter position of `v` if it is a parameter argument.
+  std::optional<unsigned> paramOf(Value v) const;
+};
+
+/// Finds parameters, data arguments, the batch size and the perturbation
+/// sites of `fn`; emits a diagnostic on the offending op and fails on input
+/// the pass cannot handle.
+FailureOr<ForwardInfo> analyzeForward(func::FuncOp fn);
+
+} // namespace mlir::flops
+
+#endif

@@ -1,0 +1,112 @@
+//===- CPUPipeline.cpp - the flops-lower-to-cpu pipeline -------------------===//
+//
+// The fast CPU path (docs/CODEGEN.md): the reference pipeline's structure with
+// flops-cpu-tile-and-vectorize on tensors, results as out-params, vector
+// lowering, and the scf.forall tiles as OpenMP parallel loops when
+// num-threads > 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "flops/Pipelines/Pipelines.h"
+
+#include "flops/Codegen/Passes.h"
+#include "flops/Conversion/Passes.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
+                                          const LowerToCPUOptions &options) {
+  bool threads = options.numThreads > 1;
+
+  // Tensors: the flops ops as linalg, then tiled and vectorized.
+  pm.addPass(createConvertFlopsToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  CPUTileAndVectorizePassOptions codegen;
+  codegen.registerTileSizes.assign(options.registerTileSizes.begin(),
+                                   options.registerTileSizes.end());
+  codegen.cacheTileSizes.assign(options.cacheTileSizes.begin(),
+                                options.cacheTileSizes.end());
+  codegen.numThreads = options.numThreads;
+  codegen.minParallelWork = options.minParallelWork;
+  codegen.fuseElementwise = options.fuseElementwise;
+  codegen.vectorizeElementwise = options.vectorizeElementwise;
+  codegen.elementwiseVectorSize = options.elementwiseVectorSize;
+  pm.addNestedPass<func::FuncOp>(createCPUTileAndVectorizePass(codegen));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Buffers: identity layouts at function boundaries, results written into
+  // caller-provided buffers, then ownership-based deallocation.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  // Training loops carry tensors produced by calls (fresh buffers).
+  bufferize.allowReturnAllocsFromLoops = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  if (options.outParams) {
+    bufferization::BufferResultsToOutParamsPassOptions outParams;
+    outParams.hoistStaticAllocs = true;
+    outParams.modifyPublicFunctions = true;
+    pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  }
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+
+  // Loops: what is left of linalg as scf.for, the thread tiles as OpenMP (or
+  // sequential) loops, the vector transfers unrolled to 1-D.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (threads) {
+    pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+    ConvertSCFToOpenMPPassOptions omp;
+    omp.numThreads = options.numThreads;
+    pm.addPass(createConvertSCFToOpenMPPass(omp));
+  } else {
+    pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+  }
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1)));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createLoopInvariantCodeMotionPass());
+
+  // LLVM dialect. The math ops become libm intrinsics (never polynomial
+  // approximations: the noise must match the C++ runtime bit for bit).
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  if (threads)
+    pm.addPass(createConvertOpenMPToLLVMPass());
+  if (options.cInterface)
+    pm.addPass(createEmitCInterfacePass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::flops::registerLowerToCPUPipeline() {
+  PassPipelineRegistration<LowerToCPUOptions>(
+      "flops-lower-to-cpu",
+      "Lower flops ops to fast CPU code in the LLVM dialect: tiled and "
+      "vectorized contractions and elementwise ops, out-params, optional "
+      "OpenMP threads (see docs/CODEGEN.md)",
+      buildLowerToCPUPipeline);
+}

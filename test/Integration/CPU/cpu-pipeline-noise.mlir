@@ -1,0 +1,227 @@
+// RUN: flops-opt %s --flops-lower-to-cpu | %run | FileCheck %s
+// RUN: flops-opt %s --flops-reference-to-llvm | %run | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{num-threads=2 min-parallel-work=0 elementwise-vector-size=8})" | %run_omp | FileCheck %s
+
+/// The noise of flops-lower-to-cpu (vectorized generators, masked tails,
+/// OpenMP chunks) is the C++ runtime's bit for bit: flops.normal (f32, f64,
+/// antithetic or not, an NCHW shape), flops.perturb against u + exp(rho) * eps
+/// computed here with scalar loops from the runtime's eps, and
+/// flops.site_delta with coeff = 1, log_sigma = 0. This holds only because
+/// math.log/cos/sin/exp stay libm calls (see docs/CODEGEN.md). The last line
+/// shows that the comparison can fail.
+
+func.func private @flops_rt_fill_normal_f32(memref<?x?xf32>, i64, i64, i32, i32)
+    attributes {llvm.emit_c_interface}
+func.func private @flops_rt_fill_normal_f64(memref<?x?xf64>, i64, i64, i32, i32)
+    attributes {llvm.emit_c_interface}
+
+/// Positions where the bit patterns differ (scalar loops: nothing vectorizes
+/// the check).
+func.func @mismatches_f32(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>) -> i64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %m = tensor.dim %a, %c0 : tensor<?x?xf32>
+  %n = tensor.dim %a, %c1 : tensor<?x?xf32>
+  %z = arith.constant 0 : i64
+  %r = scf.for %i = %c0 to %m step %c1 iter_args(%bad = %z) -> i64 {
+    %ri = scf.for %j = %c0 to %n step %c1 iter_args(%bad2 = %bad) -> i64 {
+      %x = tensor.extract %a[%i, %j] : tensor<?x?xf32>
+      %y = tensor.extract %b[%i, %j] : tensor<?x?xf32>
+      %xi = arith.bitcast %x : f32 to i32
+      %yi = arith.bitcast %y : f32 to i32
+      %ne = arith.cmpi ne, %xi, %yi : i32
+      %nei = arith.extui %ne : i1 to i64
+      %bad3 = arith.addi %bad2, %nei : i64
+      scf.yield %bad3 : i64
+    }
+    scf.yield %ri : i64
+  }
+  return %r : i64
+}
+
+func.func @mismatches_f64(%a: tensor<?x?xf64>, %b: tensor<?x?xf64>) -> i64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %m = tensor.dim %a, %c0 : tensor<?x?xf64>
+  %n = tensor.dim %a, %c1 : tensor<?x?xf64>
+  %z = arith.constant 0 : i64
+  %r = scf.for %i = %c0 to %m step %c1 iter_args(%bad = %z) -> i64 {
+    %ri = scf.for %j = %c0 to %n step %c1 iter_args(%bad2 = %bad) -> i64 {
+      %x = tensor.extract %a[%i, %j] : tensor<?x?xf64>
+      %y = tensor.extract %b[%i, %j] : tensor<?x?xf64>
+      %xi = arith.bitcast %x : f64 to i64
+      %yi = arith.bitcast %y : f64 to i64
+      %ne = arith.cmpi ne, %xi, %yi : i64
+      %nei = arith.extui %ne : i1 to i64
+      %bad3 = arith.addi %bad2, %nei : i64
+      scf.yield %bad3 : i64
+    }
+    scf.yield %ri : i64
+  }
+  return %r : i64
+}
+
+/// u + exp(rho[c]) * eps with scalar loops, the operations in the order of
+/// the flops.perturb lowering.
+func.func @perturb_loops(%u: tensor<?x?xf32>, %rho: tensor<?xf32>, %eps: tensor<?x?xf32>)
+    -> tensor<64x1027xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %c1027 = arith.constant 1027 : index
+  %init = tensor.empty() : tensor<64x1027xf32>
+  %r = scf.for %i = %c0 to %c64 step %c1 iter_args(%t = %init) -> tensor<64x1027xf32> {
+    %ri = scf.for %j = %c0 to %c1027 step %c1 iter_args(%t2 = %t) -> tensor<64x1027xf32> {
+      %x = tensor.extract %u[%i, %j] : tensor<?x?xf32>
+      %s = tensor.extract %rho[%j] : tensor<?xf32>
+      %e = tensor.extract %eps[%i, %j] : tensor<?x?xf32>
+      %sig = math.exp %s : f32
+      %p = arith.mulf %sig, %e : f32
+      %v = arith.addf %x, %p : f32
+      %t3 = tensor.insert %v into %t2[%i, %j] : tensor<64x1027xf32>
+      scf.yield %t3 : tensor<64x1027xf32>
+    }
+    scf.yield %ri : tensor<64x1027xf32>
+  }
+  return %r : tensor<64x1027xf32>
+}
+
+func.func @report(%what: i64, %bad: i64) {
+  vector.print str "check "
+  vector.print %what : i64
+  vector.print str "mismatches "
+  vector.print %bad : i64
+  return
+}
+
+func.func @main() {
+  %seed = arith.constant 81985529216486895 : i64  // 0x0123456789abcdef
+  %step = arith.constant 3000000000 : i64
+  %zero = arith.constant 0 : i32
+  %one = arith.constant 1 : i32
+  %site = arith.constant 7 : i32
+  %zf = arith.constant 0.0 : f32
+
+  // 1: flops.normal f32 antithetic, 16x37 (37 = masked tails).
+  %g1 = flops.normal %seed, %step {site = 7 : i64, antithetic} : tensor<16x37xf32>
+  %m1 = memref.alloc() : memref<16x37xf32>
+  %m1d = memref.cast %m1 : memref<16x37xf32> to memref<?x?xf32>
+  call @flops_rt_fill_normal_f32(%m1d, %seed, %step, %site, %one)
+      : (memref<?x?xf32>, i64, i64, i32, i32) -> ()
+  %r1 = bufferization.to_tensor %m1 restrict : memref<16x37xf32> to tensor<16x37xf32>
+  %g1d = tensor.cast %g1 : tensor<16x37xf32> to tensor<?x?xf32>
+  %r1d = tensor.cast %r1 : tensor<16x37xf32> to tensor<?x?xf32>
+  %b1 = call @mismatches_f32(%g1d, %r1d) : (tensor<?x?xf32>, tensor<?x?xf32>) -> i64
+  %w1 = arith.constant 1 : i64
+  // CHECK: check 1
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w1, %b1) : (i64, i64) -> ()
+
+  // 2: flops.normal f64 antithetic, 16x37.
+  %g2 = flops.normal %seed, %step {site = 7 : i64, antithetic} : tensor<16x37xf64>
+  %m2 = memref.alloc() : memref<16x37xf64>
+  %m2d = memref.cast %m2 : memref<16x37xf64> to memref<?x?xf64>
+  call @flops_rt_fill_normal_f64(%m2d, %seed, %step, %site, %one)
+      : (memref<?x?xf64>, i64, i64, i32, i32) -> ()
+  %r2 = bufferization.to_tensor %m2 restrict : memref<16x37xf64> to tensor<16x37xf64>
+  %g2d = tensor.cast %g2 : tensor<16x37xf64> to tensor<?x?xf64>
+  %r2d = tensor.cast %r2 : tensor<16x37xf64> to tensor<?x?xf64>
+  %b2 = call @mismatches_f64(%g2d, %r2d) : (tensor<?x?xf64>, tensor<?x?xf64>) -> i64
+  %w2 = arith.constant 2 : i64
+  // CHECK: check 2
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w2, %b2) : (i64, i64) -> ()
+
+  // 3: flops.perturb, 64x1027 plain rows, against the scalar formula over
+  // the runtime's noise; u and rho vary per element / column.
+  %m3 = memref.alloc() : memref<64x1027xf32>
+  %m3d = memref.cast %m3 : memref<64x1027xf32> to memref<?x?xf32>
+  call @flops_rt_fill_normal_f32(%m3d, %seed, %step, %site, %zero)
+      : (memref<?x?xf32>, i64, i64, i32, i32) -> ()
+  %eps3 = bufferization.to_tensor %m3 restrict : memref<64x1027xf32> to tensor<64x1027xf32>
+  %u3 = tensor.generate {
+  ^bb0(%i: index, %j: index):
+    %s = arith.addi %i, %j : index
+    %si = arith.index_cast %s : index to i32
+    %f = arith.sitofp %si : i32 to f32
+    %k = arith.constant 0.01 : f32
+    %v = arith.mulf %f, %k : f32
+    tensor.yield %v : f32
+  } : tensor<64x1027xf32>
+  %rho3 = tensor.generate {
+  ^bb0(%j: index):
+    %c13 = arith.constant 13 : index
+    %jm = arith.remui %j, %c13 : index
+    %ji = arith.index_cast %jm : index to i32
+    %f = arith.sitofp %ji : i32 to f32
+    %k = arith.constant -0.25 : f32
+    %v = arith.mulf %f, %k : f32
+    tensor.yield %v : f32
+  } : tensor<1027xf32>
+  %v3 = flops.perturb %u3, %rho3, %seed, %step {site = 7 : i64} : tensor<64x1027xf32>, tensor<1027xf32>
+  %u3d = tensor.cast %u3 : tensor<64x1027xf32> to tensor<?x?xf32>
+  %rho3d = tensor.cast %rho3 : tensor<1027xf32> to tensor<?xf32>
+  %eps3d = tensor.cast %eps3 : tensor<64x1027xf32> to tensor<?x?xf32>
+  %e3 = call @perturb_loops(%u3d, %rho3d, %eps3d)
+      : (tensor<?x?xf32>, tensor<?xf32>, tensor<?x?xf32>) -> tensor<64x1027xf32>
+  %v3d = tensor.cast %v3 : tensor<64x1027xf32> to tensor<?x?xf32>
+  %e3d = tensor.cast %e3 : tensor<64x1027xf32> to tensor<?x?xf32>
+  %b3 = call @mismatches_f32(%v3d, %e3d) : (tensor<?x?xf32>, tensor<?x?xf32>) -> i64
+  %w3 = arith.constant 3 : i64
+  // CHECK: check 3
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w3, %b3) : (i64, i64) -> ()
+
+  // 4: flops.perturb of an NCHW site (channel_dim = 1) with u = 0 and
+  // rho = 0 is the runtime's noise of 2 rows x 60 elements.
+  %e4 = tensor.empty() : tensor<2x3x4x5xf32>
+  %u4 = linalg.fill ins(%zf : f32) outs(%e4 : tensor<2x3x4x5xf32>) -> tensor<2x3x4x5xf32>
+  %er4 = tensor.empty() : tensor<3xf32>
+  %rho4 = linalg.fill ins(%zf : f32) outs(%er4 : tensor<3xf32>) -> tensor<3xf32>
+  %v4 = flops.perturb %u4, %rho4, %seed, %step {site = 7 : i64, antithetic, channel_dim = 1 : i64}
+      : tensor<2x3x4x5xf32>, tensor<3xf32>
+  %v4c = tensor.collapse_shape %v4 [[0], [1, 2, 3]] : tensor<2x3x4x5xf32> into tensor<2x60xf32>
+  %m4 = memref.alloc() : memref<2x60xf32>
+  %m4d = memref.cast %m4 : memref<2x60xf32> to memref<?x?xf32>
+  call @flops_rt_fill_normal_f32(%m4d, %seed, %step, %site, %one)
+      : (memref<?x?xf32>, i64, i64, i32, i32) -> ()
+  %r4 = bufferization.to_tensor %m4 restrict : memref<2x60xf32> to tensor<2x60xf32>
+  %v4d = tensor.cast %v4c : tensor<2x60xf32> to tensor<?x?xf32>
+  %r4d = tensor.cast %r4 : tensor<2x60xf32> to tensor<?x?xf32>
+  %b4 = call @mismatches_f32(%v4d, %r4d) : (tensor<?x?xf32>, tensor<?x?xf32>) -> i64
+  %w4 = arith.constant 4 : i64
+  // CHECK: check 4
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w4, %b4) : (i64, i64) -> ()
+
+  // 5: flops.site_delta with coeff = 1, log_sigma = 0 regenerates the noise
+  // of case 1.
+  %onef = arith.constant 1.0 : f32
+  %ec = tensor.empty() : tensor<16xf32>
+  %ones = linalg.fill ins(%onef : f32) outs(%ec : tensor<16xf32>) -> tensor<16xf32>
+  %er5 = tensor.empty() : tensor<37xf32>
+  %rho5 = linalg.fill ins(%zf : f32) outs(%er5 : tensor<37xf32>) -> tensor<37xf32>
+  %d5 = flops.site_delta %ones, %rho5, %seed, %step like %g1 {site = 7 : i64, antithetic}
+      : tensor<16xf32>, tensor<37xf32>, tensor<16x37xf32>
+  %d5d = tensor.cast %d5 : tensor<16x37xf32> to tensor<?x?xf32>
+  %b5 = call @mismatches_f32(%d5d, %r1d) : (tensor<?x?xf32>, tensor<?x?xf32>) -> i64
+  %w5 = arith.constant 5 : i64
+  // CHECK: check 5
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w5, %b5) : (i64, i64) -> ()
+
+  // 6: the comparison can fail: case 1 against antithetic = false (the odd
+  // rows differ in sign: 8 rows x 37).
+  %m6 = memref.alloc() : memref<16x37xf32>
+  %m6d = memref.cast %m6 : memref<16x37xf32> to memref<?x?xf32>
+  call @flops_rt_fill_normal_f32(%m6d, %seed, %step, %site, %zero)
+      : (memref<?x?xf32>, i64, i64, i32, i32) -> ()
+  %r6 = bufferization.to_tensor %m6 restrict : memref<16x37xf32> to tensor<16x37xf32>
+  %r6d = tensor.cast %r6 : tensor<16x37xf32> to tensor<?x?xf32>
+  %b6 = call @mismatches_f32(%g1d, %r6d) : (tensor<?x?xf32>, tensor<?x?xf32>) -> i64
+  %w6 = arith.constant 6 : i64
+  // CHECK: check 6
+  // CHECK-NEXT: mismatches {{[1-9][0-9]*$}}
+  call @report(%w6, %b6) : (i64, i64) -> ()
+  return
+}
