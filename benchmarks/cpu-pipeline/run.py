@@ -8,12 +8,15 @@ with rtclock inside the MLIR:
   matmul : C[512x256]  = A[512x784] . B[784x256]          (forward layer)
   wgrad  : G[784x256]  = X[512x784]^T . D[512x256]        (weight gradient,
            a linalg.generic out[k,j] += x[r,k] * d[r,j])
+  linear : Y[512x256]  = X[512x784] . W[256x784]^T        (an imported Linear
+           layer, W stored out x in; transpose-rhs copies W once)
 
 Prints the best and mean GFLOP/s of each configuration and the ratio to the
 reference, and checks that every configuration computes the same values.
 Not a test (timings depend on the machine's load); see docs/CODEGEN.md.
 
   benchmarks/cpu-pipeline/run.py [--build build] [--reps 20] [--threads 1,2]
+                                 [--kernels matmul,wgrad,linear] [--options '...']
 """
 
 import argparse
@@ -55,11 +58,23 @@ func.func @kernel(%x: tensor<512x784xf32>, %d: tensor<512x256xf32>) -> tensor<78
   return %r : tensor<784x256xf32>
 }
 """,
+    "linear": """
+func.func @kernel(%x: tensor<512x784xf32>, %w: tensor<256x784xf32>) -> tensor<512x256xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<512x256xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<512x256xf32>) -> tensor<512x256xf32>
+  %r = linalg.matmul indexing_maps = [affine_map<(i, j, k) -> (i, k)>, affine_map<(i, j, k) -> (j, k)>,
+                                      affine_map<(i, j, k) -> (i, j)>]
+      ins(%x, %w : tensor<512x784xf32>, tensor<256x784xf32>) outs(%c : tensor<512x256xf32>) -> tensor<512x256xf32>
+  return %r : tensor<512x256xf32>
+}
+""",
 }
 
 SHAPES = {  # operand shapes, result shape
     "matmul": ((512, 784), (784, 256), (512, 256)),
     "wgrad": ((512, 784), (512, 256), (784, 256)),
+    "linear": ((512, 784), (256, 784), (512, 256)),
 }
 
 FLOP = 2 * 512 * 784 * 256
@@ -176,12 +191,13 @@ def main():
     parser.add_argument("--ref-reps", type=int, default=2, help="timed calls of the reference")
     parser.add_argument("--threads", default="1,2", help="num-threads values to measure")
     parser.add_argument("--options", default="", help="extra flops-lower-to-cpu options")
+    parser.add_argument("--kernels", default=",".join(KERNELS), help="kernels to run")
     args = parser.parse_args()
     flops_opt = os.path.join(args.build, "bin", "flops-opt")
 
     print(f"{'kernel':8} {'pipeline':44} {'best GF/s':>10} {'mean GF/s':>10} {'x ref':>7}")
     ok = True
-    for kernel in KERNELS:
+    for kernel in args.kernels.split(","):
         ref_best, ref_mean, ref_checks = run(flops_opt, kernel, args.ref_reps,
                                              "flops-reference-to-llvm")
         print(f"{kernel:8} {'flops-reference-to-llvm':44} {ref_best:10.2f} {ref_mean:10.2f} {1:7.1f}")

@@ -50,6 +50,14 @@ LogicalResult fuseElementwiseOps(func::FuncOp func);
 /// Rewrites the 2-D convolutions of `func` as im2col + contraction.
 void convertConvolutionsToIm2Col(RewriterBase &rewriter, func::FuncOp func);
 
+/// When the rhs of the contraction `op` is not contiguous along the n
+/// dimension that the register tile vectorizes (x . w^T with w stored out x
+/// in), copies it once into a transposed tensor (linalg.transpose) and
+/// rewrites `op` as a generic reading that copy; returns the new op. Fails
+/// (and changes nothing) when there is nothing to do.
+FailureOr<linalg::LinalgOp> transposeRhsToContiguousN(RewriterBase &rewriter,
+                                                      linalg::LinalgOp op);
+
 /// Tiles `op` (threads, cache, registers) and vectorizes its register tile.
 /// Leaves `op` untouched and fails when it cannot be tiled.
 LogicalResult tileAndVectorizeContraction(RewriterBase &rewriter,
@@ -88,8 +96,10 @@ FailureOr<linalg::LinalgOp> tileLinalgOp(RewriterBase &rewriter,
 LogicalResult vectorizeLinalgOp(RewriterBase &rewriter, linalg::LinalgOp op,
                                 ArrayRef<int64_t> vectorSizes);
 
-/// The chunk of an extent `size` split over `numThreads` threads, rounded up
-/// to a multiple of `multiple`.
+/// The scf.forall tile of an extent `size` split over `numThreads` threads:
+/// the largest multiple of `multiple` that divides `size` at least
+/// `numThreads` times, else ceil(size / numThreads) rounded up to a multiple
+/// of `multiple`.
 int64_t threadChunk(int64_t size, int64_t numThreads, int64_t multiple);
 
 } // namespace mlir::flops::codegen

@@ -18,8 +18,10 @@
 #include "CodegenInternal.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Interfaces/TilingInterface.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -29,9 +31,17 @@ using namespace mlir::flops;
 using namespace mlir::flops::codegen;
 
 int64_t codegen::threadChunk(int64_t size, int64_t numThreads,
-                            int64_t multiple) {
-  int64_t chunk = llvm::divideCeil(size, numThreads);
-  return llvm::alignTo(chunk, std::max<int64_t>(multiple, 1));
+                             int64_t multiple) {
+  multiple = std::max<int64_t>(multiple, 1);
+  // Prefer equal chunks (static shapes, no masks): the largest multiple of
+  // `multiple` that divides `size` into at least `numThreads` chunks; the
+  // scf.forall may then have more iterations than threads (OpenMP hands each
+  // thread a contiguous block of them).
+  for (int64_t d = size / numThreads / multiple * multiple; d >= multiple;
+       d -= multiple)
+    if (size % d == 0)
+      return d;
+  return llvm::alignTo(llvm::divideCeil(size, numThreads), multiple);
 }
 
 FailureOr<linalg::LinalgOp> codegen::tileLinalgOp(RewriterBase &rewriter,
@@ -126,6 +136,63 @@ bool codegen::isTileableContraction(linalg::LinalgOp op) {
          !dims->k.empty();
 }
 
+FailureOr<linalg::LinalgOp>
+codegen::transposeRhsToContiguousN(RewriterBase &rewriter, linalg::LinalgOp op) {
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->n.empty())
+    return failure();
+  MLIRContext *ctx = op.getContext();
+  AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
+  unsigned nDim = innermostIn(dims->n, outMap);
+  OpOperand *rhs = op.getDpsInputOperand(1);
+  AffineMap rhsMap = op.getMatchingIndexingMap(rhs);
+  auto rhsType = dyn_cast<RankedTensorType>(rhs->get().getType());
+  if (!rhsType || !rhsType.hasStaticShape() || !rhsMap.isProjectedPermutation())
+    return failure();
+  std::optional<unsigned> pos =
+      rhsMap.getResultPosition(getAffineDimExpr(nDim, ctx));
+  unsigned rank = rhsMap.getNumResults();
+  if (!pos || *pos == rank - 1)
+    return failure();
+
+  // Move the n dimension of the rhs last: out[i] = in[perm[i]].
+  SmallVector<int64_t> perm;
+  for (unsigned i = 0; i < rank; ++i)
+    if (i != *pos)
+      perm.push_back(i);
+  perm.push_back(*pos);
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> results;
+  for (int64_t i : perm) {
+    shape.push_back(rhsType.getDimSize(i));
+    results.push_back(rhsMap.getResult(i));
+  }
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value init =
+      tensor::EmptyOp::create(rewriter, loc, shape, rhsType.getElementType());
+  Value transposed =
+      linalg::TransposeOp::create(rewriter, loc, rhs->get(), init, perm)
+          ->getResult(0);
+
+  linalg::GenericOp generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic) {
+    FailureOr<linalg::GenericOp> generalized =
+        linalg::generalizeNamedOp(rewriter, op);
+    if (failed(generalized))
+      return failure();
+    generic = *generalized;
+  }
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  maps[1] = AffineMap::get(rhsMap.getNumDims(), 0, results, ctx);
+  rewriter.modifyOpInPlace(generic, [&] {
+    generic.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+    generic->setOperand(1, transposed);
+  });
+  return cast<linalg::LinalgOp>(generic.getOperation());
+}
+
 LogicalResult
 codegen::tileAndVectorizeContraction(RewriterBase &rewriter, linalg::LinalgOp op,
                                     const CPUCodegenConfig &config) {
@@ -142,10 +209,17 @@ codegen::tileAndVectorizeContraction(RewriterBase &rewriter, linalg::LinalgOp op
                                  innermostIn(dims->k, lhsMap)};
 
   // Register tile: (m, n, k) on the chosen dims, 1 elsewhere, clamped to the
-  // extents.
+  // extents. The n size counts 32-bit lanes: wider elements get fewer (the
+  // same number of vector registers).
+  std::array<int64_t, 3> regMNK = config.registerTile;
+  Type elementType = getElementTypeOrSelf(op->getResult(0).getType());
+  unsigned bits =
+      elementType.isIntOrFloat() ? elementType.getIntOrFloatBitWidth() : 32;
+  if (bits > 32)
+    regMNK[1] = std::max<int64_t>(1, regMNK[1] * 32 / bits);
   SmallVector<int64_t> reg(numLoops, 1);
   for (auto [i, d] : llvm::enumerate(mnk))
-    reg[d] = std::min(config.registerTile[i], extents[d]);
+    reg[d] = std::min(regMNK[i], extents[d]);
 
   // Threads: the outermost batch/m/n dim with room for a chunk per thread.
   SmallVector<int64_t> current = extents;

@@ -42,33 +42,43 @@ struct CPUTileAndVectorizePass
     vector::registerSubsetOpInterfaceExternalModels(registry);
   }
 
-  /// The options with defaults filled in; emits an error for bad values.
+  /// The options with defaults filled in; reports every bad value on the
+  /// function.
   FailureOr<CPUCodegenConfig> resolveConfig() {
     CPUCodegenConfig config;
+    bool ok = true;
     auto readTriple = [&](ArrayRef<int64_t> list, std::array<int64_t, 3> &out,
-                          StringRef name, bool allowZero) -> LogicalResult {
+                          StringRef name, bool allowZero) {
       if (list.empty())
-        return success();
-      if (list.size() != 3 ||
-          llvm::any_of(list, [&](int64_t v) { return allowZero ? v < 0 : v <= 0; }))
-        return getOperation().emitError()
-               << "flops-cpu-tile-and-vectorize: " << name
-               << " needs three " << (allowZero ? "non-negative" : "positive")
-               << " sizes (m, n, k)";
+        return;
+      bool bad = list.size() != 3 || llvm::any_of(list, [&](int64_t v) {
+                   return allowZero ? v < 0 : v <= 0;
+                 });
+      if (bad) {
+        getOperation().emitError()
+            << "flops-cpu-tile-and-vectorize: " << name << " needs three "
+            << (allowZero ? "non-negative" : "positive") << " sizes (m, n, k)";
+        ok = false;
+        return;
+      }
       llvm::copy(list, out.begin());
-      return success();
     };
-    if (failed(readTriple(registerTileSizes, config.registerTile,
-                          "register-tile-sizes", /*allowZero=*/false)) ||
-        failed(readTriple(cacheTileSizes, config.cacheTile, "cache-tile-sizes",
-                          /*allowZero=*/true)))
-      return failure();
-    if (numThreads < 1 || elementwiseVectorSize < 1) {
+    readTriple(registerTileSizes, config.registerTile, "register-tile-sizes",
+               /*allowZero=*/false);
+    readTriple(cacheTileSizes, config.cacheTile, "cache-tile-sizes",
+               /*allowZero=*/true);
+    if (numThreads < 1) {
       getOperation().emitError()
-          << "flops-cpu-tile-and-vectorize: num-threads and "
-             "elementwise-vector-size must be positive";
-      return failure();
+          << "flops-cpu-tile-and-vectorize: num-threads must be positive";
+      ok = false;
     }
+    if (elementwiseVectorSize < 1) {
+      getOperation().emitError() << "flops-cpu-tile-and-vectorize: "
+                                    "elementwise-vector-size must be positive";
+      ok = false;
+    }
+    if (!ok)
+      return failure();
     config.numThreads = numThreads;
     config.minParallelWork = minParallelWork;
     config.elementwiseVectorSize = elementwiseVectorSize;
@@ -86,6 +96,16 @@ struct CPUTileAndVectorizePass
       return signalPassFailure();
     if (im2col)
       convertConvolutionsToIm2Col(rewriter, func);
+
+    if (transposeRhs) {
+      SmallVector<linalg::LinalgOp> candidates;
+      func.walk([&](linalg::LinalgOp op) {
+        if (isTileableContraction(op))
+          candidates.push_back(op);
+      });
+      for (linalg::LinalgOp op : candidates)
+        (void)transposeRhsToContiguousN(rewriter, op);
+    }
 
     // Collect first: tiling creates new linalg ops (the tiles) that must not
     // be visited again.

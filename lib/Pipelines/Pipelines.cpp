@@ -3,6 +3,10 @@
 #include "flops/Pipelines/Pipelines.h"
 
 #include "flops/Conversion/Passes.h"
+#include "flops/Dialect/Flops/Transforms/Passes.h"
+#include "mlir/Conversion/TosaToArith/TosaToArith.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -42,7 +46,22 @@ void mlir::flops::buildReferenceToLLVMPipeline(
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
+void mlir::flops::buildTosaToForwardPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalgNamed());
+  pm.addNestedPass<func::FuncOp>(tosa::createTosaToLinalg());
+  pm.addPass(createTosaToArithPass());
+  pm.addPass(createTosaToTensorPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createPrepareForwardPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
 void mlir::flops::registerFlopsPipelines() {
+  PassPipelineRegistration<>(
+      "flops-tosa-to-forward",
+      "Lower a tosa forward to the linalg form flops-forward-train reads "
+      "(tosa-to-linalg, then flops-prepare-forward)",
+      [](OpPassManager &pm) { buildTosaToForwardPipeline(pm); });
   PassPipelineRegistration<ReferenceToLLVMOptions>(
       "flops-reference-to-llvm",
       "Lower flops ops through linalg, bufferization and plain loops to the "

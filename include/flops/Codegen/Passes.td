@@ -17,7 +17,11 @@ def CPUTileAndVectorizePass
        (which would stop being recognisable as one).
     2. `im2col`: rewrites `linalg.conv_2d_{nchw_fchw,nhwc_hwcf,nhwc_fhwc}`
        into an im2col gather and a matmul-shaped contraction.
-    3. Every contraction (any linalg op matching the contraction interface:
+    3. `transpose-rhs`: a contraction whose rhs is not contiguous along the
+       vectorized n dimension (`x . w^T` with `w` stored out x in, the
+       forward layer of an imported model) reads a `linalg.transpose`d copy
+       of it instead (one O(k n) copy for an O(m n k) product).
+    4. Every contraction (any linalg op matching the contraction interface:
        `linalg.matmul`, `batch_matmul`, transposed variants written as
        `linalg.generic`s, the im2col contractions) is tiled up to three
        times: an `scf.forall` over its outermost parallel dimension with
@@ -27,11 +31,11 @@ def CPUTileAndVectorizePass
        to a divisor of the extent when one exists) and `scf.for` register
        tiles (`register-tile-sizes`, (m, n, k)); the register tile is then
        vectorized to `vector.contract` (masked when partial).
-    4. `vectorize-elementwise`: all-parallel linalg ops are tiled to one
+    5. `vectorize-elementwise`: all-parallel linalg ops are tiled to one
        row of `elementwise-vector-size` elements of their innermost
        dimension (plus the same `scf.forall` split) and vectorized. Ops the
        vectorizer rejects keep their scalar form.
-    5. Loop-invariant accumulator reads/writes are hoisted out of the
+    6. Loop-invariant accumulator reads/writes are hoisted out of the
        reduction loops, and with `lower-contractions` the vector.contracts
        are lowered to vector.fma (outer-product strategy).
 
@@ -58,6 +62,9 @@ def CPUTileAndVectorizePass
            "(never into contractions or convolutions)">,
     Option<"im2col", "im2col", "bool", /*default=*/"true",
            "Rewrite 2-D convolutions as im2col + contraction">,
+    Option<"transposeRhs", "transpose-rhs", "bool", /*default=*/"true",
+           "Copy a contraction rhs that is not contiguous along n (x . w^T) "
+           "into a transposed tensor first">,
     Option<"vectorizeElementwise", "vectorize-elementwise", "bool",
            /*default=*/"true",
            "Tile and vectorize all-parallel linalg ops">,

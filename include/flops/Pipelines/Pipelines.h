@@ -79,6 +79,10 @@ void buildLowerToCPUPipeline(OpPassManager &pm,
 /// Registers `flops-lower-to-cpu` (called by registerFlopsPipelines).
 void registerLowerToCPUPipeline();
 
+/// tosa -> linalg (named ops and generics), arith, tensor, then
+/// flops-prepare-forward: the input form of flops-forward-train.
+void buildTosaToForwardPipeline(OpPassManager &pm);
+
 /// Registers every flops pipeline by name.
 void registerFlopsPipelines();
 

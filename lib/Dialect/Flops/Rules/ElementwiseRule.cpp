@@ -12,6 +12,8 @@
 #include "RulesInternal.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/SmallBitVector.h"
 #include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
@@ -42,13 +44,23 @@ public:
     return dep;
   }
 
-  /// `v` re-emitted in the new body (it must not depend on `wrt`).
+  /// `v` re-emitted in the new body (it must not depend on `wrt`). A
+  /// constant defined above the generic is re-created inside; any other
+  /// value from above cannot be carried to where the rule is built, and
+  /// sets `capturesValue`.
   Value clone(Value v) {
     if (Value mapped = map.lookupOrNull(v))
       return mapped;
     Operation *def = v.getDefiningOp();
-    if (!def || def->getBlock() != &body)
-      return v; // Defined above the generic.
+    if (!def || def->getBlock() != &body) {
+      if (def && def->hasTrait<OpTrait::ConstantLike>()) {
+        Operation *copy = b.clone(*def);
+        map.map(v, copy->getResult(0));
+        return copy->getResult(0);
+      }
+      capturesValue = true;
+      return v;
+    }
     for (Value operand : def->getOperands())
       clone(operand);
     Operation *copy = b.clone(*def, map);
@@ -136,7 +148,45 @@ private:
   OpBuilder &b;
   IRMapping &map;
   DenseMap<Value, bool> cache;
+
+public:
+  bool capturesValue = false;
 };
+
+/// A map whose results are distinct dims or the constant 0 (a unit
+/// dimension, as tosa-to-linalg broadcasts a 1 x n bias).
+bool isBroadcastMap(AffineMap map) {
+  llvm::SmallBitVector seen(map.getNumDims());
+  for (AffineExpr e : map.getResults()) {
+    if (auto c = dyn_cast<AffineConstantExpr>(e)) {
+      if (c.getValue() != 0)
+        return false;
+      continue;
+    }
+    auto d = dyn_cast<AffineDimExpr>(e);
+    if (!d || seen.test(d.getPosition()))
+      return false;
+    seen.set(d.getPosition());
+  }
+  return true;
+}
+
+/// Reassociation that folds the constant (unit) results of `map` into a
+/// neighbouring kept dimension.
+SmallVector<ReassociationIndices> unitReassociation(AffineMap map) {
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices pending;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    pending.push_back(i);
+    if (isa<AffineDimExpr>(e)) {
+      groups.push_back(pending);
+      pending.clear();
+    }
+  }
+  if (!pending.empty() && !groups.empty())
+    groups.back().append(pending.begin(), pending.end());
+  return groups;
+}
 
 bool isAllParallel(linalg::GenericOp op) {
   return llvm::all_of(op.getIteratorTypesArray(), [](utils::IteratorType t) {
@@ -156,9 +206,12 @@ LogicalResult rules::checkElementwise(linalg::GenericOp op, unsigned index,
     reason = "has no input #" + std::to_string(index);
     return failure();
   }
+  AffineMap inMap = op.getMatchingIndexingMap(op.getDpsInputOperand(index));
+  bool hasDim = llvm::any_of(inMap.getResults(), [](AffineExpr e) {
+    return isa<AffineDimExpr>(e);
+  });
   if (!op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isPermutation() ||
-      !op.getMatchingIndexingMap(op.getDpsInputOperand(index))
-           .isProjectedPermutation()) {
+      !isBroadcastMap(inMap) || (!inMap.isProjectedPermutation() && !hasDim)) {
     reason = "reads its operands through maps that are not (broadcast) "
              "permutations";
     return failure();
@@ -182,6 +235,11 @@ LogicalResult rules::checkElementwise(linalg::GenericOp op, unsigned index,
   // The derivative is built only from values independent of the input, so
   // success means the body is linear in it.
   bool ok = succeeded(result);
+  if (ok && d.capturesValue) {
+    reason = "has a derivative that reads a non-constant value defined "
+             "outside the op";
+    ok = false;
+  }
   while (!tmp.empty())
     tmp.back().erase();
   return ok ? success() : failure();
@@ -200,15 +258,31 @@ FailureOr<Value> rules::buildElementwiseGradient(linalg::GenericOp op,
   SmallVector<AffineMap> maps{outMap};
   for (OpOperand *in : op.getDpsInputOperands())
     maps.push_back(op.getMatchingIndexingMap(in));
-  maps.push_back(inMap);
+  // Unit dimensions read through a constant 0 are dropped from the
+  // accumulator and restored afterwards.
+  bool unitDims = !inMap.isProjectedPermutation();
+  SmallVector<ReassociationIndices> reassoc;
+  AffineMap accMap = inMap;
+  if (unitDims) {
+    reassoc = unitReassociation(inMap);
+    SmallVector<AffineExpr> kept;
+    for (AffineExpr e : inMap.getResults())
+      if (isa<AffineDimExpr>(e))
+        kept.push_back(e);
+    accMap = AffineMap::get(inMap.getNumDims(), 0, kept, b.getContext());
+  }
+  maps.push_back(accMap);
   SmallVector<Value> ins{delta};
   ins.append(inputs.begin(), inputs.end());
   Value acc = init ? init : zerosLike(b, loc, inputs[index]);
+  Type fullType = acc.getType();
+  if (unitDims)
+    acc = tensor::CollapseShapeOp::create(b, loc, acc, reassoc);
   Block &body = op.getRegion().front();
   bool failedBody = false;
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{acc.getType()}, ins, ValueRange{acc}, maps,
-      reduceOnto(inMap), [&](OpBuilder &nb, Location l, ValueRange args) {
+      reduceOnto(accMap), [&](OpBuilder &nb, Location l, ValueRange args) {
         IRMapping map;
         for (unsigned i = 0, e = op.getNumDpsInputs(); i < e; ++i)
           map.map(body.getArgument(i), args[1 + i]);
@@ -236,5 +310,8 @@ FailureOr<Value> rules::buildElementwiseGradient(linalg::GenericOp op,
     generic.erase();
     return failure();
   }
+  if (unitDims)
+    return Value(tensor::ExpandShapeOp::create(b, loc, fullType,
+                                               generic.getResult(0), reassoc));
   return generic.getResult(0);
 }

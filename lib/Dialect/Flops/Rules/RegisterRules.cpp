@@ -50,7 +50,21 @@ struct GenericModel
   }
   bool isSiteContraction(Operation *op) const { return bilinear(op); }
   int64_t getSiteChannelDim(Operation *op) const {
-    return rules::bilinearChannelDim(cast<linalg::LinalgOp>(op));
+    auto lop = cast<linalg::LinalgOp>(op);
+    if (bilinear(op))
+      return rules::bilinearChannelDim(lop);
+    // Elementwise: the dimension a per-unit (vector) input is broadcast
+    // along, e.g. (d1) for a per-channel bias on NCHW; else the last one.
+    AffineMap outMap = lop.getMatchingIndexingMap(lop.getDpsInitOperand(0));
+    for (OpOperand *in : lop.getDpsInputOperands()) {
+      AffineMap m = lop.getMatchingIndexingMap(in);
+      if (m.getNumResults() != 1 || !isa<AffineDimExpr>(m.getResult(0)))
+        continue;
+      if (std::optional<unsigned> pos =
+              outMap.getResultPosition(m.getResult(0)))
+        return *pos;
+    }
+    return outMap.getNumResults() - 1;
   }
   LogicalResult checkEstimable(Operation *op, unsigned index,
                                std::string &reason) const {

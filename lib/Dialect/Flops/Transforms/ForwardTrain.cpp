@@ -475,22 +475,44 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
             Operation *op = site.ops[o];
             auto rule = cast<EstimatorRuleOpInterface>(op);
             auto dps = cast<DestinationStyleOpInterface>(op);
+            // A parameter view (a reshape) is re-applied to the parameter,
+            // and its gradient is reshaped back.
+            auto reshapeLike = [&](Operation *view, Value src) -> Value {
+              IRMapping m;
+              m.map(view->getOperand(0), src);
+              return b.clone(*view, m)->getResult(0);
+            };
+            auto reshapeBack = [&](Operation *view, Value g,
+                                   Type paramType) -> Value {
+              if (auto c = dyn_cast<tensor::CollapseShapeOp>(view))
+                return tensor::ExpandShapeOp::create(
+                    b, l, paramType, g, c.getReassociationIndices());
+              auto e = cast<tensor::ExpandShapeOp>(view);
+              return tensor::CollapseShapeOp::create(
+                  b, l, paramType, g, e.getReassociationIndices());
+            };
             SmallVector<Value> ins;
             for (Value in : dps.getDpsInputs()) {
-              if (auto p = info.paramOf(in))
-                ins.push_back(arg(pArg[*p]));
-              else
+              if (auto p = info.paramOf(in)) {
+                Operation *view = info.viewOp(in);
+                ins.push_back(view ? reshapeLike(view, arg(pArg[*p]))
+                                   : Value(arg(pArg[*p])));
+              } else {
                 ins.push_back(call.getResult(ex.inputPos.lookup(in)));
+              }
             }
             for (OpOperand *in : dps.getDpsInputOperands()) {
               auto p = info.paramOf(in->get());
               if (!p)
                 continue;
               unsigned j = gradOf.lookup(*p);
+              Operation *view = info.viewOp(in->get());
+              Value init = view ? reshapeLike(view, grads[j]) : grads[j];
               FailureOr<Value> gr = rule.buildInputGradient(
-                  b, l, in->getOperandNumber(), delta, ins, grads[j]);
+                  b, l, in->getOperandNumber(), delta, ins, init);
               if (succeeded(gr))
-                grads[j] = *gr;
+                grads[j] =
+                    view ? reshapeBack(view, *gr, grads[j].getType()) : *gr;
             }
             if (o == 0)
               break;
@@ -720,7 +742,7 @@ void ForwardTrainPass::runOnOperation() {
     }
     batch = batchSize;
   } else if (batchSize != 0 && batchSize != batch) {
-    fn.emitError() << "batch-size " << batchSize
+    fn.emitError() << "batch-size " << static_cast<int64_t>(batchSize)
                    << " differs from the forward's static batch " << batch;
     return signalPassFailure();
   }

@@ -4,11 +4,15 @@
 
 #include "flops/Dialect/Flops/IR/FlopsInterfaces.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace mlir::flops;
 
 std::optional<unsigned> ForwardInfo::paramOf(Value v) const {
+  auto view = views.find(v);
+  if (view != views.end())
+    return view->second;
   auto arg = dyn_cast<BlockArgument>(v);
   if (!arg || arg.getOwner() != entry)
     return std::nullopt;
@@ -80,6 +84,8 @@ FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
                         "trainable arguments with the `flops.param` "
                         "attribute"),
            failure();
+  if (fn.getNumResults() == 0)
+    return fn.emitError("the forward function has no result"), failure();
   if (info.dataArgs.empty())
     return fn.emitError("the forward function has no data argument"),
            failure();
@@ -95,10 +101,25 @@ FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
                           "result #" + std::to_string(i))))
       return failure();
 
-  // Every use of a parameter must be an input of an op with an estimator
-  // rule that can estimate it.
+  // Every use of a parameter (or of a reshape of it) must be an input of an
+  // op with an estimator rule that can estimate it.
   for (unsigned i : info.paramArgs) {
+    SmallVector<OpOperand *> uses;
     for (OpOperand &use : fn.getArgument(i).getUses()) {
+      Operation *user = use.getOwner();
+      if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(user) &&
+          user->getBlock() == info.entry &&
+          cast<RankedTensorType>(user->getResult(0).getType())
+              .hasStaticShape()) {
+        info.views[user->getResult(0)] = info.paramPos[i];
+        for (OpOperand &viewUse : user->getResult(0).getUses())
+          uses.push_back(&viewUse);
+        continue;
+      }
+      uses.push_back(&use);
+    }
+    for (OpOperand *usePtr : uses) {
+      OpOperand &use = *usePtr;
       Operation *user = use.getOwner();
       auto rule = dyn_cast<EstimatorRuleOpInterface>(user);
       if (!rule)

@@ -25,9 +25,17 @@ struct ForwardInfo {
   SmallVector<SiteGroup> groups;
   /// Parameter argument number -> position in paramArgs.
   DenseMap<unsigned, unsigned> paramPos;
+  /// Reshapes of a parameter (tensor.collapse_shape / expand_shape, as
+  /// tosa-to-linalg emits for biases) -> the parameter's position.
+  DenseMap<Value, unsigned> views;
 
-  /// The parameter position of `v` if it is a parameter argument.
+  /// The parameter position of `v` if it is a parameter argument or a
+  /// reshape of one.
   std::optional<unsigned> paramOf(Value v) const;
+  /// The reshape op if `v` is a view of a parameter.
+  Operation *viewOp(Value v) const {
+    return views.count(v) ? v.getDefiningOp() : nullptr;
+  }
 };
 
 /// Finds parameters, data arguments, the batch size and the perturbation

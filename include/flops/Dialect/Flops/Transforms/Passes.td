@@ -78,4 +78,19 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
   ];
 }
 
+def PrepareForwardPass : Pass<"flops-prepare-forward"> {
+  let summary = "Normalise an imported forward for flops-forward-train";
+  let description = [{
+    Rewrites what importers and tosa-to-linalg leave around the contractions
+    into the form the site analysis reads: batch matmuls with a unit batch
+    become matmuls (upstream rank-reducing contraction patterns), and the
+    reshapes they leave behind fold away (collapse of an expand). Run it
+    after `tosa-to-linalg`; the pipeline `flops-tosa-to-forward` does.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // FLOPS_DIALECT_FLOPS_TRANSFORMS_PASSES_TD

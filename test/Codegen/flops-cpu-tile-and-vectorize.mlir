@@ -1,0 +1,200 @@
+// RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize))" | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{lower-contractions=false}))" | FileCheck %s --check-prefix=CONTRACT
+// RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{num-threads=2 min-parallel-work=0 lower-contractions=false}))" | FileCheck %s --check-prefix=THREADS
+// RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{register-tile-sizes=4,16,1 cache-tile-sizes=0,0,0 lower-contractions=false}))" | FileCheck %s --check-prefix=TILES
+// RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{im2col=false fuse-elementwise=false vectorize-elementwise=false transpose-rhs=false}))" | FileCheck %s --check-prefix=OFF
+
+/// The contraction: cache tiles (m 64; k 150, the largest divisor of 300 up to
+/// 256; n 96 < 256 untiled), register tiles 8x32x1 whose accumulator is read
+/// once before the k loop, carried as a vector and written once after it;
+/// the vector.contract becomes eight vector.fma per k step.
+// CHECK-LABEL: func.func @matmul
+// CHECK: scf.for %[[M:.*]] = %{{.*}} to %{{.*}} step %[[C64:.*]] iter_args
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %[[C150:.*]] iter_args
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C64]] step %[[C8:.*]] iter_args
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C32:.*]] iter_args
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<64x96xf32>, vector<8x32xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C150]] step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %[[ACC]]) -> (tensor<64x96xf32>, vector<8x32xf32>)
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// CHECK-NOT: vector.contract
+// CHECK: scf.yield
+// CHECK: vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<64x96xf32>
+// CONTRACT-LABEL: func.func @matmul
+// CONTRACT: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// THREADS-LABEL: func.func @matmul
+// THREADS: scf.forall (%{{.*}}) = (0) to (128) step (64)
+// THREADS: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// THREADS: scf.forall.in_parallel
+// THREADS-NEXT: tensor.parallel_insert_slice
+// TILES-LABEL: func.func @matmul
+// TILES: scf.for {{.*}} step %[[C4:.*]] iter_args
+// TILES-NEXT: scf.for {{.*}} step %[[C16:.*]] iter_args
+// TILES: vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
+// OFF-LABEL: func.func @matmul
+// OFF: vector.fma
+func.func @matmul(%a: tensor<128x300xf32>, %b: tensor<300x96xf32>, %c: tensor<128x96xf32>) -> tensor<128x96xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<128x300xf32>, tensor<300x96xf32>) outs(%c : tensor<128x96xf32>) -> tensor<128x96xf32>
+  return %r : tensor<128x96xf32>
+}
+
+/// The weight gradient out[k, j] += x[r, k] d[r, j] (transposed lhs, as a
+/// generic): the lhs column is one contiguous vector<8xf32> read, no
+/// transpose. With two threads, 40 rows split into scf.forall steps of 8
+/// (equal, static tiles).
+// CHECK-LABEL: func.func @weight_grad
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C72:.*]] step
+// CHECK: vector.transfer_read %{{.*}} : tensor<72x40xf32>, vector<8xf32>
+// CHECK: vector.transfer_read %{{.*}} : tensor<72x96xf32>, vector<32xf32>
+// CHECK-COUNT-8: vector.fma
+// CONTRACT-LABEL: func.func @weight_grad
+// CONTRACT: vector.contract {{.*}} : vector<1x8xf32>, vector<1x32xf32> into vector<8x32xf32>
+// THREADS-LABEL: func.func @weight_grad
+// THREADS: scf.forall (%{{.*}}) = (0) to (40) step (8)
+// THREADS-NOT: vector.mask
+// THREADS: vector.contract
+// OFF-LABEL: func.func @weight_grad
+// OFF: vector.fma
+func.func @weight_grad(%x: tensor<72x40xf32>, %d: tensor<72x96xf32>, %g: tensor<40x96xf32>) -> tensor<40x96xf32> {
+  %r = linalg.generic {
+      indexing_maps = [affine_map<(k, j, r) -> (r, k)>, affine_map<(k, j, r) -> (r, j)>,
+                       affine_map<(k, j, r) -> (k, j)>],
+      iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %d : tensor<72x40xf32>, tensor<72x96xf32>) outs(%g : tensor<40x96xf32>) {
+  ^bb0(%u: f32, %v: f32, %acc: f32):
+    %p = arith.mulf %u, %v : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<40x96xf32>
+  return %r : tensor<40x96xf32>
+}
+
+/// x . w^T with w stored out x in (an imported Linear layer): w is copied
+/// once into a 300x96 tensor (vectorized like any elementwise op) so that
+/// the register tile reads contiguous rows of 32; without transpose-rhs the
+/// contraction reads the columns of w (vector.contract with a transposed rhs
+/// map).
+// CHECK-LABEL: func.func @forward_layer
+// CHECK: vector.transfer_read %{{.*}} : tensor<96x300xf32>, vector<16x1xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<300x96xf32>
+// CHECK: vector.transfer_read %{{.*}} : tensor<300x96xf32>, vector<32xf32>
+// CHECK-COUNT-8: vector.fma
+// OFF-LABEL: func.func @forward_layer
+// OFF-NOT: linalg.transpose
+// OFF-NOT: tensor<300x96xf32>
+// OFF: return
+func.func @forward_layer(%x: tensor<128x300xf32>, %w: tensor<96x300xf32>, %c: tensor<128x96xf32>) -> tensor<128x96xf32> {
+  %r = linalg.matmul indexing_maps = [affine_map<(i, j, k) -> (i, k)>, affine_map<(i, j, k) -> (j, k)>,
+                                      affine_map<(i, j, k) -> (i, j)>]
+      ins(%x, %w : tensor<128x300xf32>, tensor<96x300xf32>) outs(%c : tensor<128x96xf32>) -> tensor<128x96xf32>
+  return %r : tensor<128x96xf32>
+}
+
+/// Stride-2 convolution: im2col gather (a copy generic into 2x27x25), then a
+/// contraction over the 27 filter taps vectorized along the 25 output pixels;
+/// the threads take one image each.
+// CHECK-LABEL: func.func @conv
+// CHECK: tensor.collapse_shape %{{.*}} : tensor<4x3x3x3xf32> into tensor<4x27xf32>
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x27x25xf32>)
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C27:.*]] step
+// CHECK-COUNT-4: vector.fma {{.*}} : vector<25xf32>
+// CHECK: tensor.expand_shape %{{.*}} : tensor<2x4x25xf32> into tensor<2x4x5x5xf32>
+// THREADS-LABEL: func.func @conv
+// THREADS: scf.forall (%{{.*}}) in (2)
+// OFF-LABEL: func.func @conv
+// OFF: linalg.conv_2d_nchw_fchw
+func.func @conv(%x: tensor<2x3x11x11xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<2x4x5x5xf32>) -> tensor<2x4x5x5xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<2x3x11x11xf32>, tensor<4x3x3x3xf32>) outs(%o : tensor<2x4x5x5xf32>) -> tensor<2x4x5x5xf32>
+  return %r : tensor<2x4x5x5xf32>
+}
+
+/// Elementwise: the two generics fuse into one, tiled into rows of 16
+/// elements; 37 = 16 + 16 + 5, so the tiles are masked.
+// CHECK-LABEL: func.func @bias_relu
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C37:.*]] step %[[C16:.*]] iter_args
+// CHECK: %[[N:.*]] = affine.min
+// CHECK: %[[MASK:.*]] = vector.create_mask %{{.*}}, %[[N]] : vector<1x16xi1>
+// CHECK: %[[ROW:.*]] = vector.extract %[[MASK]][0]
+// CHECK: vector.transfer_read %{{.*}}, %[[ROW]] {{.*}} : tensor<13x37xf32>, vector<16xf32>
+// CHECK: arith.addf {{.*}} : vector<16xf32>
+// CHECK: arith.maximumf {{.*}} : vector<16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<16xf32>, tensor<1x?xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+// THREADS-LABEL: func.func @bias_relu
+// THREADS: scf.forall (%{{.*}}) in (13)
+// OFF-LABEL: func.func @bias_relu
+// OFF: linalg.generic
+// OFF: linalg.generic
+func.func @bias_relu(%x: tensor<13x37xf32>, %b: tensor<37xf32>) -> tensor<13x37xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<13x37xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : tensor<13x37xf32>, tensor<37xf32>) outs(%e : tensor<13x37xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %a = arith.addf %u, %v : f32
+    linalg.yield %a : f32
+  } -> tensor<13x37xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%s : tensor<13x37xf32>) outs(%e : tensor<13x37xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    %m = arith.maximumf %u, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<13x37xf32>
+  return %r : tensor<13x37xf32>
+}
+
+/// The noise math stays math ops, now on vectors (the LLVM conversion makes
+/// them libm calls): no polynomial approximation appears.
+// CHECK-LABEL: func.func @box_muller
+// CHECK: scf.for %{{.*}} step %[[C16:.*]] iter_args
+// CHECK: math.log %{{.*}} : vector<16xf32>
+// CHECK: math.sqrt %{{.*}} : vector<16xf32>
+// CHECK: math.cos %{{.*}} : vector<16xf32>
+// CHECK-NOT: math.fma
+// CHECK-NOT: math.exp2
+// CHECK: return
+func.func @box_muller(%u1: tensor<8x64xf32>, %u2: tensor<8x64xf32>) -> tensor<8x64xf32> {
+  %e = tensor.empty() : tensor<8x64xf32>
+  %m2 = arith.constant -2.0 : f32
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%u1, %u2 : tensor<8x64xf32>, tensor<8x64xf32>) outs(%e : tensor<8x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %l = math.log %a : f32
+    %l2 = arith.mulf %l, %m2 : f32
+    %s = math.sqrt %l2 : f32
+    %c = math.cos %b : f32
+    %z = arith.mulf %s, %c : f32
+    linalg.yield %z : f32
+  } -> tensor<8x64xf32>
+  return %r : tensor<8x64xf32>
+}
+
+/// Reductions other than contractions are left to the loop lowering.
+// CHECK-LABEL: func.func @negative_row_sum
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "reduction"]
+func.func @negative_row_sum(%x: tensor<13x37xf32>, %acc: tensor<13xf32>) -> tensor<13xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+                       iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<13x37xf32>) outs(%acc : tensor<13xf32>) {
+  ^bb0(%u: f32, %s: f32):
+    %a = arith.addf %u, %s : f32
+    linalg.yield %a : f32
+  } -> tensor<13xf32>
+  return %r : tensor<13xf32>
+}
+
+/// Dynamic shapes are not tiled: the op is left as it is.
+// CHECK-LABEL: func.func @negative_dynamic
+// CHECK: linalg.matmul
+// CHECK-NOT: scf.for
+func.func @negative_dynamic(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>, %c: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<?x?xf32>, tensor<?x?xf32>) outs(%c : tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}

@@ -1,0 +1,48 @@
+// RUN: flops-opt %s --flops-lower-to-cpu | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{c-interface=true})" | FileCheck %s --check-prefix=CIFACE
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{out-params=false})" | FileCheck %s --check-prefix=RESULTS
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{num-threads=2 min-parallel-work=0})" | FileCheck %s --check-prefix=OMP
+
+/// flops-lower-to-cpu leaves only the LLVM dialect (plus omp ops with
+/// threads). The result comes back through an appended out-param (no return
+/// value, and no copy: the last op writes the caller's buffer); the
+/// contraction is FMAs; the noise math stays libm intrinsics on vectors
+/// (llvm.intr.log/cos/sin/exp, which the JIT calls logf/cosf/sinf/expf per
+/// lane), never a polynomial approximation, so it matches the C++ runtime bit
+/// for bit (test/Integration/CPU/cpu-pipeline-noise.mlir runs it).
+// CHECK-NOT: flops.
+// CHECK-NOT: linalg.
+// CHECK-NOT: vector.
+// CHECK-NOT: tensor<
+// CHECK-NOT: memref<
+// CHECK-LABEL: llvm.func @step(
+// CHECK-SAME: %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: !llvm.ptr, %{{[a-z0-9]+}}: !llvm.ptr, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i64) {
+// CHECK-COUNT-8: llvm.intr.fmuladd({{.*}}) : (vector<32xf32>, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
+// CHECK-DAG: llvm.intr.log(%{{.*}}) : (vector<16xf32>) -> vector<16xf32>
+// CHECK-DAG: llvm.intr.cos(%{{.*}}) : (vector<16xf32>) -> vector<16xf32>
+// CHECK-DAG: llvm.intr.sin(%{{.*}}) : (vector<16xf32>) -> vector<16xf32>
+// CHECK-DAG: llvm.intr.exp(%{{.*}}) : (vector<16xf32>) -> vector<16xf32>
+// CHECK-NOT: llvm.intr.memcpy
+// CHECK: llvm.return{{$}}
+// CHECK-NOT: omp.
+
+// CIFACE: llvm.func @step(
+// CIFACE: llvm.func @_mlir_ciface_step(
+
+// RESULTS: llvm.func @step({{.*}}) -> !llvm.struct<(ptr, ptr, i64, array<2 x i64>, array<2 x i64>)>
+// RESULTS-NOT: llvm.func @_mlir_ciface_step
+
+// OMP-LABEL: llvm.func @step(
+// OMP: omp.parallel
+// OMP: omp.wsloop
+// OMP: llvm.intr.fmuladd
+func.func @step(%x: tensor<16x32xf32>, %w: tensor<32x64xf32>, %rho: tensor<64xf32>,
+                %seed: i64, %t: i64) -> tensor<16x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x64xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %u = linalg.matmul ins(%x, %w : tensor<16x32xf32>, tensor<32x64xf32>)
+                     outs(%z : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %v = flops.perturb %u, %rho, %seed, %t {antithetic} : tensor<16x64xf32>, tensor<64xf32>
+  return %v : tensor<16x64xf32>
+}
