@@ -93,8 +93,8 @@ LogicalResult NormalOp::verify() {
   if (type.getRank() < 1)
     return emitOpError("expects a result of rank >= 1 (dimension 0 is the "
                        "row)");
-  if (static_cast<int64_t>(getDynamicSizes().size()) !=
-      type.getNumDynamicDims())
+  if (getDynamicSizes().size() !=
+      static_cast<size_t>(type.getNumDynamicDims()))
     return emitOpError("expects ")
            << type.getNumDynamicDims()
            << " dynamic size operands (one per dynamic dimension of the "
