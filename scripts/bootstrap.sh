@@ -14,12 +14,14 @@ LLVM_PREFIX=/usr/lib/llvm-22
 
 # What the build, the tests and the demo use. LLVM/MLIR 22 come from Debian's
 # archive; zlib/zstd are what LLVM's CMake package looks for (zlib also reads
-# the gzip'd IDX files); dataset-fashion-mnist is the default data set.
+# the gzip'd IDX files); libomp runs the JIT-compiled code on several threads;
+# dataset-fashion-mnist is the default data set.
 PACKAGES=(
   build-essential cmake ninja-build python3
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   zlib1g-dev libzstd-dev
   libgtest-dev
+  libomp-dev
   dataset-fashion-mnist
 )
 

@@ -71,7 +71,8 @@ LogicalResult tileAndVectorizeElementwise(RewriterBase &rewriter,
                                           const CPUCodegenConfig &config);
 
 /// Folds the tiling's tensor slices into the vector transfers and hoists
-/// loop-invariant transfer pairs (the accumulators) out of the loops.
+/// loop-invariant transfer pairs (the accumulators) out of the loops. Fails
+/// when the cleanup patterns did not converge (the hoisting still ran).
 LogicalResult hoistVectorAccumulators(RewriterBase &rewriter,
                                       func::FuncOp func);
 

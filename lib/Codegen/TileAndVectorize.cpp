@@ -92,8 +92,15 @@ struct CPUTileAndVectorizePass
       return signalPassFailure();
     IRRewriter rewriter(func.getContext());
 
-    if (fuseElementwise && failed(fuseElementwiseOps(func)))
-      return signalPassFailure();
+    // The pattern-driven steps are optimizations: if one does not reach a
+    // fixed point, the IR is still correct, so warn and go on.
+    auto warnIfUnconverged = [&](LogicalResult converged, StringRef step) {
+      if (failed(converged))
+        func.emitWarning() << "flops-cpu-tile-and-vectorize: " << step
+                           << " did not converge";
+    };
+    if (fuseElementwise)
+      warnIfUnconverged(fuseElementwiseOps(func), "elementwise fusion");
     if (im2col)
       convertConvolutionsToIm2Col(rewriter, func);
 
@@ -121,10 +128,12 @@ struct CPUTileAndVectorizePass
     for (linalg::LinalgOp op : elementwise)
       (void)tileAndVectorizeElementwise(rewriter, op, *config);
 
-    if (failed(hoistVectorAccumulators(rewriter, func)) ||
-        failed(legalizeVectorArith(func)))
-      return signalPassFailure();
-    if (lowerContractions && failed(lowerContractionsToFMA(func)))
+    warnIfUnconverged(hoistVectorAccumulators(rewriter, func),
+                      "the cleanup before hoisting");
+    if (lowerContractions)
+      warnIfUnconverged(lowerContractionsToFMA(func), "contraction lowering");
+    // Required by the LLVM conversion (one pattern, always converges).
+    if (failed(legalizeVectorArith(func)))
       return signalPassFailure();
   }
 };

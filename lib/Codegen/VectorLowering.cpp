@@ -41,8 +41,7 @@ LogicalResult codegen::hoistVectorAccumulators(RewriterBase &rewriter,
   vector::populateSinkVectorOpsPatterns(patterns);
   vector::TransferReadOp::getCanonicalizationPatterns(patterns, ctx);
   vector::TransferWriteOp::getCanonicalizationPatterns(patterns, ctx);
-  if (failed(applyPatternsGreedily(func, std::move(patterns))))
-    return failure();
+  LogicalResult converged = applyPatternsGreedily(func, std::move(patterns));
 
   // Innermost loops first (post-order walk): an accumulator hoisted out of
   // the reduction loop can then leave enclosing loops it does not depend on.
@@ -53,7 +52,7 @@ LogicalResult codegen::hoistVectorAccumulators(RewriterBase &rewriter,
     (void)hoistLoopInvariantSubsets(
         rewriter, cast<LoopLikeOpInterface>(loop.getOperation()));
   }
-  return success();
+  return converged;
 }
 
 namespace {

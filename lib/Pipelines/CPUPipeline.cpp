@@ -70,6 +70,8 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
 
   // Loops: what is left of linalg as scf.for, the thread tiles as OpenMP (or
   // sequential) loops, the vector transfers unrolled to 1-D.
+  // Strided copies (padding) as loops, not calls into the runner utils.
+  pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (threads) {
     pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());

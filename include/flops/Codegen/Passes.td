@@ -24,13 +24,15 @@ def CPUTileAndVectorizePass
     4. Every contraction (any linalg op matching the contraction interface:
        `linalg.matmul`, `batch_matmul`, transposed variants written as
        `linalg.generic`s, the im2col contractions) is tiled up to three
-       times: an `scf.forall` over its outermost parallel dimension with
-       `num-threads` chunks (only when `num-threads` > 1 and the op has at
-       least `min-parallel-work` iterations), `scf.for` cache tiles
-       (`cache-tile-sizes`, in (m, n, k) of the contraction; each size shrinks
-       to a divisor of the extent when one exists) and `scf.for` register
-       tiles (`register-tile-sizes`, (m, n, k)); the register tile is then
-       vectorized to `vector.contract` (masked when partial).
+       times: an `scf.forall` over its outermost parallel dimension (only
+       when `num-threads` > 1 and the op has at least `min-parallel-work`
+       iterations; the step is the largest multiple of the register tile
+       that divides the extent into at least `num-threads` equal chunks),
+       `scf.for` cache tiles (`cache-tile-sizes`, in (m, n, k) of the
+       contraction; each size shrinks to a divisor of the extent when one
+       exists) and `scf.for` register tiles (`register-tile-sizes`, (m, n,
+       k); n counts 32-bit lanes, halved for f64); the register tile is
+       then vectorized to `vector.contract` (masked when partial).
     5. `vectorize-elementwise`: all-parallel linalg ops are tiled to one
        row of `elementwise-vector-size` elements of their innermost
        dimension (plus the same `scf.forall` split) and vectorized. Ops the
@@ -51,8 +53,8 @@ def CPUTileAndVectorizePass
                "Cache tile (m, n, k) of a contraction; 0 leaves a dimension "
                "untiled, 0,0,0 disables the level (empty: 64,256,256)">,
     Option<"numThreads", "num-threads", "int64_t", /*default=*/"1",
-           "Number of scf.forall chunks for the outermost parallel "
-           "dimension (1: no scf.forall)">,
+           "Threads to split the outermost parallel dimension over with an "
+           "scf.forall (1: no scf.forall)">,
     Option<"minParallelWork", "min-parallel-work", "int64_t",
            /*default=*/"65536",
            "Minimal static iteration count of an op for the scf.forall "
@@ -85,6 +87,22 @@ def CPUTileAndVectorizePass
     "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect"
   ];
+}
+
+def CPUExpandStridedCopiesPass
+    : Pass<"flops-cpu-expand-strided-copies", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite memref.copy between non-contiguous buffers as "
+                "linalg.copy";
+  let description = [{
+    The LLVM conversion lowers a `memref.copy` whose operands are not both
+    contiguous (the interior of a padded convolution input, a strided
+    subview) to a call of `memrefCopy` from `libmlir_c_runner_utils.so`, a
+    library an ExecutionEngine client does not load by default. This pass
+    turns such copies into `linalg.copy`, which the loop lowering that
+    follows makes plain loops; contiguous copies stay `memref.copy` (a
+    `memcpy`).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
 def EmitCInterfacePass : Pass<"flops-emit-c-interface", "::mlir::ModuleOp"> {

@@ -1,0 +1,265 @@
+//===- Program.h - compile and call flops modules in-process ----*- C++ -*-===//
+//
+// The in-process compiler behind flops-train and flops-run (docs/CLI.md,
+// "The driver library"): parse a module, run flops passes, lower it with a
+// registered pipeline (flops-lower-to-cpu or flops-reference-to-llvm), JIT it
+// with mlir::ExecutionEngine and call its functions on host buffers.
+//
+// Call ABI. Every entry function gets `llvm.emit_c_interface`; the driver
+// calls the packed wrapper of `_mlir_ciface_<name>` (ExecutionEngine's
+// `_mlir__mlir_ciface_<name>`, one `void *` per C argument):
+//  - a tensor argument is a pointer to a memref descriptor
+//    {allocated, aligned, offset, sizes[rank], strides[rank]} of a dense,
+//    row-major Buffer owned by the caller; scalars are passed by value;
+//  - flops-lower-to-cpu runs with out-params=true: the function returns
+//    nothing and writes each result into a caller-provided buffer (appended
+//    descriptor pointers, in result order), so a step allocates nothing
+//    across the boundary;
+//  - flops-reference-to-llvm returns the results: the C wrapper takes a
+//    pointer to a struct of result descriptors as its first argument; the
+//    driver copies each result into the caller's buffer and frees the
+//    function's allocation.
+// Results never alias arguments from the caller's point of view: pass
+// distinct buffers (training ping-pongs two state sets).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLOPS_DRIVER_PROGRAM_H
+#define FLOPS_DRIVER_PROGRAM_H
+
+#include "flops/Runtime/Tensor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+namespace func {
+class FuncOp;
+} // namespace func
+} // namespace mlir
+
+namespace mlir::flops::driver {
+
+namespace rt = ::flops::rt;
+
+/// Registers the LLVM native target, the LLVM IR translations and the
+/// passes/pipelines the driver runs by name. Idempotent, thread-safe.
+void initializeDriver();
+
+/// An MLIR context with every dialect and extension the flops passes and
+/// pipelines use, plus a diagnostic handler that collects the messages (with
+/// file:line:col and the source line) for error reports.
+class Session {
+public:
+  Session();
+  ~Session();
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+
+  MLIRContext &context() { return *ctx; }
+  /// Parses `path` ("-" = stdin). On failure, `error` gets the reason
+  /// (cannot open, or the parser's diagnostics).
+  OwningOpRef<ModuleOp> parseFile(const std::string &path,
+                                  std::string *error);
+  /// Parses `source` (named `name` in diagnostics).
+  OwningOpRef<ModuleOp> parseString(llvm::StringRef source,
+                                    llvm::StringRef name, std::string *error);
+  /// The diagnostics collected since the last call (then cleared).
+  std::string takeDiagnostics();
+
+private:
+  std::unique_ptr<MLIRContext> ctx;
+  llvm::SourceMgr sourceMgr;
+  std::string diagnostics;
+  std::unique_ptr<llvm::raw_string_ostream> diagStream;
+  std::unique_ptr<SourceMgrDiagnosticHandler> handler;
+};
+
+/// The static type of one argument or result at the call boundary.
+struct TensorSpec {
+  std::string role; // flops.role, or param / input / output for a forward
+  std::string name; // flops.name, or a positional name
+  rt::DType dtype = rt::DType::F32;
+  std::vector<int64_t> shape; // static extents (empty for scalars, rank 0)
+  bool scalar = false;        // passed by value (not a memref)
+
+  int64_t numElements() const;
+  size_t numBytes() const;
+  /// "tensor<64x784xf32>", "f32", "i64".
+  std::string str() const;
+};
+
+struct FunctionSignature {
+  std::string name;
+  std::vector<TensorSpec> args, results;
+  std::map<std::string, std::string> attrs; // flops.* function attributes
+
+  /// Indices of the arguments (results) whose role is `role`.
+  std::vector<unsigned> argsWithRole(llvm::StringRef role) const;
+  std::vector<unsigned> resultsWithRole(llvm::StringRef role) const;
+};
+
+/// Reads the boundary types of `fn` (every tensor must have a static shape,
+/// element types f32/f64/i32/i64, scalars f32/f64/i32/i64/index). Roles and
+/// names come from `flops.role` / `flops.name` (defaults: `flops.param` →
+/// "param", other arguments "input", results "output").
+bool readSignature(func::FuncOp fn, FunctionSignature *out,
+                   std::string *error);
+
+/// A dense, row-major, 64-byte-aligned host buffer with its memref
+/// descriptor. Move-only.
+class Buffer {
+public:
+  Buffer() = default;
+  Buffer(Buffer &&other) noexcept;
+  Buffer &operator=(Buffer &&other) noexcept;
+  Buffer(const Buffer &) = delete;
+  Buffer &operator=(const Buffer &) = delete;
+  ~Buffer();
+
+  /// (Re)allocates for `spec` (zero-filled).
+  bool allocate(const TensorSpec &spec, std::string *error);
+  void *data() { return aligned; }
+  const void *data() const { return aligned; }
+  template <typename T> T *as() { return static_cast<T *>(aligned); }
+  template <typename T> const T *as() const {
+    return static_cast<const T *>(aligned);
+  }
+  size_t numBytes() const { return bytes; }
+  int64_t numElements() const;
+  const std::vector<int64_t> &shape() const { return dims; }
+  rt::DType dtype() const { return type; }
+  /// The memref descriptor (what the C interface takes a pointer to).
+  void *descriptor() { return desc.data(); }
+  /// A copy as a runtime tensor / from one of the same size.
+  rt::Tensor toTensor() const;
+  bool copyFrom(const rt::Tensor &t, std::string *error);
+
+private:
+  void release();
+  void *allocated = nullptr;
+  void *aligned = nullptr;
+  size_t bytes = 0;
+  rt::DType type = rt::DType::F32;
+  std::vector<int64_t> dims;
+  std::vector<int64_t> desc; // {alloc, aligned, offset, sizes, strides}
+};
+
+/// One call argument: a buffer for a tensor argument, a value for a scalar.
+struct ArgValue {
+  Buffer *buffer = nullptr;
+  int64_t i = 0;
+  double f = 0.0;
+  static ArgValue of(Buffer &b) {
+    ArgValue a;
+    a.buffer = &b;
+    return a;
+  }
+  static ArgValue integer(int64_t v) {
+    ArgValue a;
+    a.i = v;
+    return a;
+  }
+  static ArgValue real(double v) {
+    ArgValue a;
+    a.f = v;
+    return a;
+  }
+};
+
+enum class PipelineKind { Auto, CPU, Reference };
+
+/// "auto", "cpu", "reference".
+const char *pipelineName(PipelineKind k);
+
+struct CompileOptions {
+  /// Auto: flops-lower-to-cpu, falling back to flops-reference-to-llvm (with
+  /// a note) when the CPU pipeline is not registered or fails.
+  PipelineKind pipeline = PipelineKind::Auto;
+  /// Threads of the CPU pipeline (OpenMP when > 1; 1 when libomp is
+  /// missing); 0 = all hardware threads.
+  int64_t numThreads = 1;
+  /// Extra `key=value` options of flops-lower-to-cpu, space separated.
+  std::string cpuOptions;
+  /// LLVM optimisation level of the JIT (0-3).
+  unsigned optLevel = 3;
+  /// Where notes (fallbacks, timings with `verbose`) go; nullptr = none.
+  llvm::raw_ostream *log = nullptr;
+  bool verbose = false;
+  /// Writes the module right before lowering / after it (debugging).
+  std::string dumpBeforeLowering, dumpLLVM;
+};
+
+/// A JIT-compiled module and the signatures of its entry functions.
+class Program {
+public:
+  ~Program();
+
+  /// Lowers `module` in place and JIT-compiles it. `entries` stay public and
+  /// get a C interface; every other function becomes private (inlined or
+  /// removed when unused). Steps: flops-to-linalg, inline, symbol-dce,
+  /// canonicalize, then the pipeline. Diagnostics go to `session`.
+  static std::unique_ptr<Program> compile(Session &session, ModuleOp module,
+                                          llvm::ArrayRef<std::string> entries,
+                                          const CompileOptions &options,
+                                          std::string *error);
+
+  const FunctionSignature *signature(llvm::StringRef name) const;
+  PipelineKind pipeline() const { return used; }
+  /// The textual pass pipeline that lowered the module.
+  const std::string &pipelineText() const { return pipelineString; }
+  int64_t numThreads() const { return threads; }
+  double compileSeconds() const { return seconds; }
+
+  /// Calls `name`: one ArgValue per signature argument, one buffer per
+  /// result (shapes must match the signature; results must not alias
+  /// arguments).
+  bool call(llvm::StringRef name, llvm::ArrayRef<ArgValue> args,
+            llvm::ArrayRef<Buffer *> results, std::string *error);
+
+private:
+  Program();
+  struct Entry;
+  std::unique_ptr<ExecutionEngine> engine;
+  std::vector<std::unique_ptr<Entry>> entries;
+  PipelineKind used = PipelineKind::CPU;
+  std::string pipelineString;
+  int64_t threads = 1;
+  double seconds = 0.0;
+};
+
+/// The textual pipeline for `kind` (CPU or Reference).
+std::string loweringPipeline(PipelineKind kind, int64_t numThreads,
+                             const std::string &cpuOptions);
+
+/// Whether flops-lower-to-cpu is registered in this build.
+bool cpuPipelineAvailable();
+
+/// MLIR's C runner utilities (memrefCopy, ...) that lowered code may call;
+/// the JIT loads them. Empty when they are not installed.
+std::vector<std::string> runnerUtilsLibraries();
+
+/// The OpenMP runtime the threaded CPU code needs, or "" if none is found.
+std::string findOpenMPRuntime();
+
+/// Runs a textual pass pipeline (the passes inside `builtin.module(...)`) on
+/// `module`; diagnostics go to the session's handler. `invalidPipeline`
+/// tells a pipeline that does not parse from one that fails.
+bool runPipeline(ModuleOp module, const std::string &pipeline,
+                 std::string *error, bool *invalidPipeline = nullptr);
+
+} // namespace mlir::flops::driver
+
+#endif // FLOPS_DRIVER_PROGRAM_H

@@ -1,0 +1,74 @@
+//===- Train.h - the training driver behind flops-train ---------*- C++ -*-===//
+//
+// compile @forward into @train_step / @eval_step (flops-forward-train + a
+// lowering pipeline), JIT them, and train on Fashion-MNIST or .npy arrays:
+// shuffled batches, ping-pong state buffers, per-epoch test evaluation,
+// JSON-lines metrics and atomic safetensors checkpoints (docs/CLI.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLOPS_DRIVER_TRAIN_H
+#define FLOPS_DRIVER_TRAIN_H
+
+#include "flops/Driver/Program.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace mlir::flops::driver {
+
+/// Options of flops-forward-train (same names and defaults as the pass,
+/// except batchSize: 0 = the forward's static batch, 64 if it is dynamic).
+struct TrainStepOptions {
+  std::string entry = "forward";
+  int64_t queries = 8;
+  int64_t batchSize = 0;
+  bool antithetic = true;
+  std::string loss = "cross-entropy";
+  std::string baseline = "clean";
+  int64_t perturbLast = 0;
+  double sigma = 1e-3;
+  bool freezeSigma = false;
+  std::string optimizer = "adam";
+  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, momentum = 0.9;
+  double clipNorm = 0.0;
+
+  /// `flops-forward-train{...}` with every option spelled out.
+  std::string passText(int64_t resolvedBatch) const;
+};
+
+struct TrainConfig {
+  std::string modelPath;
+  TrainStepOptions step;
+  CompileOptions compile;
+
+  // Data: Fashion-MNIST from dataDir unless trainNpy is given.
+  std::string dataDir = "/usr/share/datasets/fashion-mnist";
+  std::string trainNpy, trainLabels, testNpy, testLabels;
+  int64_t limitTrain = 0, limitTest = 0; // 0 = all rows
+
+  // Training.
+  int64_t epochs = 10;
+  double lr = 3e-4;
+  double lrDecay = 1.0;     // StepLR factor
+  int64_t lrDecayEvery = 0; // epochs between decays; 0 = constant
+  uint64_t seed = 0;
+  std::string init = "he";
+  std::string paramsPath, savePath, metricsPath;
+
+  // Output.
+  bool progress = true;  // live progress line (a terminal) / periodic lines
+  bool quiet = false;    // no banner and summary
+  std::FILE *log = stderr;
+};
+
+/// Trains as configured. False with a message on any error: unreadable or
+/// malformed model, pass failure (with its diagnostics), data that do not
+/// fit the model, a non-finite loss (naming the step; the last checkpoint
+/// written is kept), I/O errors.
+bool runTraining(const TrainConfig &config, std::string *error);
+
+} // namespace mlir::flops::driver
+
+#endif // FLOPS_DRIVER_TRAIN_H

@@ -1,0 +1,733 @@
+//===- Train.cpp - the training driver behind flops-train -----------------===//
+
+#include "flops/Driver/Train.h"
+
+#include "flops/Driver/Tensors.h"
+#include "flops/Runtime/Batcher.h"
+#include "flops/Runtime/Idx.h"
+#include "flops/Runtime/Init.h"
+#include "flops/Runtime/Metrics.h"
+#include "flops/Runtime/Npy.h"
+#include "flops/Runtime/SafeTensors.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::flops::driver;
+namespace rt = ::flops::rt;
+
+namespace {
+
+/// The shortest decimal text that reads back as `v`.
+std::string shortest(double v) {
+  char buf[64];
+  for (int p = 6; p <= 17; ++p) {
+    std::snprintf(buf, sizeof buf, "%.*g", p, v);
+    if (std::strtod(buf, nullptr) == v)
+      break;
+  }
+  return buf;
+}
+
+/// %g, with "nan" / "inf" / "-inf" spelled the same everywhere.
+std::string number(double v) {
+  if (std::isnan(v))
+    return "nan";
+  if (std::isinf(v))
+    return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+std::string fixed4(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4f", v);
+  return buf;
+}
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+struct Split {
+  rt::Tensor x, y;
+  std::string name; // "training" / "test"
+  std::string source;
+  int64_t size() const { return x.shape.empty() ? 0 : x.shape[0]; }
+};
+
+bool readPair(const std::string &xPath, const std::string &yPath,
+              const char *xOpt, const char *yOpt, Split *out,
+              std::string *error) {
+  if (yPath.empty()) {
+    *error = std::string(xOpt) + " needs " + yOpt + " (the labels)";
+    return false;
+  }
+  if (!rt::readNpy(xPath, &out->x, error) ||
+      !rt::readNpy(yPath, &out->y, error))
+    return false;
+  out->source = xPath;
+  return true;
+}
+
+bool loadSplit(const TrainConfig &cfg, bool train, Split *out, bool *present,
+               std::string *error) {
+  out->name = train ? "training" : "test";
+  *present = true;
+  if (!cfg.trainNpy.empty()) {
+    if (train) {
+      if (!readPair(cfg.trainNpy, cfg.trainLabels, "--train-npy",
+                    "--train-labels", out, error))
+        return false;
+    } else if (cfg.testNpy.empty()) {
+      *present = false;
+      return true;
+    } else if (!readPair(cfg.testNpy, cfg.testLabels, "--test-npy",
+                         "--test-labels", out, error)) {
+      return false;
+    }
+  } else {
+    if (!cfg.testNpy.empty() && !train) {
+      if (!readPair(cfg.testNpy, cfg.testLabels, "--test-npy",
+                    "--test-labels", out, error))
+        return false;
+    } else {
+      rt::Dataset ds;
+      if (!rt::loadFashionMnist(
+              cfg.dataDir, train ? rt::Split::Train : rt::Split::Test, &ds,
+              error)) {
+        *error += " (set --data-dir, or give --train-npy/--train-labels)";
+        return false;
+      }
+      out->x = std::move(ds.images);
+      out->y = std::move(ds.labels);
+      out->source = ds.imagesPath;
+    }
+  }
+  if (out->x.shape.empty() || out->y.shape.empty() ||
+      out->x.shape[0] != out->y.shape[0]) {
+    *error = out->source + ": the " + out->name + " inputs " +
+             rt::shapeToString(out->x.shape) + " and labels " +
+             rt::shapeToString(out->y.shape) +
+             " do not have the same number of rows";
+    return false;
+  }
+  int64_t limit = train ? cfg.limitTrain : cfg.limitTest;
+  if (limit > 0 && limit < out->size()) {
+    for (rt::Tensor *t : {&out->x, &out->y}) {
+      size_t rowBytes = t->bytes.size() / size_t(t->shape[0]);
+      t->shape[0] = limit;
+      t->bytes.resize(rowBytes * size_t(limit));
+    }
+  }
+  return true;
+}
+
+/// Converts the split to the model's input and label types; checks shapes
+/// and label ranges.
+bool fitSplit(Split &d, const TensorSpec &input, const TensorSpec &labels,
+              int64_t numClasses, std::string *error) {
+  int64_t have = rowElements(d.x.shape), want = rowElements(input.shape);
+  if (have != want) {
+    *error = d.source + ": the " + d.name + " inputs have rows of " +
+             rowShape(d.x.shape) + " (" + std::to_string(have) +
+             " values); the model expects rows of " + rowShape(input.shape) +
+             " (" + std::to_string(want) + " values): input '" + input.name +
+             "' of @train_step is " + input.str();
+    return false;
+  }
+  if (d.x.dtype != input.dtype) {
+    rt::Tensor x;
+    if (!convertTensor(d.x, input.dtype, /*u8AsUnit=*/true, &x, error)) {
+      *error = d.source + ": " + *error;
+      return false;
+    }
+    d.x = std::move(x);
+  }
+
+  int64_t n = d.size();
+  bool intLabels = d.y.dtype != rt::DType::F32 && d.y.dtype != rt::DType::F64;
+  if (labels.shape.size() == 1) {
+    // Class indices.
+    if (rowElements(d.y.shape) != 1 || !intLabels) {
+      *error = d.source + ": the " + d.name + " labels must be integer " +
+               "class indices, one per row (the model takes " +
+               labels.str() + "), got " + rt::dtypeName(d.y.dtype) + " " +
+               rt::shapeToString(d.y.shape);
+      return false;
+    }
+    rt::Tensor y, y64;
+    if (!convertTensor(d.y, rt::DType::I64, false, &y64, error))
+      return false;
+    const int64_t *v = y64.data<int64_t>();
+    for (int64_t i = 0; i < n; ++i)
+      if (v[i] < 0 || (numClasses > 0 && v[i] >= numClasses)) {
+        *error = d.source + ": " + d.name + " label " + std::to_string(v[i]) +
+                 " at row " + std::to_string(i) + " is outside 0.." +
+                 std::to_string(numClasses - 1) + " (the model has " +
+                 std::to_string(numClasses) + " outputs)";
+        return false;
+      }
+    if (!convertTensor(y64, labels.dtype, false, &y, error))
+      return false;
+    y.shape = {n};
+    d.y = std::move(y);
+    return true;
+  }
+  // Targets (mse): one-hot for integer labels, else the values.
+  int64_t per = rowElements(labels.shape);
+  if (intLabels && rowElements(d.y.shape) == 1) {
+    rt::Tensor y64, y;
+    if (!convertTensor(d.y, rt::DType::I64, false, &y64, error) ||
+        !rt::makeTensor(rt::DType::F64, {n, per}, &y, error))
+      return false;
+    const int64_t *v = y64.data<int64_t>();
+    double *o = y.data<double>();
+    for (int64_t i = 0; i < n; ++i) {
+      if (v[i] < 0 || v[i] >= per) {
+        *error = d.source + ": " + d.name + " label " + std::to_string(v[i]) +
+                 " at row " + std::to_string(i) + " cannot be one-hot " +
+                 "encoded into " + std::to_string(per) + " targets";
+        return false;
+      }
+      o[i * per + v[i]] = 1.0;
+    }
+    d.y = std::move(y);
+  } else if (rowElements(d.y.shape) != per) {
+    *error = d.source + ": the " + d.name + " targets have rows of " +
+             rowShape(d.y.shape) + "; the model's labels are " + labels.str();
+    return false;
+  }
+  rt::Tensor y;
+  if (!convertTensor(d.y, labels.dtype, false, &y, error))
+    return false;
+  d.y = std::move(y);
+  return true;
+}
+
+bool isFinite(double v) { return std::isfinite(v); }
+
+} // namespace
+
+std::string TrainStepOptions::passText(int64_t batch) const {
+  auto b = [](bool v) { return v ? "true" : "false"; };
+  return "flops-forward-train{entry=" + entry +
+         " queries=" + std::to_string(queries) +
+         " batch-size=" + std::to_string(batch) +
+         " antithetic=" + b(antithetic) + " loss=" + loss +
+         " baseline=" + baseline +
+         " perturb-last=" + std::to_string(perturbLast) +
+         " sigma=" + shortest(sigma) + " freeze-sigma=" + b(freezeSigma) +
+         " optimizer=" + optimizer + " beta1=" + shortest(beta1) +
+         " beta2=" + shortest(beta2) + " epsilon=" + shortest(epsilon) +
+         " momentum=" + shortest(momentum) +
+         " clip-norm=" + shortest(clipNorm) + "}";
+}
+
+bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
+                                      std::string *error) {
+  std::FILE *log = cfg.log;
+  // --- Options the pass does not check -----------------------------------
+  if (cfg.epochs < 0) {
+    *error = "--epochs must be >= 0, got " + std::to_string(cfg.epochs);
+    return false;
+  }
+  if (!(cfg.lr > 0.0) || !isFinite(cfg.lr)) {
+    *error = "--lr must be a positive number, got " + shortest(cfg.lr);
+    return false;
+  }
+  if (!(cfg.lrDecay > 0.0) || cfg.lrDecayEvery < 0) {
+    *error = "--lr-decay must be > 0 and --lr-decay-every >= 0";
+    return false;
+  }
+  if (cfg.limitTrain < 0 || cfg.limitTest < 0) {
+    *error = "--limit-train and --limit-test must be >= 0";
+    return false;
+  }
+  if (cfg.step.batchSize < 0) {
+    *error = "--batch-size must be >= 1, got " +
+             std::to_string(cfg.step.batchSize);
+    return false;
+  }
+  for (const std::string *s : {&cfg.step.entry, &cfg.step.loss,
+                               &cfg.step.baseline, &cfg.step.optimizer})
+    if (s->empty() || s->find_first_of(" {}=\"'") != std::string::npos) {
+      *error = "invalid option value '" + *s + "'";
+      return false;
+    }
+  rt::InitKind initKind;
+  if (!rt::parseInitKind(cfg.init, &initKind, error)) {
+    *error = "--init: " + *error;
+    return false;
+  }
+
+  // --- Model --------------------------------------------------------------
+  Session session;
+  OwningOpRef<ModuleOp> module = session.parseFile(cfg.modelPath, error);
+  if (!module)
+    return false;
+  auto forward = module->lookupSymbol<func::FuncOp>(cfg.step.entry);
+  if (!forward || forward.isExternal()) {
+    *error = cfg.modelPath + ": no function @" + cfg.step.entry +
+             " to train (flops-train needs @" + cfg.step.entry +
+             " in linalg on tensors, parameters marked flops.param)";
+    return false;
+  }
+  int64_t batch = cfg.step.batchSize, numClasses = 0;
+  for (unsigned i = 0; i < forward.getNumArguments(); ++i) {
+    if (forward.getArgAttr(i, "flops.param"))
+      continue;
+    auto t = dyn_cast<RankedTensorType>(forward.getArgumentTypes()[i]);
+    if (batch == 0 && t && t.getRank() >= 1 && t.isDynamicDim(0))
+      batch = 64;
+    break;
+  }
+  if (forward.getNumResults() >= 1)
+    if (auto t = dyn_cast<RankedTensorType>(forward.getResultTypes()[0]))
+      if (t.getRank() == 2 && !t.isDynamicDim(1))
+        numClasses = t.getDimSize(1);
+  std::string passText = cfg.step.passText(batch);
+  if (!runPipeline(*module, passText, error)) {
+    std::string d = session.takeDiagnostics();
+    *error = "flops-forward-train failed on " + cfg.modelPath +
+             (d.empty() ? "" : ":\n" + d);
+    return false;
+  }
+  // The step ABI is read on the tensor level, so that data problems are
+  // reported before the (slow) compilation.
+  FunctionSignature ts, es;
+  for (auto [name, sig] : {std::pair<const char *, FunctionSignature *>{
+                               "train_step", &ts},
+                           {"eval_step", &es}}) {
+    auto f = module->lookupSymbol<func::FuncOp>(name);
+    if (!f) {
+      *error = std::string("flops-forward-train did not produce @") + name;
+      return false;
+    }
+    if (!readSignature(f, sig, error))
+      return false;
+  }
+
+  // --- The step ABI -------------------------------------------------------
+  auto one = [&](const FunctionSignature &sig, const char *role,
+                 unsigned *idx) {
+    std::vector<unsigned> v = sig.argsWithRole(role);
+    if (v.size() != 1) {
+      *error = "@" + sig.name + " has " + std::to_string(v.size()) +
+               " arguments with flops.role = \"" + role + "\", expected 1";
+      return false;
+    }
+    *idx = v[0];
+    return true;
+  };
+  unsigned lrIdx, stepIdx, seedIdx, labelIdx, eLabelIdx, eValidIdx;
+  if (!one(ts, "lr", &lrIdx) || !one(ts, "step", &stepIdx) ||
+      !one(ts, "seed", &seedIdx) || !one(ts, "labels", &labelIdx) ||
+      !one(es, "labels", &eLabelIdx) || !one(es, "valid", &eValidIdx))
+    return false;
+  std::vector<unsigned> inputs = ts.argsWithRole("input"),
+                        eInputs = es.argsWithRole("input"),
+                        eParams = es.argsWithRole("param");
+  if (inputs.size() != 1 || eInputs.size() != 1) {
+    *error = "flops-train feeds one data input; @" + cfg.step.entry +
+             " has " + std::to_string(inputs.size());
+    return false;
+  }
+  unsigned inputIdx = inputs[0], eInputIdx = eInputs[0];
+  unsigned numState = lrIdx;
+  if (ts.results.size() != numState + 1 ||
+      ts.results.back().numElements() < 4) {
+    *error = "@train_step does not return its state plus metrics";
+    return false;
+  }
+  for (unsigned i = 0; i < numState; ++i)
+    if (ts.results[i].shape != ts.args[i].shape ||
+        ts.results[i].dtype != ts.args[i].dtype) {
+      *error = "@train_step result " + std::to_string(i) +
+               " does not match its state argument";
+      return false;
+    }
+  std::vector<unsigned> params; // state positions of the parameters
+  for (unsigned i = 0; i < numState; ++i)
+    if (ts.args[i].role == "param")
+      params.push_back(i);
+  if (eParams.size() != params.size()) {
+    *error = "@eval_step and @train_step disagree on the parameters";
+    return false;
+  }
+  const TensorSpec &inputSpec = ts.args[inputIdx];
+  const TensorSpec &labelSpec = ts.args[labelIdx];
+  int64_t B = inputSpec.shape[0];
+  if (es.args[eInputIdx].shape != inputSpec.shape ||
+      es.args[eLabelIdx].shape != labelSpec.shape) {
+    *error = "@eval_step and @train_step disagree on the batch";
+    return false;
+  }
+  bool classify = cfg.step.loss == "cross-entropy";
+
+  // --- Parameters file (checked before the slow steps) ---------------------
+  rt::SafeTensors file;
+  bool haveFile = !cfg.paramsPath.empty();
+  if (haveFile) {
+    if (!rt::readSafeTensors(cfg.paramsPath, &file, error))
+      return false;
+    for (unsigned i : params) {
+      const TensorSpec &s = ts.args[i];
+      const rt::Tensor *t = file.find(s.name);
+      if (!t) {
+        *error = cfg.paramsPath + ": no tensor '" + s.name +
+                 "' (the model's parameter " + s.str() + ")";
+        return false;
+      }
+      if (t->shape != s.shape) {
+        *error = cfg.paramsPath + ": tensor '" + s.name + "' has shape " +
+                 rt::shapeToString(t->shape) + ", the model expects " +
+                 s.str();
+        return false;
+      }
+    }
+  }
+
+  // --- Data ---------------------------------------------------------------
+  auto tData = Clock::now();
+  Split train, test;
+  bool haveTrain, haveTest;
+  if (!loadSplit(cfg, true, &train, &haveTrain, error) ||
+      !loadSplit(cfg, false, &test, &haveTest, error))
+    return false;
+  if (!fitSplit(train, inputSpec, labelSpec, numClasses, error) ||
+      (haveTest && !fitSplit(test, inputSpec, labelSpec, numClasses, error)))
+    return false;
+  double dataSeconds = since(tData);
+  CompileOptions copts = cfg.compile;
+  std::string notes;
+  llvm::raw_string_ostream notesOS(notes);
+  copts.log = &notesOS;
+  std::unique_ptr<Program> prog = Program::compile(
+      session, *module, {"train_step", "eval_step"}, copts, error);
+  notesOS.flush();
+  if (!notes.empty())
+    std::fputs(notes.c_str(), log);
+  if (!prog)
+    return false;
+
+  rt::TrainBatches batches;
+  if (!batches.reset(train.size(), B, cfg.seed, error))
+    return false;
+  int64_t numBatches = batches.numBatches();
+  if (numBatches == 0 && cfg.epochs > 0) {
+    *error = "the training set has " + std::to_string(train.size()) +
+             " rows, fewer than one batch of " + std::to_string(B);
+    return false;
+  }
+
+  // --- State --------------------------------------------------------------
+  std::vector<Buffer> state[2];
+  for (int s = 0; s < 2; ++s) {
+    state[s].resize(numState);
+    for (unsigned i = 0; i < numState; ++i)
+      if (!state[s][i].allocate(ts.args[i], error))
+        return false;
+  }
+  Buffer metrics, input, labels, eInput, eLabels, eOut;
+  if (!metrics.allocate(ts.results.back(), error) ||
+      !input.allocate(inputSpec, error) || !labels.allocate(labelSpec, error) ||
+      !eInput.allocate(es.args[eInputIdx], error) ||
+      !eLabels.allocate(es.args[eLabelIdx], error) ||
+      !eOut.allocate(es.results[0], error))
+    return false;
+
+  double logSigma0 = std::log(cfg.step.sigma);
+  if (auto it = ts.attrs.find("flops.log_sigma_init"); it != ts.attrs.end())
+    logSigma0 = std::strtod(it->second.c_str(), nullptr);
+  int64_t numParams = 0;
+  for (unsigned k = 0; k < params.size(); ++k) {
+    unsigned i = params[k];
+    numParams += ts.args[i].numElements();
+    if (!fillParameter(ts.args[i], haveFile ? &file : nullptr,
+                       cfg.paramsPath, initKind, cfg.seed, k, &state[0][i],
+                       error))
+      return false;
+  }
+  for (unsigned i = 0; i < numState; ++i)
+    if (ts.args[i].role == "log_sigma") {
+      if (ts.args[i].dtype == rt::DType::F32) {
+        float *p = state[0][i].as<float>();
+        for (int64_t k = 0, n = state[0][i].numElements(); k < n; ++k)
+          p[k] = float(logSigma0);
+      } else {
+        double *p = state[0][i].as<double>();
+        for (int64_t k = 0, n = state[0][i].numElements(); k < n; ++k)
+          p[k] = logSigma0;
+      }
+    }
+
+  // Argument lists for both ping-pong directions (no per-step allocation).
+  std::vector<ArgValue> args[2];
+  std::vector<Buffer *> results[2];
+  for (int s = 0; s < 2; ++s) {
+    args[s].resize(ts.args.size());
+    for (unsigned i = 0; i < numState; ++i) {
+      args[s][i] = ArgValue::of(state[s][i]);
+      results[s].push_back(&state[1 - s][i]);
+    }
+    args[s][inputIdx] = ArgValue::of(input);
+    args[s][labelIdx] = ArgValue::of(labels);
+    args[s][seedIdx] = ArgValue::integer(int64_t(cfg.seed));
+    results[s].push_back(&metrics);
+  }
+  std::vector<ArgValue> eArgs(es.args.size());
+  eArgs[eInputIdx] = ArgValue::of(eInput);
+  eArgs[eLabelIdx] = ArgValue::of(eLabels);
+
+  // Test-set evaluation of state[cur].
+  auto evaluate = [&](int cur, double *loss, double *acc) {
+    for (unsigned k = 0; k < params.size(); ++k)
+      eArgs[eParams[k]] = ArgValue::of(state[cur][params[k]]);
+    size_t xRow = eInput.numBytes() / size_t(B),
+           yRow = eLabels.numBytes() / size_t(B);
+    double lossSum = 0.0, correct = 0.0;
+    for (const rt::BatchSpan &span : rt::evalBatches(test.size(), B)) {
+      std::memcpy(eInput.data(), test.x.bytes.data() + span.begin * xRow,
+                  size_t(span.size) * xRow);
+      std::memcpy(eLabels.data(), test.y.bytes.data() + span.begin * yRow,
+                  size_t(span.size) * yRow);
+      if (span.size < B) {
+        std::memset(eInput.as<uint8_t>() + span.size * xRow, 0,
+                    size_t(B - span.size) * xRow);
+        std::memset(eLabels.as<uint8_t>() + span.size * yRow, 0,
+                    size_t(B - span.size) * yRow);
+      }
+      eArgs[eValidIdx] = ArgValue::integer(span.size);
+      if (!prog->call("eval_step", eArgs, {&eOut}, error))
+        return false;
+      const float *m = eOut.as<float>();
+      lossSum += m[0];
+      correct += m[1];
+    }
+    *loss = lossSum / double(test.size());
+    *acc = correct / double(test.size());
+    return true;
+  };
+
+  // Checkpoints.
+  int64_t savedEpoch = -1;
+  auto save = [&](int cur, int64_t epoch, int64_t step) {
+    rt::SafeTensors st;
+    st.metadata["format"] = "flops-train";
+    st.metadata["epoch"] = std::to_string(epoch);
+    st.metadata["step"] = std::to_string(step);
+    st.metadata["seed"] = std::to_string(cfg.seed);
+    st.metadata["model"] = cfg.modelPath;
+    st.metadata["forward_train"] = passText;
+    st.metadata["pipeline"] = prog->pipelineText();
+    for (unsigned i : params)
+      st.add(ts.args[i].name, state[cur][i].toTensor());
+    if (!rt::writeSafeTensors(cfg.savePath, st, error))
+      return false;
+    savedEpoch = epoch;
+    return true;
+  };
+
+  rt::MetricsWriter metricsOut;
+  if (!cfg.metricsPath.empty() &&
+      !metricsOut.open(cfg.metricsPath, /*append=*/false, error))
+    return false;
+
+  if (!cfg.quiet) {
+    std::fprintf(log,
+                 "flops-train: %s: %lld parameters in %zu tensors; batch %lld, "
+                 "%lld queries per point (%lld rows per step)\n",
+                 cfg.modelPath.c_str(), (long long)numParams, params.size(),
+                 (long long)B, (long long)cfg.step.queries,
+                 (long long)(B * cfg.step.queries));
+    std::fprintf(log,
+                 "flops-train: compiled in %.1f s with %s (%lld thread%s); "
+                 "data: %lld training rows%s%s (%.1f s)\n",
+                 prog->compileSeconds(), prog->pipelineText().c_str(),
+                 (long long)prog->numThreads(),
+                 prog->numThreads() == 1 ? "" : "s", (long long)train.size(),
+                 haveTest ? ", test rows " : ", no test set",
+                 haveTest ? std::to_string(test.size()).c_str() : "",
+                 dataSeconds);
+  }
+
+  // --- Training -----------------------------------------------------------
+  int cur = 0;
+  int64_t step = 0;
+  double firstLoss = NAN, lastLoss = NAN, firstAcc = NAN, lastAcc = NAN;
+  auto tAll = Clock::now();
+  std::unique_ptr<rt::ProgressPrinter> progress;
+  if (cfg.progress)
+    progress = std::make_unique<rt::ProgressPrinter>(log);
+
+  if (cfg.epochs == 0) {
+    if (haveTest) {
+      double tl, ta;
+      if (!evaluate(cur, &tl, &ta))
+        return false;
+      if (!cfg.quiet) {
+        std::string line = "initial parameters: test loss " + fixed4(tl);
+        if (classify)
+          line += " acc " + fixed4(ta);
+        std::fprintf(log, "%s\n", line.c_str());
+      }
+    }
+    if (!cfg.savePath.empty() && !save(cur, 0, 0))
+      return false;
+    return cfg.metricsPath.empty() || metricsOut.close(error);
+  }
+
+  for (int64_t epoch = 1; epoch <= cfg.epochs; ++epoch) {
+    double lr = cfg.lr;
+    if (cfg.lrDecayEvery > 0)
+      lr *= std::pow(cfg.lrDecay, double((epoch - 1) / cfg.lrDecayEvery));
+    for (int s = 0; s < 2; ++s)
+      args[s][lrIdx] = ArgValue::real(lr);
+    batches.beginEpoch(uint64_t(epoch - 1));
+    size_t xRow = input.numBytes() / size_t(B),
+           yRow = labels.numBytes() / size_t(B);
+    double sumLoss = 0, sumAcc = 0, sumRow = 0, sumNorm = 0;
+    auto tEpoch = Clock::now();
+    for (int64_t b = 0; b < numBatches; ++b) {
+      const int64_t *rows = batches.batch(b);
+      rt::gatherRowsRaw(train.x.bytes.data(), xRow, rows, B, input.data());
+      rt::gatherRowsRaw(train.y.bytes.data(), yRow, rows, B, labels.data());
+      args[cur][stepIdx] = ArgValue::integer(step);
+      if (!prog->call("train_step", args[cur], results[cur], error))
+        return false;
+      const float *m = metrics.as<float>();
+      if (!isFinite(m[0]) || !isFinite(m[2]) || !isFinite(m[3])) {
+        if (progress)
+          progress->finish();
+        *error = "non-finite loss at step " + std::to_string(step) +
+                 " (epoch " + std::to_string(epoch) + ", batch " +
+                 std::to_string(b + 1) + "/" + std::to_string(numBatches) +
+                 "): clean loss " + number(m[0]) + ", row loss " +
+                 number(m[2]) + ", gradient norm " + number(m[3]) +
+                 "; training stopped";
+        if (!cfg.savePath.empty())
+          *error += savedEpoch >= 0
+                        ? "; " + cfg.savePath + " keeps the checkpoint of " +
+                              "epoch " + std::to_string(savedEpoch)
+                        : "; nothing was saved to " + cfg.savePath;
+        return false;
+      }
+      sumLoss += m[0];
+      sumAcc += m[1];
+      sumRow += m[2];
+      sumNorm += m[3];
+      cur ^= 1;
+      ++step;
+      if (progress) {
+        rt::ProgressState ps;
+        ps.epoch = epoch;
+        ps.epochs = cfg.epochs;
+        ps.step = b + 1;
+        ps.steps = numBatches;
+        ps.loss = sumLoss / double(b + 1);
+        if (classify)
+          ps.accuracy = sumAcc / double(b + 1);
+        ps.rowsPerSec = double((b + 1) * B) / std::max(since(tEpoch), 1e-9);
+        progress->update(ps);
+      }
+    }
+    double seconds = since(tEpoch);
+    double n = double(numBatches);
+    double trainLoss = sumLoss / n, trainAcc = sumAcc / n;
+    double testLoss = NAN, testAcc = NAN, evalSeconds = 0;
+    if (haveTest) {
+      auto tEval = Clock::now();
+      if (!evaluate(cur, &testLoss, &testAcc))
+        return false;
+      evalSeconds = since(tEval);
+      if (!isFinite(testLoss)) {
+        if (progress)
+          progress->finish();
+        *error = "non-finite test loss after epoch " + std::to_string(epoch) +
+                 " (step " + std::to_string(step - 1) + "); training stopped";
+        if (!cfg.savePath.empty())
+          *error += savedEpoch >= 0
+                        ? "; " + cfg.savePath + " keeps the checkpoint of " +
+                              "epoch " + std::to_string(savedEpoch)
+                        : "; nothing was saved to " + cfg.savePath;
+        return false;
+      }
+    }
+    double rowsPerSec = n * double(B) / seconds;
+    if (epoch == 1) {
+      firstLoss = trainLoss;
+      firstAcc = haveTest ? testAcc : trainAcc;
+    }
+    lastLoss = trainLoss;
+    lastAcc = haveTest ? testAcc : trainAcc;
+
+    rt::MetricsRecord r;
+    r.add("epoch", epoch).add("steps", step).add("lr", lr);
+    r.add("train_loss", trainLoss);
+    if (classify)
+      r.add("train_accuracy", trainAcc);
+    else
+      r.addNull("train_accuracy");
+    r.add("row_loss", sumRow / n).add("grad_norm", sumNorm / n);
+    if (haveTest) {
+      r.add("test_loss", testLoss);
+      if (classify)
+        r.add("test_accuracy", testAcc);
+      else
+        r.addNull("test_accuracy");
+    } else {
+      r.addNull("test_loss").addNull("test_accuracy");
+    }
+    r.add("seconds", seconds).add("rows_per_s", rowsPerSec);
+    r.add("eval_seconds", evalSeconds);
+    if (metricsOut.isOpen() && !metricsOut.write(r, error))
+      return false;
+    if (!cfg.savePath.empty() && !save(cur, epoch, step))
+      return false;
+    if (progress)
+      progress->finish();
+    if (!cfg.quiet) {
+      std::string line = "epoch " + std::to_string(epoch) + "/" +
+                         std::to_string(cfg.epochs) + ": train loss " +
+                         fixed4(trainLoss);
+      if (classify)
+        line += " acc " + fixed4(trainAcc);
+      if (haveTest) {
+        line += ", test loss " + fixed4(testLoss);
+        if (classify)
+          line += " acc " + fixed4(testAcc);
+      }
+      char buf[128];
+      std::snprintf(buf, sizeof buf, "; %.2f s, %.0f rows/s", seconds,
+                    rowsPerSec);
+      std::fprintf(log, "%s%s\n", line.c_str(), buf);
+    }
+  }
+  if (metricsOut.isOpen() && !metricsOut.close(error))
+    return false;
+  if (!cfg.quiet) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "flops-train: %lld epochs (%lld steps) in %.1f s; train "
+                  "loss %.4f -> %.4f (%+.1f%%)",
+                  (long long)cfg.epochs, (long long)step, since(tAll),
+                  firstLoss, lastLoss,
+                  100.0 * (lastLoss - firstLoss) / firstLoss);
+    std::string s = buf;
+    if (classify) {
+      std::snprintf(buf, sizeof buf, "; %s accuracy %.4f -> %.4f",
+                    haveTest ? "test" : "train", firstAcc, lastAcc);
+      s += buf;
+    }
+    std::fprintf(log, "%s\n", s.c_str());
+  }
+  return true;
+}

@@ -1,0 +1,103 @@
+//===- flops-run.cpp - run a model's forward function ---------------------===//
+//
+// flops-run MODEL.mlir --input X.npy [--params P.safetensors] --output Y.npy:
+// compiles @forward alone with the flops-train lowering and runs it once
+// (inference). A thin main over FlopsDriver (docs/CLI.md).
+//
+//===----------------------------------------------------------------------===//
+
+#include "flops/Driver/Run.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+
+#include <cstdio>
+
+using namespace llvm;
+namespace driver = mlir::flops::driver;
+
+static cl::OptionCategory runCat("flops-run options");
+
+static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                                      cl::desc("<model.mlir>"),
+                                      cl::cat(runCat));
+static cl::opt<std::string> entry("entry",
+                                  cl::desc("Function to run (default forward)"),
+                                  cl::init("forward"), cl::cat(runCat));
+static cl::list<std::string>
+    inputs("input",
+           cl::desc("Input .npy, one per data argument in order (rows = the "
+                    "batch; each row is reshaped to the argument's shape)"),
+           cl::value_desc("X.npy"), cl::cat(runCat));
+static cl::opt<std::string>
+    params("params",
+           cl::desc("Parameters (safetensors, tensors named by flops.name); "
+                    "without it they are initialised with --init/--seed"),
+           cl::value_desc("P.safetensors"), cl::cat(runCat));
+static cl::opt<std::string>
+    init("init", cl::desc("Initialisation without --params: he or glorot "
+                          "(biases zero)"),
+         cl::init("he"), cl::cat(runCat));
+static cl::opt<uint64_t> seed("seed", cl::desc("Initialisation seed"),
+                              cl::init(0), cl::cat(runCat));
+static cl::list<std::string>
+    outputs("output",
+            cl::desc("Output .npy, one per result; or a single "
+                     ".safetensors file with every result"),
+            cl::value_desc("Y.npy"), cl::cat(runCat));
+static cl::opt<bool> print("print",
+                           cl::desc("Print the results as text on stdout"),
+                           cl::init(false), cl::cat(runCat));
+static cl::opt<driver::PipelineKind> pipeline(
+    "pipeline", cl::desc("Lowering pipeline"),
+    cl::values(clEnumValN(driver::PipelineKind::Auto, "auto",
+                          "flops-lower-to-cpu, or the reference pipeline if "
+                          "it is unavailable or fails (default)"),
+               clEnumValN(driver::PipelineKind::CPU, "cpu",
+                          "flops-lower-to-cpu"),
+               clEnumValN(driver::PipelineKind::Reference, "reference",
+                          "flops-reference-to-llvm (plain loops)")),
+    cl::init(driver::PipelineKind::Auto), cl::cat(runCat));
+static cl::opt<int64_t>
+    threads("num-threads",
+            cl::desc("Threads of the CPU code (OpenMP; 0 = all cores)"),
+            cl::init(1), cl::cat(runCat));
+static cl::opt<std::string>
+    cpuOptions("cpu-options",
+               cl::desc("Extra options of flops-lower-to-cpu"),
+               cl::cat(runCat));
+static cl::opt<std::string> dumpLLVM("dump-llvm",
+                                     cl::desc("Write the lowered module"),
+                                     cl::value_desc("FILE"), cl::cat(runCat));
+
+int main(int argc, char **argv) {
+  InitLLVM y(argc, argv);
+  cl::HideUnrelatedOptions(runCat);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "flops-run: compile @forward of MODEL.mlir and run it on .npy inputs\n\n"
+      "  flops-run examples/mlp.mlir --input X.npy --params mlp.safetensors "
+      "--output logits.npy\n");
+
+  driver::RunConfig c;
+  c.modelPath = modelPath;
+  c.entry = entry;
+  c.inputs.assign(inputs.begin(), inputs.end());
+  c.paramsPath = params;
+  c.init = init;
+  c.seed = seed;
+  c.outputs.assign(outputs.begin(), outputs.end());
+  c.print = print;
+  c.compile.pipeline = pipeline;
+  c.compile.numThreads = threads;
+  c.compile.cpuOptions = cpuOptions;
+  c.compile.dumpLLVM = dumpLLVM;
+
+  std::string error;
+  if (!driver::runInference(c, &error)) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "flops-run: error: %s\n", error.c_str());
+    return 1;
+  }
+  return 0;
+}
