@@ -1,0 +1,360 @@
+//===- bench-train-step.cpp - one @train_step against one @forward --------===//
+//
+// Times, in one process and interleaved call by call:
+//   train  : one compiled @train_step of examples/mlp.mlir
+//            (flops-forward-train{batch-size=B queries=q}, defaults otherwise)
+//            on random inputs/labels, state buffers ping-ponged and reused;
+//   infer  : the compiled @forward of the same model on N = B*q rows.
+// Both go through the driver library (Program::compile) with the same
+// pipeline and thread count. Prints one JSON object on stdout (median, min,
+// mean of the timed calls, and the median of the per-repetition ratios).
+// Not a test: see docs/BENCHMARKS.md and benchmarks/train-step/run.sh.
+//
+//===----------------------------------------------------------------------===//
+
+#include "flops/Driver/Program.h"
+#include "flops/Driver/Tensors.h"
+#include "flops/Driver/Train.h"
+#include "flops/Runtime/Init.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace mlir;
+using namespace mlir::flops::driver;
+namespace rt = ::flops::rt;
+namespace cl = llvm::cl;
+
+#ifndef FLOPS_SOURCE_DIR
+#define FLOPS_SOURCE_DIR "."
+#endif
+
+static cl::opt<std::string> modelPath("model", cl::desc("Model with @forward"),
+                                      cl::init(FLOPS_SOURCE_DIR
+                                               "/examples/mlp.mlir"));
+static cl::opt<int64_t> batchSize("batch-size", cl::desc("B"), cl::init(64));
+static cl::opt<int64_t> queries("queries", cl::desc("q"), cl::init(8));
+static cl::opt<int64_t>
+    numThreads("num-threads",
+               cl::desc("Threads of the compiled code (0 = all cores)"),
+               cl::init(1));
+static cl::opt<int> reps("reps", cl::desc("Timed repetitions"), cl::init(30));
+static cl::opt<int> warmup("warmup", cl::desc("Untimed calls first"),
+                           cl::init(5));
+static cl::opt<std::string>
+    pipelineOpt("pipeline", cl::desc("cpu | auto | reference"),
+                cl::init("cpu"));
+static cl::opt<std::string>
+    cpuOptions("cpu-options", cl::desc("Extra flops-lower-to-cpu options"),
+               cl::init(""));
+static cl::opt<uint64_t> seed("seed", cl::desc("Data/init seed"), cl::init(1));
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void die(const std::string &msg) {
+  std::fprintf(stderr, "flops-bench-train-step: %s\n", msg.c_str());
+  std::exit(1);
+}
+
+struct Stats {
+  double median = 0, min = 0, mean = 0;
+};
+
+Stats stats(std::vector<double> v) {
+  Stats s;
+  if (v.empty())
+    return s;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  s.median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  s.min = v.front();
+  for (double x : v)
+    s.mean += x;
+  s.mean /= double(n);
+  return s;
+}
+
+std::string json(const char *name, const Stats &s, double scale) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "\"%s\": {\"median\": %.6g, \"min\": %.6g, \"mean\": %.6g}",
+                name, s.median * scale, s.min * scale, s.mean * scale);
+  return buf;
+}
+
+/// Makes the dynamic batch (dimension 0) of @forward's data arguments and
+/// results static (`rows`), with tensor.casts to the old types inside.
+void specializeBatch(func::FuncOp fn, int64_t rows) {
+  MLIRContext *ctx = fn.getContext();
+  OpBuilder b(ctx);
+  Block &entry = fn.getBody().front();
+  b.setInsertionPointToStart(&entry);
+  SmallVector<Type> argTypes(fn.getArgumentTypes());
+  for (unsigned i = 0; i < argTypes.size(); ++i) {
+    auto tt = dyn_cast<RankedTensorType>(argTypes[i]);
+    if (fn.getArgAttr(i, "flops.param") || !tt || tt.getRank() < 1 ||
+        !tt.isDynamicDim(0))
+      continue;
+    SmallVector<int64_t> shape(tt.getShape());
+    shape[0] = rows;
+    auto st = RankedTensorType::get(shape, tt.getElementType());
+    BlockArgument arg = entry.getArgument(i);
+    arg.setType(st);
+    auto c = tensor::CastOp::create(b, fn.getLoc(), tt, arg);
+    arg.replaceAllUsesExcept(c.getResult(), c.getOperation());
+    argTypes[i] = st;
+  }
+  SmallVector<Type> resultTypes(fn.getResultTypes());
+  Operation *ret = entry.getTerminator();
+  b.setInsertionPoint(ret);
+  for (unsigned r = 0; r < resultTypes.size(); ++r) {
+    auto tt = dyn_cast<RankedTensorType>(resultTypes[r]);
+    if (!tt || tt.getRank() < 1 || !tt.isDynamicDim(0))
+      continue;
+    SmallVector<int64_t> shape(tt.getShape());
+    shape[0] = rows;
+    auto st = RankedTensorType::get(shape, tt.getElementType());
+    auto c = tensor::CastOp::create(b, fn.getLoc(), st, ret->getOperand(r));
+    ret->setOperand(r, c.getResult());
+    resultTypes[r] = st;
+  }
+  fn.setType(FunctionType::get(ctx, argTypes, resultTypes));
+}
+
+void fillUniform(Buffer &b, std::mt19937_64 &rng) {
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  if (b.dtype() != rt::DType::F32)
+    die("inputs must be f32");
+  float *p = b.as<float>();
+  for (int64_t i = 0, n = b.numElements(); i < n; ++i)
+    p[i] = u(rng);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  cl::ParseCommandLineOptions(argc, argv,
+                              "flops-bench-train-step: @train_step vs "
+                              "@forward timings (JSON on stdout)\n");
+  initializeDriver();
+  std::string error;
+  PipelineKind kind = pipelineOpt == "reference" ? PipelineKind::Reference
+                      : pipelineOpt == "auto"    ? PipelineKind::Auto
+                                                 : PipelineKind::CPU;
+  if (pipelineOpt != "cpu" && pipelineOpt != "auto" &&
+      pipelineOpt != "reference")
+    die("--pipeline must be cpu, auto or reference");
+  rt::InitKind init;
+  if (!rt::parseInitKind("he", &init, &error))
+    die(error);
+  const int64_t B = batchSize, N = batchSize * queries;
+
+  CompileOptions copts;
+  copts.pipeline = kind;
+  copts.numThreads = numThreads;
+  copts.cpuOptions = cpuOptions;
+  std::string notes;
+  llvm::raw_string_ostream notesOS(notes);
+  copts.log = &notesOS;
+
+  // --- @train_step -----------------------------------------------------
+  Session trainSession;
+  OwningOpRef<ModuleOp> trainModule =
+      trainSession.parseFile(modelPath, &error);
+  if (!trainModule)
+    die(error);
+  TrainStepOptions stepOpts;
+  stepOpts.batchSize = B;
+  stepOpts.queries = queries;
+  std::string passText = stepOpts.passText(B);
+  if (!runPipeline(*trainModule, passText, &error))
+    die(error + "\n" + trainSession.takeDiagnostics());
+  std::unique_ptr<Program> train =
+      Program::compile(trainSession, *trainModule, {"train_step"}, copts,
+                       &error);
+  if (!train)
+    die(error);
+  const FunctionSignature &ts = *train->signature("train_step");
+
+  // --- @forward on N rows ----------------------------------------------
+  Session fwdSession;
+  OwningOpRef<ModuleOp> fwdModule = fwdSession.parseFile(modelPath, &error);
+  if (!fwdModule)
+    die(error);
+  auto fwdFn = fwdModule->lookupSymbol<func::FuncOp>("forward");
+  if (!fwdFn)
+    die("no @forward");
+  fwdSession.context().getOrLoadDialect<tensor::TensorDialect>();
+  specializeBatch(fwdFn, N);
+  std::unique_ptr<Program> infer =
+      Program::compile(fwdSession, *fwdModule, {"forward"}, copts, &error);
+  if (!infer)
+    die(error);
+  notesOS.flush();
+  if (!notes.empty())
+    std::fputs(notes.c_str(), stderr);
+  const FunctionSignature &fs = *infer->signature("forward");
+
+  // --- Buffers -------------------------------------------------------------
+  std::mt19937_64 rng(seed);
+  unsigned lrIdx = ts.argsWithRole("lr").at(0),
+           stepIdx = ts.argsWithRole("step").at(0),
+           seedIdx = ts.argsWithRole("seed").at(0),
+           labelIdx = ts.argsWithRole("labels").at(0),
+           inputIdx = ts.argsWithRole("input").at(0);
+  unsigned numState = lrIdx;
+  std::vector<Buffer> state[2];
+  for (int s = 0; s < 2; ++s) {
+    state[s].resize(numState);
+    for (unsigned i = 0; i < numState; ++i)
+      if (!state[s][i].allocate(ts.args[i], &error))
+        die(error);
+  }
+  double logSigma0 = std::log(stepOpts.sigma);
+  uint32_t stream = 0;
+  for (unsigned i = 0; i < numState; ++i) {
+    const TensorSpec &s = ts.args[i];
+    if (s.role == "param") {
+      if (!fillParameter(s, nullptr, "", init, seed, stream++, &state[0][i],
+                         &error))
+        die(error);
+    } else if (s.role == "log_sigma") {
+      float *p = state[0][i].as<float>();
+      for (int64_t k = 0; k < state[0][i].numElements(); ++k)
+        p[k] = float(logSigma0);
+    }
+  }
+  Buffer input, labels, metrics;
+  if (!input.allocate(ts.args[inputIdx], &error) ||
+      !labels.allocate(ts.args[labelIdx], &error) ||
+      !metrics.allocate(ts.results.back(), &error))
+    die(error);
+  fillUniform(input, rng);
+  int64_t numClasses = fs.results.at(0).shape.back();
+  {
+    std::uniform_int_distribution<int32_t> lab(0, int32_t(numClasses) - 1);
+    int32_t *p = labels.as<int32_t>();
+    for (int64_t i = 0; i < labels.numElements(); ++i)
+      p[i] = lab(rng);
+  }
+  std::vector<ArgValue> targs[2];
+  std::vector<Buffer *> tres[2];
+  for (int s = 0; s < 2; ++s) {
+    targs[s].resize(ts.args.size());
+    for (unsigned i = 0; i < numState; ++i) {
+      targs[s][i] = ArgValue::of(state[s][i]);
+      tres[s].push_back(&state[1 - s][i]);
+    }
+    targs[s][lrIdx] = ArgValue::real(1e-4);
+    targs[s][seedIdx] = ArgValue::integer(int64_t(seed));
+    targs[s][inputIdx] = ArgValue::of(input);
+    targs[s][labelIdx] = ArgValue::of(labels);
+    tres[s].push_back(&metrics);
+  }
+
+  // Forward: same initial parameters (same init streams), N random rows.
+  std::vector<Buffer> fargBufs(fs.args.size());
+  std::vector<ArgValue> fargs(fs.args.size());
+  stream = 0;
+  for (size_t i = 0; i < fs.args.size(); ++i) {
+    const TensorSpec &s = fs.args[i];
+    if (!fargBufs[i].allocate(s, &error))
+      die(error);
+    fargs[i] = ArgValue::of(fargBufs[i]);
+    if (s.role == "param") {
+      if (!fillParameter(s, nullptr, "", init, seed, stream++, &fargBufs[i],
+                         &error))
+        die(error);
+    } else {
+      fillUniform(fargBufs[i], rng);
+    }
+  }
+  std::vector<Buffer> fresBufs(fs.results.size());
+  std::vector<Buffer *> fres;
+  for (size_t r = 0; r < fs.results.size(); ++r) {
+    if (!fresBufs[r].allocate(fs.results[r], &error))
+      die(error);
+    fres.push_back(&fresBufs[r]);
+  }
+
+  // --- Timing: warm-up, then one train step and one forward per rep ----
+  int cur = 0;
+  int64_t step = 0;
+  auto trainCall = [&]() {
+    targs[cur][stepIdx] = ArgValue::integer(step++);
+    if (!train->call("train_step", targs[cur], tres[cur], &error))
+      die(error);
+    cur = 1 - cur;
+  };
+  auto inferCall = [&]() {
+    if (!infer->call("forward", fargs, fres, &error))
+      die(error);
+  };
+  const float *m = metrics.as<float>();
+  float firstLoss = NAN, firstNorm = NAN;
+  for (int i = 0; i < std::max(warmup.getValue(), 1); ++i) {
+    trainCall();
+    if (i == 0) {
+      firstLoss = m[0];
+      firstNorm = m[3];
+    }
+    inferCall();
+  }
+  std::vector<double> tTrain, tInfer, ratio;
+  for (int i = 0; i < reps; ++i) {
+    // Alternate the order so neither call always follows the other.
+    double a = 0, b = 0;
+    for (int k = 0; k < 2; ++k) {
+      bool doTrain = (k == 0) == (i % 2 == 0);
+      auto t0 = Clock::now();
+      if (doTrain)
+        trainCall();
+      else
+        inferCall();
+      double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+      (doTrain ? a : b) = dt;
+    }
+    tTrain.push_back(a);
+    tInfer.push_back(b);
+    ratio.push_back(a / b);
+  }
+  float lastLoss = m[0];
+  if (!std::isfinite(lastLoss) || !std::isfinite(m[3]))
+    die("non-finite metrics after the timed steps");
+
+  Stats sT = stats(tTrain), sI = stats(tInfer), sR = stats(ratio);
+  std::printf("{\"tool\": \"flops-bench-train-step\", \"model\": \"%s\", "
+              "\"batch\": %lld, \"queries\": %lld, \"rows\": %lld, "
+              "\"pipeline\": \"%s\", \"threads\": %lld, \"reps\": %d, "
+              "\"warmup\": %d,\n",
+              modelPath.c_str(), (long long)B, (long long)queries.getValue(),
+              (long long)N, pipelineName(train->pipeline()),
+              (long long)train->numThreads(), reps.getValue(),
+              warmup.getValue());
+  std::printf(" \"forward_train\": \"%s\",\n \"lowering\": \"%s\",\n",
+              passText.c_str(), train->pipelineText().c_str());
+  std::printf(" \"compile_s\": {\"train_step\": %.3f, \"forward\": %.3f},\n",
+              train->compileSeconds(), infer->compileSeconds());
+  std::printf(" %s,\n %s,\n %s,\n", json("train_step_ms", sT, 1e3).c_str(),
+              json("forward_ms", sI, 1e3).c_str(),
+              json("ratio_train_over_forward", sR, 1.0).c_str());
+  std::printf(" \"rows_per_s_train\": %.1f,\n", double(N) / sT.median);
+  std::printf(" \"clean_loss_first\": %.6g, \"clean_loss_last\": %.6g, "
+              "\"grad_norm_first\": %.6g, \"grad_norm_last\": %.6g}\n",
+              firstLoss, lastLoss, firstNorm, m[3]);
+  return 0;
+}
