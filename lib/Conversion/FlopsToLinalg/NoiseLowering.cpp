@@ -58,6 +58,24 @@ Value noiseHere(OpBuilder &b, Location loc, OpTy op, Type ft, Value seed,
                             op.getAntithetic());
 }
 
+/// exp(log_sigma) once per unit, so that the per-element bodies below read
+/// σ instead of recomputing exp for every element (same value, bit for bit).
+Value expPerUnit(OpBuilder &b, Location loc, Value logSigma) {
+  auto type = cast<RankedTensorType>(logSigma.getType());
+  Value empty = tensor::EmptyOp::create(
+      b, loc, tensor::getMixedSizes(b, loc, logSigma), type.getElementType());
+  AffineMap id = b.getMultiDimIdentityMap(1);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{logSigma}, ValueRange{empty},
+             SmallVector<AffineMap>{id, id},
+             SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, l, Value(math::ExpOp::create(nb, l, args[0])));
+             })
+      .getResult(0);
+}
+
 SmallVector<utils::IteratorType> parallel(int64_t rank) {
   return SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel);
 }
@@ -121,16 +139,16 @@ struct PerturbLowering : OpConversionPattern<PerturbOp> {
     AffineMap id = rewriter.getMultiDimIdentityMap(rank);
     Value seed = a.getSeed(), step = a.getStep();
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{input, a.getLogSigma()},
+        rewriter, loc, TypeRange{type},
+        ValueRange{input, expPerUnit(rewriter, loc, a.getLogSigma())},
         ValueRange{empty},
         SmallVector<AffineMap>{id, dimMap(ctx, rank, op.getChannelDimension()),
                                id},
         parallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
           Value z = noiseHere(b, l, op, type.getElementType(), seed, step,
                               a.getRowOffset(), rank, sizes);
-          Value sigma = math::ExpOp::create(b, l, args[1]);
           Value v = arith::AddFOp::create(
-              b, l, args[0], arith::MulFOp::create(b, l, sigma, z));
+              b, l, args[0], arith::MulFOp::create(b, l, args[1], z));
           linalg::YieldOp::create(b, l, v);
         });
     rewriter.replaceOp(op, generic.getResults());
@@ -154,7 +172,8 @@ struct SiteDeltaLowering : OpConversionPattern<SiteDeltaOp> {
     MLIRContext *ctx = rewriter.getContext();
     Value seed = a.getSeed(), step = a.getStep();
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{a.getCoeff(), a.getLogSigma()},
+        rewriter, loc, TypeRange{type},
+        ValueRange{a.getCoeff(), expPerUnit(rewriter, loc, a.getLogSigma())},
         ValueRange{empty},
         SmallVector<AffineMap>{dimMap(ctx, rank, 0),
                                dimMap(ctx, rank, op.getChannelDimension()),
@@ -163,8 +182,7 @@ struct SiteDeltaLowering : OpConversionPattern<SiteDeltaOp> {
           Value z = noiseHere(b, l, op, type.getElementType(), seed, step,
                               a.getRowOffset(), rank, sizes);
           Value cz = arith::MulFOp::create(b, l, args[0], z);
-          Value d =
-              arith::DivFOp::create(b, l, cz, math::ExpOp::create(b, l, args[1]));
+          Value d = arith::DivFOp::create(b, l, cz, args[1]);
           linalg::YieldOp::create(b, l, d);
         });
     rewriter.replaceOp(op, generic.getResults());
