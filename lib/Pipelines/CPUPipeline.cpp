@@ -88,24 +88,8 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(createLoopInvariantCodeMotionPass());
 
-  // LLVM dialect. The math ops become libm intrinsics (never polynomial
-  // approximations: the noise must match the C++ runtime bit for bit).
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createUBToLLVMConversionPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  if (threads)
-    pm.addPass(createConvertOpenMPToLLVMPass());
-  if (options.cInterface)
-    pm.addPass(createEmitCInterfacePass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
+  // LLVM dialect (shared with flops-reference-to-llvm).
+  buildLoopsToLLVMPipeline(pm, /*openMP=*/threads, options.cInterface);
 }
 
 void mlir::flops::registerLowerToCPUPipeline() {

@@ -2,6 +2,7 @@
 
 #include "flops/Pipelines/Pipelines.h"
 
+#include "flops/Codegen/Passes.h"
 #include "flops/Conversion/Passes.h"
 #include "flops/Dialect/Flops/Transforms/Passes.h"
 #include "mlir/Conversion/TosaToArith/TosaToArith.h"
@@ -33,6 +34,13 @@ void mlir::flops::buildReferenceToLLVMPipeline(
   pm.addPass(createConvertBufferizationToMemRefPass());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  buildLoopsToLLVMPipeline(pm, /*openMP=*/false, /*cInterface=*/false);
+}
+
+void mlir::flops::buildLoopsToLLVMPipeline(OpPassManager &pm, bool openMP,
+                                           bool cInterface) {
+  // The math ops become libm intrinsics (never polynomial approximations:
+  // the noise must match the C++ runtime bit for bit).
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
@@ -40,7 +48,12 @@ void mlir::flops::buildReferenceToLLVMPipeline(
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  if (openMP)
+    pm.addPass(createConvertOpenMPToLLVMPass());
+  if (cInterface)
+    pm.addPass(createEmitCInterfacePass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

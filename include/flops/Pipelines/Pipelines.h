@@ -83,6 +83,11 @@ void registerLowerToCPUPipeline();
 /// flops-prepare-forward: the input form of flops-forward-train.
 void buildTosaToForwardPipeline(OpPassManager &pm);
 
+/// The shared tail of both CPU pipelines: loops, vectors and memrefs to the
+/// LLVM dialect (OpenMP and the C-interface wrappers on request).
+void buildLoopsToLLVMPipeline(OpPassManager &pm, bool openMP,
+                              bool cInterface);
+
 /// Registers every flops pipeline by name.
 void registerFlopsPipelines();
 
