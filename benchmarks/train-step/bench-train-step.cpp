@@ -60,6 +60,15 @@ static cl::opt<std::string>
     cpuOptions("cpu-options", cl::desc("Extra flops-lower-to-cpu options"),
                cl::init(""));
 static cl::opt<uint64_t> seed("seed", cl::desc("Data/init seed"), cl::init(1));
+static cl::opt<bool>
+    freezeSigma("freeze-sigma",
+                cl::desc("Train step without the log-sigma estimate "
+                         "(attribution of the step's time)"),
+                cl::init(false));
+static cl::opt<int64_t>
+    perturbLast("perturb-last",
+                cl::desc("Perturb only the last k sites (0 = all)"),
+                cl::init(0));
 
 namespace {
 
@@ -180,6 +189,8 @@ int main(int argc, char **argv) {
   TrainStepOptions stepOpts;
   stepOpts.batchSize = B;
   stepOpts.queries = queries;
+  stepOpts.freezeSigma = freezeSigma;
+  stepOpts.perturbLast = perturbLast;
   std::string passText = stepOpts.passText(B);
   if (!runPipeline(*trainModule, passText, &error))
     die(error + "\n" + trainSession.takeDiagnostics());

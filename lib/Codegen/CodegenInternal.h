@@ -86,11 +86,13 @@ LogicalResult lowerContractionsToFMA(func::FuncOp func);
 
 /// Tiles `op` with `tileSizes` (one per loop, 0 = untiled) using scf.for, or
 /// scf.forall when `forall` is set; returns the tiled op (the op itself when
-/// every size is 0).
+/// every size is 0). `interchange` (a permutation of the loops, empty = as
+/// they are) orders the generated loops.
 FailureOr<linalg::LinalgOp> tileLinalgOp(RewriterBase &rewriter,
                                          linalg::LinalgOp op,
                                          ArrayRef<int64_t> tileSizes,
-                                         bool forall);
+                                         bool forall,
+                                         ArrayRef<int64_t> interchange = {});
 
 /// Vectorizes `op`; `vectorSizes` (one per loop) are used as upper bounds with
 /// masking when the op has dynamic shapes.

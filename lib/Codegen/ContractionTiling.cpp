@@ -47,11 +47,14 @@ int64_t codegen::threadChunk(int64_t size, int64_t numThreads,
 FailureOr<linalg::LinalgOp> codegen::tileLinalgOp(RewriterBase &rewriter,
                                                  linalg::LinalgOp op,
                                                  ArrayRef<int64_t> tileSizes,
-                                                 bool forall) {
+                                                 bool forall,
+                                                 ArrayRef<int64_t> interchange) {
   if (llvm::all_of(tileSizes, [](int64_t s) { return s == 0; }))
     return op;
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(op.getContext(), tileSizes));
+  if (!interchange.empty())
+    options.setInterchange(interchange);
   if (forall)
     options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   rewriter.setInsertionPoint(op);
@@ -255,13 +258,27 @@ codegen::tileAndVectorizeContraction(RewriterBase &rewriter, linalg::LinalgOp op
   for (unsigned d = 0; d < numLoops; ++d)
     regTiles[d] = reg[d] >= current[d] ? 0 : reg[d];
 
+  // Loop order of the cache and register tiles: the parallel dims first,
+  // the reduction (k) dims innermost, so that the register tile's
+  // accumulators stay in registers across k (a weight gradient x^T delta
+  // has its k, the rows, as the first loop).
+  SmallVector<int64_t> order;
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < numLoops; ++d)
+    if (linalg::isParallelIterator(iters[d]))
+      order.push_back(d);
+  for (unsigned d = 0; d < numLoops; ++d)
+    if (!linalg::isParallelIterator(iters[d]))
+      order.push_back(d);
+
   linalg::LinalgOp target = op;
   for (auto [sizes, forall] :
        {std::make_pair(ArrayRef<int64_t>(threadTiles), true),
         std::make_pair(ArrayRef<int64_t>(cache), false),
         std::make_pair(ArrayRef<int64_t>(regTiles), false)}) {
-    FailureOr<linalg::LinalgOp> tiled =
-        tileLinalgOp(rewriter, target, sizes, forall);
+    FailureOr<linalg::LinalgOp> tiled = tileLinalgOp(
+        rewriter, target, sizes, forall,
+        forall ? ArrayRef<int64_t>() : ArrayRef<int64_t>(order));
     if (failed(tiled))
       return target == op ? failure() : success();
     target = *tiled;

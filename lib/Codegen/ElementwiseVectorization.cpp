@@ -25,19 +25,49 @@ LogicalResult codegen::fuseElementwiseOps(func::FuncOp func) {
       return false;
     // A contraction or convolution with a fused body is no longer one: it
     // would miss the contraction strategy (and run as plain loops).
-    return !linalg::isaContractionOpInterface(consumer) &&
-           !linalg::isaConvolutionOpInterface(consumer);
+    if (linalg::isaContractionOpInterface(consumer) ||
+        linalg::isaConvolutionOpInterface(consumer))
+      return false;
+    // A producer that the consumer broadcasts (e.g. sigma = exp(log sigma)
+    // per unit, read by every row) would be recomputed for every element of
+    // the consumer: keep it separate.
+    return consumer.getMatchingIndexingMap(fused).isPermutation();
   };
   RewritePatternSet patterns(func.getContext());
   linalg::populateElementwiseOpsFusionPatterns(patterns, control);
   return applyPatternsGreedily(func, std::move(patterns));
 }
 
+/// The loop that indexes the innermost dimension of the first result (the
+/// last loop when that is not a plain dimension).
+static unsigned vectorLoop(linalg::LinalgOp op) {
+  unsigned vecDim = op.getNumLoops() - 1;
+  AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
+  if (outMap.getNumResults() > 0)
+    if (auto d = dyn_cast<AffineDimExpr>(outMap.getResults().back()))
+      vecDim = d.getPosition();
+  return vecDim;
+}
+
 bool codegen::isVectorizableElementwise(linalg::LinalgOp op) {
   if (!op.hasPureTensorSemantics() || op.hasDynamicShape() ||
-      op.getNumLoops() == 0 || op.getNumLoops() != op.getNumParallelLoops() ||
-      op->getNumResults() == 0)
+      op.getNumLoops() == 0 || op->getNumResults() == 0)
     return false;
+  if (op.getNumLoops() != op.getNumParallelLoops()) {
+    // Reductions over outer loops only (e.g. a per-unit sum over rows): the
+    // vector runs along the last loop, which must be parallel and index the
+    // results' innermost dimension.
+    unsigned last = op.getNumLoops() - 1;
+    if (!linalg::isParallelIterator(op.getIteratorTypesArray()[last]) ||
+        vectorLoop(op) != last)
+      return false;
+    for (OpResult r : op->getResults()) {
+      AffineMap m = op.getIndexingMapMatchingResult(r);
+      if (m.getNumResults() == 0 || m.getResults().back() !=
+                                        getAffineDimExpr(last, op.getContext()))
+        return false;
+    }
+  }
   return succeeded(linalg::vectorizeOpPrecondition(op));
 }
 
@@ -47,13 +77,10 @@ codegen::tileAndVectorizeElementwise(RewriterBase &rewriter, linalg::LinalgOp op
   unsigned numLoops = op.getNumLoops();
   SmallVector<int64_t> extents = op.getStaticLoopRanges();
 
-  // The vector dimension: the loop that indexes the innermost dimension of
-  // the first result (the last loop when that is not a plain dimension).
-  unsigned vecDim = numLoops - 1;
-  AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
-  if (outMap.getNumResults() > 0)
-    if (auto d = dyn_cast<AffineDimExpr>(outMap.getResults().back()))
-      vecDim = d.getPosition();
+  // The vector dimension; every other loop, reductions included, is cut
+  // into single iterations.
+  unsigned vecDim = vectorLoop(op);
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
 
   SmallVector<int64_t> vec(numLoops, 1);
   vec[vecDim] = std::min(config.elementwiseVectorSize, extents[vecDim]);
@@ -65,7 +92,9 @@ codegen::tileAndVectorizeElementwise(RewriterBase &rewriter, linalg::LinalgOp op
     work *= e;
   if (config.numThreads > 1 && work >= config.minParallelWork) {
     for (unsigned d = 0; d < numLoops; ++d) {
-      if (extents[d] < config.numThreads * vec[d])
+      // Threads split parallel loops only (a split reduction would race).
+      if (!linalg::isParallelIterator(iters[d]) ||
+          extents[d] < config.numThreads * vec[d])
         continue;
       threadTiles[d] = threadChunk(extents[d], config.numThreads, vec[d]);
       current[d] = threadTiles[d];

@@ -5,11 +5,13 @@
 //===----------------------------------------------------------------------===//
 //
 // Compiled with -ffp-contract=off: the normal sampler must round exactly like
-// the arith/math code the compiler generates, one operation at a time.
+// the arith/math code the compiler generates, one operation at a time. Its
+// log and cos/sin are the convention's own (NoiseMath.h), not libm's.
 //
 //===----------------------------------------------------------------------===//
 
 #include "flops/Runtime/Philox.h"
+#include "flops/Runtime/NoiseMath.h"
 
 #include <cmath>
 
@@ -82,11 +84,10 @@ float flops::rt::normalF32(uint64_t seed, uint64_t step, uint32_t site,
   ub = ub + 0.5f;
   float u1 = ua * 0x1p-23f;
   float u2 = ub * 0x1p-23f;
-  float lg = std::log(u1);
+  float lg = noise_math::log(u1);
   float t = -2.0f * lg;
   float r = std::sqrt(t);
-  float theta = 6.28318548f * u2; // 0x40C90FDB, the float nearest 2*pi.
-  float trig = d.useCos ? std::cos(theta) : std::sin(theta);
+  float trig = noise_math::cosSin2Pi(u2, !d.useCos);
   float z = r * trig;
   return d.negate ? -z : z;
 }
@@ -101,11 +102,10 @@ double flops::rt::normalF64(uint64_t seed, uint64_t step, uint32_t site,
   ub = ub + 0.5;
   double u1 = ua * 0x1p-32;
   double u2 = ub * 0x1p-32;
-  double lg = std::log(u1);
+  double lg = noise_math::log(u1);
   double t = -2.0 * lg;
   double r = std::sqrt(t);
-  double theta = 6.283185307179586 * u2;
-  double trig = d.useCos ? std::cos(theta) : std::sin(theta);
+  double trig = noise_math::cosSin2Pi(u2, !d.useCos);
   double z = r * trig;
   return d.negate ? -z : z;
 }

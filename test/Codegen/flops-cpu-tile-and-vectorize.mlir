@@ -148,8 +148,9 @@ func.func @bias_relu(%x: tensor<13x37xf32>, %b: tensor<37xf32>) -> tensor<13x37x
   return %r : tensor<13x37xf32>
 }
 
-/// The noise math stays math ops, now on vectors (the LLVM conversion makes
-/// them libm calls): no polynomial approximation appears.
+/// Math ops of a body stay math ops, now on vectors (the LLVM conversion makes
+/// them libm calls): the pass introduces no approximation of its own. (The
+/// noise generators need none: their log and cos/sin are arith sequences.)
 // CHECK-LABEL: func.func @box_muller
 // CHECK: scf.for %{{.*}} step %[[C16:.*]] iter_args
 // CHECK: math.log %{{.*}} : vector<16xf32>
@@ -197,4 +198,75 @@ func.func @negative_row_sum(%x: tensor<13x37xf32>, %acc: tensor<13xf32>) -> tens
 func.func @negative_dynamic(%a: tensor<?x?xf32>, %b: tensor<?x?xf32>, %c: tensor<?x?xf32>) -> tensor<?x?xf32> {
   %r = linalg.matmul ins(%a, %b : tensor<?x?xf32>, tensor<?x?xf32>) outs(%c : tensor<?x?xf32>) -> tensor<?x?xf32>
   return %r : tensor<?x?xf32>
+}
+
+/// A reduction over an outer loop (the log-sigma gradient: a per-unit sum
+/// over rows) is vectorized along the parallel inner loop: one row at a
+/// time, 16 units per vector.
+// CHECK-LABEL: func.func @outer_reduction
+// CHECK: scf.for %[[R:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: vector.transfer_read %{{.*}}[%[[R]], %[[J]]]{{.*}} : tensor<64x256xf32>, vector<16xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<256xf32>
+// CHECK: return
+func.func @outer_reduction(%c: tensor<64xf32>, %x: tensor<64x256xf32>, %acc: tensor<256xf32>) -> tensor<256xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(r, j) -> (r)>, affine_map<(r, j) -> (r, j)>, affine_map<(r, j) -> (j)>],
+                       iterator_types = ["reduction", "parallel"]}
+      ins(%c, %x : tensor<64xf32>, tensor<64x256xf32>) outs(%acc : tensor<256xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<256xf32>
+  return %r : tensor<256xf32>
+}
+
+/// A producer that its consumer broadcasts (sigma = exp(log sigma) per unit)
+/// is not fused into the per-element consumer: exp runs on 256 units, not on
+/// 64x256 elements.
+// CHECK-LABEL: func.func @broadcast_producer
+// CHECK: math.exp %{{.*}} : vector<16xf32>
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK-NOT: math.exp
+// CHECK: arith.mulf %{{.*}} : vector<16xf32>
+// CHECK: return
+func.func @broadcast_producer(%rho: tensor<256xf32>, %u: tensor<64x256xf32>) -> tensor<64x256xf32> {
+  %e1 = tensor.empty() : tensor<256xf32>
+  %sig = linalg.generic {indexing_maps = [affine_map<(j) -> (j)>, affine_map<(j) -> (j)>], iterator_types = ["parallel"]}
+      ins(%rho : tensor<256xf32>) outs(%e1 : tensor<256xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %x = math.exp %a : f32
+    linalg.yield %x : f32
+  } -> tensor<256xf32>
+  %e2 = tensor.empty() : tensor<64x256xf32>
+  %v = linalg.generic {indexing_maps = [affine_map<(r, j) -> (r, j)>, affine_map<(r, j) -> (j)>, affine_map<(r, j) -> (r, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%u, %sig : tensor<64x256xf32>, tensor<256xf32>) outs(%e2 : tensor<64x256xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %m = arith.mulf %a, %s : f32
+    linalg.yield %m : f32
+  } -> tensor<64x256xf32>
+  return %v : tensor<64x256xf32>
+}
+
+/// A weight gradient x^T delta has its reduction (the rows) as the first
+/// loop; the register tile still keeps k innermost, so the 8x32 accumulator
+/// is read once before the k loop and written once after it.
+// CHECK-LABEL: func.func @weight_gradient
+// CHECK: vector.transfer_read %{{.*}} : tensor<56x256xf32>, vector<8x32xf32>
+// CHECK-NEXT: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<56x256xf32>, vector<8x32xf32>)
+// CHECK-COUNT-8: vector.fma
+// CHECK: scf.yield
+// CHECK: vector.transfer_write %{{.*}} : vector<8x32xf32>, tensor<56x256xf32>
+// CHECK: return
+func.func @weight_gradient(%x: tensor<64x784xf32>, %d: tensor<64x256xf32>, %acc: tensor<784x256xf32>) -> tensor<784x256xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(k, n, m) -> (k, m)>, affine_map<(k, n, m) -> (k, n)>, affine_map<(k, n, m) -> (m, n)>],
+                       iterator_types = ["reduction", "parallel", "parallel"]}
+      ins(%x, %d : tensor<64x784xf32>, tensor<64x256xf32>) outs(%acc : tensor<784x256xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<784x256xf32>
+  return %r : tensor<784x256xf32>
 }

@@ -6,8 +6,10 @@
 /// OpenMP chunks) is the C++ runtime's bit for bit: flops.normal (f32, f64,
 /// antithetic or not, an NCHW shape), flops.perturb against u + exp(rho) * eps
 /// computed here with scalar loops from the runtime's eps, and
-/// flops.site_delta with coeff = 1, log_sigma = 0. This holds only because
-/// math.log/cos/sin/exp stay libm calls (see docs/CODEGEN.md). The last line
+/// flops.site_delta with coeff = 1, log_sigma = 0. This holds because the
+/// noise's log and cos/sin are the convention's own arith sequences
+/// (runtime/include/flops/Runtime/NoiseMath.h), vectorised here and scalar in
+/// the runtime, with no contraction (see docs/CODEGEN.md). The last line
 /// shows that the comparison can fail.
 
 func.func private @flops_rt_fill_normal_f32(memref<?x?xf32>, i64, i64, i32, i32)

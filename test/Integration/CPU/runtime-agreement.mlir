@@ -126,13 +126,13 @@ func.func @main() {
 
   // Known answers (rows 0-1, elements 0-4, antithetic), f32 then f64 bits;
   // row 1 is row 0 with the sign bit flipped.
-  // CHECK-NEXT: bits 3201285648
-  // CHECK-NEXT: -4622391129116987505
-  // CHECK-NEXT: bits 1067157411
+  // CHECK-NEXT: bits 3201285644
+  // CHECK-NEXT: -4622391129116987503
+  // CHECK-NEXT: bits 1067157412
   // CHECK-NEXT: 4608151038873841325
   // CHECK-COUNT-3: bits
-  // CHECK: bits 1053802000
-  // CHECK-NEXT: 4600980907737788303
+  // CHECK: bits 1053801996
+  // CHECK-NEXT: 4600980907737788305
   call @print_bits(%ga, %gd) : (tensor<16x37xf32>, tensor<16x37xf64>) -> ()
   return
 }

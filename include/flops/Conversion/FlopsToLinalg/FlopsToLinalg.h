@@ -25,6 +25,15 @@ Value buildCounterNormal(OpBuilder &b, Location loc, Type elemType,
                          Value seed, Value step, uint32_t site, Value row,
                          Value elem, bool antithetic);
 
+/// The noise convention's log(u), u in (0, 1) normal, as arith ops on f32 or
+/// f64 (bit-identical to flops::rt::noise_math::log; vectorisable).
+Value buildNoiseLog(OpBuilder &b, Location loc, Type elemType, Value u);
+
+/// The convention's cos(2*pi*u) or, where the i1 `wantSin` is set,
+/// sin(2*pi*u), u in (0, 1) (flops::rt::noise_math::cosSin2Pi).
+Value buildNoiseCosSin2Pi(OpBuilder &b, Location loc, Type elemType, Value u,
+                          Value wantSin);
+
 } // namespace mlir::flops
 
 #endif // FLOPS_CONVERSION_FLOPSTOLINALG_FLOPSTOLINALG_H
