@@ -156,6 +156,24 @@ struct PerturbLowering : OpConversionPattern<PerturbOp> {
   }
 };
 
+/// The flops.log_sigma_grad that regenerates exactly the noise of `op`
+/// (same coeff, seed, step, row offset, site, antithetic, channel and
+/// `like`), if any, later in the same block: the conversion has not
+/// visited it yet, and every use of it comes after `op`.
+LogSigmaGradOp findLogSigmaPartner(SiteDeltaOp op) {
+  for (Operation *user : op.getCoeff().getUsers()) {
+    auto g = dyn_cast<LogSigmaGradOp>(user);
+    if (g && g->getBlock() == op->getBlock() && op->isBeforeInBlock(g) &&
+        g.getSeed() == op.getSeed() && g.getStep() == op.getStep() &&
+        g.getRowOffset() == op.getRowOffset() && g.getLike() == op.getLike() &&
+        g.getSiteId() == op.getSiteId() &&
+        g.getAntithetic() == op.getAntithetic() &&
+        g.getChannelDimension() == op.getChannelDimension())
+      return g;
+  }
+  return {};
+}
+
 struct SiteDeltaLowering : OpConversionPattern<SiteDeltaOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -163,29 +181,73 @@ struct SiteDeltaLowering : OpConversionPattern<SiteDeltaOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = op.getResult().getType();
+    Type ft = type.getElementType();
     int64_t rank = type.getRank();
+    int64_t chan = op.getChannelDimension();
     Value like = a.getLike();
     Value empty = tensor::EmptyOp::create(
-        rewriter, loc, tensor::getMixedSizes(rewriter, loc, like),
-        type.getElementType());
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, like), ft);
     SmallVector<Value> sizes = trailingSizes(rewriter, loc, like);
     MLIRContext *ctx = rewriter.getContext();
     Value seed = a.getSeed(), step = a.getStep();
+    SmallVector<AffineMap> maps = {dimMap(ctx, rank, 0),
+                                   dimMap(ctx, rank, chan),
+                                   rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iters = parallel(rank);
+    SmallVector<Value> outs = {empty};
+    SmallVector<Type> resultTypes = {type};
+
+    // The log-sigma gradient of the same site regenerates the same noise:
+    // when the channel is the innermost dimension (the vector loop of the
+    // CPU pipeline), both come out of one generic, which generates the noise
+    // once: Δ per element and Σ_rows coeff (z² − 1) per channel, the rows
+    // becoming reduction loops.
+    LogSigmaGradOp partner = findLogSigmaPartner(op);
+    if (partner && chan == rank - 1 && rank >= 2) {
+      auto gType = partner.getResult().getType();
+      SmallVector<Value> dyn;
+      if (gType.isDynamicDim(0))
+        dyn.push_back(tensor::DimOp::create(rewriter, loc, like, chan));
+      Value zero =
+          arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(ft, 0.0));
+      Value init =
+          linalg::FillOp::create(
+              rewriter, loc, zero,
+              ValueRange{tensor::EmptyOp::create(rewriter, loc, gType, dyn)})
+              .getResult(0);
+      maps.push_back(dimMap(ctx, rank, chan));
+      for (int64_t d = 0; d < rank; ++d)
+        if (d != chan)
+          iters[d] = utils::IteratorType::reduction;
+      outs.push_back(init);
+      resultTypes.push_back(gType);
+    } else {
+      partner = {};
+    }
+    bool fused = static_cast<bool>(partner);
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type},
+        rewriter, loc, resultTypes,
         ValueRange{a.getCoeff(), expPerUnit(rewriter, loc, a.getLogSigma())},
-        ValueRange{empty},
-        SmallVector<AffineMap>{dimMap(ctx, rank, 0),
-                               dimMap(ctx, rank, op.getChannelDimension()),
-                               rewriter.getMultiDimIdentityMap(rank)},
-        parallel(rank), [&](OpBuilder &b, Location l, ValueRange args) {
-          Value z = noiseHere(b, l, op, type.getElementType(), seed, step,
-                              a.getRowOffset(), rank, sizes);
+        outs, maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value z = noiseHere(b, l, op, ft, seed, step, a.getRowOffset(), rank,
+                              sizes);
           Value cz = arith::MulFOp::create(b, l, args[0], z);
           Value d = arith::DivFOp::create(b, l, cz, args[1]);
-          linalg::YieldOp::create(b, l, d);
+          if (!fused) {
+            linalg::YieldOp::create(b, l, d);
+            return;
+          }
+          // The same operations as LogSigmaGradLowering below.
+          Value zz = arith::MulFOp::create(b, l, z, z);
+          Value one = arith::ConstantOp::create(b, l, b.getFloatAttr(ft, 1.0));
+          Value t = arith::SubFOp::create(b, l, zz, one);
+          Value p = arith::MulFOp::create(b, l, args[0], t);
+          Value acc = arith::AddFOp::create(b, l, args[3], p);
+          linalg::YieldOp::create(b, l, ValueRange{d, acc});
         });
-    rewriter.replaceOp(op, generic.getResults());
+    if (fused)
+      rewriter.replaceOp(partner, generic.getResult(1));
+    rewriter.replaceOp(op, generic.getResult(0));
     return success();
   }
 };

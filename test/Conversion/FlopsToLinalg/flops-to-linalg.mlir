@@ -102,3 +102,31 @@ func.func @expand_dynamic(%x: tensor<?x?xf32>, %m: tensor<?xi32>) -> tensor<?x?x
   %e = flops.expand %x, %m : tensor<?x?xf32>, tensor<?xi32> -> tensor<?x?xf32>
   return %e : tensor<?x?xf32>
 }
+
+/// A site_delta and the log_sigma_grad of the same noise (same coeff, seed,
+/// step, offset, site, like) on a site whose channel is innermost lower to
+/// one generic: the noise is generated once, Δ per element and the log-σ sum
+/// per channel come out of it, the rows being reduction loops.
+// CHECK-LABEL: func.func @delta_and_log_sigma
+// CHECK: = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
+// CHECK-SAME: outs(%{{.*}}, %{{.*}} : tensor<8x4xf32>, tensor<4xf32>)
+// CHECK-COUNT-1: arith.mului_extended
+// CHECK: linalg.yield %{{.*}}, %{{.*}} : f32, f32
+// CHECK-NOT: arith.mului_extended
+// CHECK: return
+func.func @delta_and_log_sigma(%c: tensor<8xf32>, %r: tensor<4xf32>, %v: tensor<8x4xf32>, %s: i64, %t: i64) -> (tensor<8x4xf32>, tensor<4xf32>) {
+  %d = flops.site_delta %c, %r, %s, %t like %v {site = 3 : i64, antithetic} : tensor<8xf32>, tensor<4xf32>, tensor<8x4xf32>
+  %g = flops.log_sigma_grad %c, %s, %t like %v {site = 3 : i64, antithetic} : tensor<8xf32>, tensor<8x4xf32> -> tensor<4xf32>
+  return %d, %g : tensor<8x4xf32>, tensor<4xf32>
+}
+
+/// A different site: two generics, the noise generated twice.
+// CHECK-LABEL: func.func @delta_other_site
+// CHECK: = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// CHECK: = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
+// CHECK: return
+func.func @delta_other_site(%c: tensor<8xf32>, %r: tensor<4xf32>, %v: tensor<8x4xf32>, %s: i64, %t: i64) -> (tensor<8x4xf32>, tensor<4xf32>) {
+  %d = flops.site_delta %c, %r, %s, %t like %v {site = 3 : i64, antithetic} : tensor<8xf32>, tensor<4xf32>, tensor<8x4xf32>
+  %g = flops.log_sigma_grad %c, %s, %t like %v {site = 4 : i64, antithetic} : tensor<8xf32>, tensor<8x4xf32> -> tensor<4xf32>
+  return %d, %g : tensor<8x4xf32>, tensor<4xf32>
+}

@@ -1,4 +1,5 @@
 // RUN: flops-opt %s --flops-reference-to-llvm | %run | FileCheck %s
+// RUN: flops-opt %s --flops-lower-to-cpu | %run | FileCheck %s
 
 /// Every noise op draws the same stream: flops.perturb of a zero site with
 /// log_sigma = 0 and flops.site_delta with coeff = 1, log_sigma = 0 must equal
@@ -155,6 +156,35 @@ func.func @streams(%seed: i64, %step: i64) {
   %ok = arith.cmpf olt, %maxerr, %tol : f64
   vector.print str "log_sigma_grad max abs error below 1e-3 "
   vector.print %ok : i1
+
+  // A site_delta and a log_sigma_grad of the same noise lower to one generic
+  // (flops-to-linalg fuses them): Δ is still coeff * eps bit for bit
+  // (sigma = exp(0) = 1) and the log-sigma sum is unchanged.
+  %d2 = flops.site_delta %coeff, %rho0, %seed, %step like %v {site = 2 : i64, antithetic} : tensor<64xf32>, tensor<33xf32>, tensor<64x33xf32>
+  %g2 = flops.log_sigma_grad %coeff, %seed, %step like %v {site = 2 : i64, antithetic} : tensor<64xf32>, tensor<64x33xf32> -> tensor<33xf32>
+  %ce = tensor.empty() : tensor<64x33xf32>
+  %ceps = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%coeff, %eps : tensor<64xf32>, tensor<64x33xf32>) outs(%ce : tensor<64x33xf32>) {
+  ^bb0(%c: f32, %e: f32, %o: f32):
+    %p = arith.mulf %c, %e : f32
+    linalg.yield %p : f32
+  } -> tensor<64x33xf32>
+  %m6 = call @bit_mismatches(%d2, %ceps) : (tensor<64x33xf32>, tensor<64x33xf32>) -> i64
+  vector.print str "fused site_delta vs coeff * normal "
+  vector.print %m6 : i64
+  %maxdiff = scf.for %j = %c0 to %c33 step %c1 iter_args(%mx = %zd) -> f64 {
+    %a = tensor.extract %g[%j] : tensor<33xf32>
+    %b = tensor.extract %g2[%j] : tensor<33xf32>
+    %a64 = arith.extf %a : f32 to f64
+    %b64 = arith.extf %b : f32 to f64
+    %diff = arith.subf %a64, %b64 : f64
+    %ad = math.absf %diff : f64
+    %mx2 = arith.maximumf %mx, %ad : f64
+    scf.yield %mx2 : f64
+  }
+  %ok2 = arith.cmpf olt, %maxdiff, %tol : f64
+  vector.print str "fused log_sigma_grad vs unfused below 1e-3 "
+  vector.print %ok2 : i1
   return
 }
 
@@ -171,6 +201,8 @@ func.func @main() {
   // CHECK-NEXT: perturb offset chunk vs rows 32-63 0
   // CHECK-NEXT: site 3 vs site 2 differ 2112
   // CHECK-NEXT: log_sigma_grad max abs error below 1e-3 1
+  // CHECK-NEXT: fused site_delta vs coeff * normal 0
+  // CHECK-NEXT: fused log_sigma_grad vs unfused below 1e-3 1
   call @streams(%seed, %step) : (i64, i64) -> ()
   return
 }
