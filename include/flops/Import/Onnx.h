@@ -29,6 +29,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,10 @@ struct ImportOptions {
   /// Treat every dynamic (symbolic) extent of a graph input as static with
   /// this value when > 0 (e.g. to import a model for a fixed batch).
   int64_t staticBatch = 0;
+  /// Graph inputs replaced by these values (inline constants, no argument):
+  /// e.g. a shape or axes input that the model takes at run time but the
+  /// importer needs at import time. f32/f64/i32/i64 tensors.
+  std::map<std::string, ::flops::rt::Tensor> constantInputs;
 };
 
 struct ImportResult {

@@ -62,6 +62,12 @@ SymDim Importer::dimOf(Value v, unsigned i) {
       d = mulDims(d, dimOf(co.getSrc(), j));
     return d;
   }
+  if (auto sl = dyn_cast_or_null<tensor::ExtractSliceOp>(def)) {
+    // Never rank-reducing here: result dim i is size i.
+    OpFoldResult s = sl.getMixedSizes()[i];
+    if (auto val = dyn_cast<Value>(s))
+      return fromIndex(val);
+  }
   if (auto c = dyn_cast_or_null<tensor::CastOp>(def))
     return dimOf(c.getSource(), i);
   // A graph input or anything else: the tensor.dim is its own factor

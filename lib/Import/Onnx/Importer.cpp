@@ -480,6 +480,25 @@ bool Importer::run(onnx::ModelProto &model, const std::string &name,
   for (const auto &in : graph.input()) {
     if (initNames.count(in.name()))
       continue;
+    auto bound = opts.constantInputs.find(in.name());
+    if (bound != opts.constantInputs.end()) {
+      const rt::Tensor &t = bound->second;
+      Type et;
+      switch (t.dtype) {
+      case rt::DType::F32: et = b.getF32Type(); break;
+      case rt::DType::F64: et = b.getF64Type(); break;
+      case rt::DType::I32: et = b.getI32Type(); break;
+      case rt::DType::I64: et = b.getI64Type(); break;
+      default:
+        return bail("graph input '" + in.name() +
+                    "' cannot be bound to a uint8 constant");
+      }
+      auto type = RankedTensorType::get(t.shape, et);
+      constants[in.name()] = DenseElementsAttr::getFromRawBuffer(
+          type, ArrayRef<char>(reinterpret_cast<const char *>(t.bytes.data()),
+                               t.bytes.size()));
+      continue;
+    }
     if (!in.type().has_tensor_type())
       return bail("graph input '" + in.name() + "' is not a tensor");
     const auto &tt = in.type().tensor_type();

@@ -252,7 +252,8 @@ FailureOr<SmallVector<int64_t>> spatial(Importer &imp, Value x) {
 
 /// out[n, f, o] = sum_{c, k} x[n, (f / Fg) * Cg + c, o * s + k * d] *
 ///                W[f, c, k]        (conv)
-///                W[(f / Fg) * Cg + c, f % Fg, K - 1 - k]  (transposed)
+///                W[(f / Fg) * Cg + c, f % Fg, k]  (transposed; the caller
+///                                                  flips W's window)
 Value convGeneric(Importer &imp, Value x, Value w, SymDim n, int64_t f,
                   int64_t fg, int64_t cg, ArrayRef<int64_t> outSpatial,
                   const Window &win, bool transposed) {
@@ -275,7 +276,7 @@ Value convGeneric(Importer &imp, Value x, Value w, SymDim n, int64_t f,
   for (int64_t i = 0; i < r; ++i) {
     AffineExpr o = d(2 + i), k = d(3 + r + i);
     ex.push_back(o * win.strides[i] + k * win.dilations[i]);
-    ew.push_back(transposed ? (win.kernel[i] - 1) - k : k);
+    ew.push_back(k);
     eo.push_back(o);
   }
   SmallVector<IT> its(2 + r, IT::parallel);
@@ -430,13 +431,14 @@ LogicalResult convTranspose(Importer &imp) {
                    (win.kernel[i] - 1) * win.dilations[i] + 1;
     if (outShape || ap == "SAME_UPPER" || ap == "SAME_LOWER") {
       int64_t target = outShape ? (*outShape)[i] : (*in)[i] * win.strides[i];
+      // May be negative (output_shape beyond the full output): then the
+      // padding is negative, i.e. extra zero-contribution rows.
       int64_t total = full - target;
-      if (total < 0)
-        return imp.fail("output_shape is larger than the full output");
+      int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2); // floor
       // ONNX: SAME_UPPER puts the larger half at the end; otherwise
       // (SAME_LOWER, or output_shape without auto_pad) at the beginning.
       bool upper = ap == "SAME_UPPER";
-      win.padBegin[i] = upper ? total / 2 : total - total / 2;
+      win.padBegin[i] = upper ? half : total - half;
       win.padEnd[i] = total - win.padBegin[i];
     } else if (ap == "VALID") {
       win.padBegin[i] = win.padEnd[i] = 0;
@@ -492,9 +494,17 @@ LogicalResult convTranspose(Importer &imp) {
         imp.b, imp.loc, RankedTensorType::get(shape, et), xp, offs, sizes,
         strides);
   }
+  // The flipped window, as a copy (a map K - 1 - k inside the convolution
+  // would leave its loop bounds non-invertible).
+  SmallVector<AffineExpr> flip{imp.b.getAffineDimExpr(0),
+                               imp.b.getAffineDimExpr(1)};
+  for (int64_t i = 0; i < r; ++i)
+    flip.push_back((win.kernel[i] - 1) - imp.b.getAffineDimExpr(2 + i));
+  Value wf = imp.copyWithMap(w, imp.dimsOf(w),
+                             AffineMap::get(rank, 0, flip, &imp.context()));
   Window unit = win;
   unit.strides.assign(r, 1);
-  Value y = convGeneric(imp, xp, w, n, f, fg, cg, out, unit, true);
+  Value y = convGeneric(imp, xp, wf, n, f, fg, cg, out, unit, true);
   Value res;
   if (failed(addChannelBias(imp, y, 2, &res)))
     return failure();

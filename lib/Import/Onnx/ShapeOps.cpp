@@ -406,6 +406,29 @@ LogicalResult slice(Importer &imp) {
     imp.setSymbolicOutput(0, r);
     return success();
   }
+  Type et = elementTypeOf(x);
+  if (llvm::any_of(out, [](const SymDim &d) {
+        return d.isStatic() && d.coeff == 0;
+      })) {
+    Attribute zero = isa<FloatType>(et) ? Attribute(imp.b.getFloatAttr(et, 0))
+                                        : imp.b.getIntegerAttr(et, 0);
+    return imp.setOutput(0, imp.filled(out, et, zero));
+  }
+  if (llvm::all_of(sp, [](int64_t v) { return v > 0; })) {
+    SmallVector<OpFoldResult> offs, sizes, strides;
+    SmallVector<int64_t> shape;
+    for (int64_t d = 0; d < rank; ++d) {
+      offs.push_back(imp.b.getIndexAttr(st[d]));
+      sizes.push_back(imp.foldResult(out[d]));
+      strides.push_back(imp.b.getIndexAttr(sp[d]));
+      shape.push_back(Importer::staticExtent(out[d]));
+    }
+    Value r = tensor::ExtractSliceOp::create(
+        imp.b, imp.loc, RankedTensorType::get(shape, et), x, offs, sizes,
+        strides);
+    return imp.setOutput(0, r);
+  }
+  // Negative steps: a copy through start + step * d.
   SmallVector<AffineExpr> exprs;
   for (int64_t d = 0; d < rank; ++d) {
     AffineExpr e = imp.b.getAffineDimExpr(d);
@@ -463,6 +486,17 @@ LogicalResult split(Importer &imp) {
     }
     offs[*axis] = imp.b.getIndexAttr(off);
     off += s;
+    if (s == 0) {
+      SmallVector<SymDim> dims = imp.dimsOf(x);
+      dims[*axis] = SymDim::constant(0);
+      // A fill, not a bare tensor.empty: a function returning tensor.empty
+      // crashes flops-lower-to-cpu's buffer-results-to-out-params.
+      Attribute zero = isa<FloatType>(et) ? Attribute(imp.b.getFloatAttr(et, 0))
+                                          : imp.b.getIntegerAttr(et, 0);
+      if (failed(imp.setOutput(i, imp.filled(dims, et, zero))))
+        return failure();
+      continue;
+    }
     Value r = tensor::ExtractSliceOp::create(
         imp.b, imp.loc, RankedTensorType::get(shape, et), x, offs, sz,
         strides);
