@@ -15,7 +15,9 @@ LLVM_PREFIX=/usr/lib/llvm-22
 # What the build, the tests and the demo use. LLVM/MLIR 22 come from Debian's
 # archive; zlib/zstd are what LLVM's CMake package looks for (zlib also reads
 # the gzip'd IDX files); libomp runs the JIT-compiled code on several threads;
-# dataset-fashion-mnist is the default data set.
+# dataset-fashion-mnist is the default data set; libonnx-dev and protobuf
+# build the ONNX importer, libonnx-testdata holds the ONNX conformance tests,
+# python3-onnx and python3-torch export the PyTorch examples.
 PACKAGES=(
   build-essential cmake ninja-build python3
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
@@ -23,6 +25,8 @@ PACKAGES=(
   libgtest-dev
   libomp-dev
   dataset-fashion-mnist
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
+  python3-onnx python3-torch python3-numpy
 )
 
 if [[ "${FLOPS_SKIP_APT:-0}" != 1 ]]; then

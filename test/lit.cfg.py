@@ -52,3 +52,19 @@ tools = [
     ToolSubst("mlir-runner", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# The ONNX importer (built when libonnx-dev is installed), Debian's ONNX
+# backend test data, and a Python that can export PyTorch models to ONNX.
+if os.path.exists(os.path.join(config.flops_tools_dir, "flops-import-onnx")):
+    config.available_features.add("onnx")
+if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
+    config.available_features.add("onnx-testdata")
+import subprocess
+try:
+    if subprocess.run(["/usr/bin/python3", "-c", "import torch, onnx, numpy"],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                      timeout=120).returncode == 0:
+        config.available_features.add("torch")
+except (OSError, subprocess.TimeoutExpired):
+    pass
+config.substitutions.append(("%python", "/usr/bin/python3"))
