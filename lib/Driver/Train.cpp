@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <chrono>
 #include <cmath>
@@ -224,6 +225,8 @@ std::string TrainStepOptions::passText(int64_t batch) const {
          " antithetic=" + b(antithetic) + " loss=" + loss +
          " baseline=" + baseline +
          " perturb-last=" + std::to_string(perturbLast) +
+         (sites.empty() ? std::string()
+                        : " sites=" + llvm::join(sites, ",")) +
          " sigma=" + shortest(sigma) + " freeze-sigma=" + b(freezeSigma) +
          " optimizer=" + optimizer + " beta1=" + shortest(beta1) +
          " beta2=" + shortest(beta2) + " epsilon=" + shortest(epsilon) +

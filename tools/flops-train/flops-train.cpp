@@ -59,6 +59,12 @@ static cl::opt<int64_t>
     perturbLast("perturb-last",
                 cl::desc("Perturb and train only the last k sites (0 = all)"),
                 cl::init(0), cl::cat(stepCat));
+static cl::list<std::string>
+    sites("sites",
+          cl::desc("Perturb and train only the sites that read a parameter "
+                   "whose name contains one of these strings, e.g. "
+                   "--sites=attn.q,attn.k,attn.v,attn.out,head"),
+          cl::CommaSeparated, cl::cat(stepCat));
 static cl::opt<double> sigma("sigma",
                              cl::desc("Initial noise standard deviation"),
                              cl::init(1e-3), cl::cat(stepCat));
@@ -218,6 +224,7 @@ int main(int argc, char **argv) {
   c.step.loss = loss;
   c.step.baseline = baseline;
   c.step.perturbLast = perturbLast;
+  c.step.sites.assign(sites.begin(), sites.end());
   c.step.sigma = sigma;
   c.step.freezeSigma = freezeSigma;
   c.step.optimizer = optimizer;

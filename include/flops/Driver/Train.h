@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace mlir::flops::driver {
 
@@ -28,6 +29,9 @@ struct TrainStepOptions {
   std::string loss = "cross-entropy";
   std::string baseline = "clean";
   int64_t perturbLast = 0;
+  /// Perturb only the sites reading a parameter whose name contains one of
+  /// these (the pass option `sites`); empty = all.
+  std::vector<std::string> sites;
   double sigma = 1e-3;
   bool freezeSigma = false;
   std::string optimizer = "adam";

@@ -98,6 +98,11 @@ LogicalResult ForwardTrainPass::checkOptions(ModuleOp module) {
     return bad("optimizer must be adam or sgd, got '" + optimizer + "'");
   if (perturbLast < 0)
     return bad("perturb-last must be >= 0, got " + Twine(perturbLast));
+  if (perturbLast > 0 && !sites.empty())
+    return bad("perturb-last and sites select sites in two ways; give one");
+  for (const std::string &s : sites)
+    if (s.empty())
+      return bad("sites has an empty entry");
   if (!(sigma > 0.0))
     return bad("sigma must be > 0, got " + std::to_string(sigma));
   if (!(beta1 >= 0.0 && beta1 < 1.0) || !(beta2 >= 0.0 && beta2 < 1.0))
@@ -787,8 +792,35 @@ void ForwardTrainPass::runOnOperation() {
                        ? numGroups - perturbLast
                        : 0;
   SmallVector<unsigned> perturbed;
-  for (unsigned g = first; g < numGroups; ++g)
-    perturbed.push_back(g);
+  if (sites.empty()) {
+    for (unsigned g = first; g < numGroups; ++g)
+      perturbed.push_back(g);
+  } else {
+    // Sites by the names of the parameters they read.
+    std::string available;
+    for (unsigned g = 0; g < numGroups; ++g) {
+      SmallVector<std::string> names;
+      for (Operation *op : info->groups[g].ops)
+        for (Value in : op->getOperands())
+          if (auto p = info->paramOf(in))
+            names.push_back(paramName(fn, info->paramArgs[*p]));
+      bool match = llvm::any_of(names, [&](const std::string &n) {
+        return llvm::any_of(sites, [&](const std::string &s) {
+          return StringRef(n).contains(s);
+        });
+      });
+      if (match)
+        perturbed.push_back(g);
+      available += (available.empty() ? "" : "; ") + std::to_string(g) + ": " +
+                   llvm::join(names, ", ");
+    }
+    if (perturbed.empty()) {
+      fn.emitError("flops-forward-train: no site reads a parameter whose "
+                   "name contains one of sites=")
+          << llvm::join(sites, ",") << "; the sites read: " << available;
+      return signalPassFailure();
+    }
+  }
 
   SmallVector<SiteExtras> extras;
   func::FuncOp rows = buildRows(module, *info, perturbed, extras);

@@ -15,6 +15,8 @@
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{optimizer=foo})" 2>&1 | FileCheck %s --check-prefix=OPT-OPTIMIZER
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{perturb-last=-1})" 2>&1 | FileCheck %s --check-prefix=OPT-LAST
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{sigma=0})" 2>&1 | FileCheck %s --check-prefix=OPT-SIGMA
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{perturb-last=1 sites=fc})" 2>&1 | FileCheck %s --check-prefix=OPT-SITES-BOTH
+// RUN: not flops-opt %S/flops-forward-train.mlir --pass-pipeline="builtin.module(flops-forward-train{sites=nope})" 2>&1 | FileCheck %s --check-prefix=OPT-SITES-NONE
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{beta1=1})" 2>&1 | FileCheck %s --check-prefix=OPT-BETA
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{beta2=-0.5})" 2>&1 | FileCheck %s --check-prefix=OPT-BETA
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{epsilon=0})" 2>&1 | FileCheck %s --check-prefix=OPT-EPS
@@ -28,6 +30,8 @@
 // OPT-BASELINE: error: flops-forward-train: baseline must be none, batch-mean or clean, got 'foo'
 // OPT-OPTIMIZER: error: flops-forward-train: optimizer must be adam or sgd, got 'foo'
 // OPT-LAST: error: flops-forward-train: perturb-last must be >= 0, got -1
+// OPT-SITES-BOTH: error: flops-forward-train: perturb-last and sites select sites in two ways; give one
+// OPT-SITES-NONE: error: flops-forward-train: no site reads a parameter whose name contains one of sites=nope; the sites read: 0: {{.*}}
 // OPT-SIGMA: error: flops-forward-train: sigma must be > 0, got 0.000000
 // OPT-BETA: error: flops-forward-train: beta1 and beta2 must be in [0, 1)
 // OPT-EPS: error: flops-forward-train: epsilon must be > 0

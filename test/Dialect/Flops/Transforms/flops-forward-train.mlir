@@ -6,6 +6,8 @@
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{baseline=none})" | FileCheck %s --check-prefix=BNONE
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{baseline=batch-mean})" | FileCheck %s --check-prefix=BMEAN
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{perturb-last=1})" | FileCheck %s --check-prefix=LAST
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{sites=fc2.})" | FileCheck %s --check-prefix=LAST
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{sites=nothing,fc2.bias})" | FileCheck %s --check-prefix=LAST
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{freeze-sigma=true})" | FileCheck %s --check-prefix=FREEZE --implicit-check-not=flops.log_sigma_grad --implicit-check-not=log_sigma_adam
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{optimizer=sgd})" | FileCheck %s --check-prefix=SGD --implicit-check-not=adam_ --implicit-check-not=math.powf
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{clip-norm=1.0})" | FileCheck %s --check-prefix=CLIP
@@ -265,7 +267,8 @@ func.func @forward(%x: tensor<4x3xf32>,
 // BMEAN:         flops.residual batch_mean %{{[^,]+}}, %{{[^,]+}}, %{{[^ ]+}} : tensor<4xf32>, tensor<4xf32>, tensor<4xi32>
 // BMEAN-LABEL: func.func @eval_step(
 
-/// perturb-last=1: only fc2's output is perturbed (as site 0); fc1's
+/// perturb-last=1, or sites naming a parameter of fc2 only: only fc2's
+/// output is perturbed (as site 0); fc1's
 /// parameters are frozen: no moments, no gradient, returned as they came.
 // LAST-LABEL: func.func private @forward_rows(
 // LAST-SAME:    %[[SEED:[^:]+]]: i64, %[[STEP:[^:]+]]: i64, %[[OFF:[^:]+]]: index, %[[RHO:[^:]+]]: tensor<2xf32>)

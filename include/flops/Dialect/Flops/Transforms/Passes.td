@@ -54,6 +54,10 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
            "Baseline subtracted from row losses: none, batch-mean, clean">,
     Option<"perturbLast", "perturb-last", "int64_t", "0",
            "Perturb (and train) only the last k sites; 0 = all sites">,
+    ListOption<"sites", "sites", "std::string",
+           "Perturb (and train) only the sites that read a parameter whose "
+           "flops.name contains one of these strings (e.g. "
+           "'attn.q_proj,head'); empty = all sites">,
     Option<"sigma", "sigma", "double", "1e-3",
            "Initial noise standard deviation (recorded for the driver)">,
     Option<"freezeSigma", "freeze-sigma", "bool", "false",
