@@ -224,8 +224,9 @@ bool scoreOf(const char *fn, const GaussianModel &m, const double *lambda,
     traceKinv += Linv[i] * Linv[i];
   // ½⟨M, 2 s² K0⟩ = ⟨M, K − δI⟩ = (ã − μ)ᵀα − B − δ (‖α‖² − tr K⁻¹).
   // Summing M_ik s² K0_ik directly is the same number in exact arithmetic,
-  // but with a small jitter K⁻¹ and ααᵀ have entries ~1/δ whose rounding
-  // errors (~cond(K)·eps/δ) swamp the O(B) result; this form has none.
+  // but with a small jitter K⁻¹ and ααᵀ have entries ~1/δ, and their
+  // rounding errors (~cond(K)·eps/δ) all land in the O(B) result; this form
+  // never forms that sum.
   double dS = quad - static_cast<double>(B) - jitter * (alphaSq - traceKinv);
   // ½⟨M, s² K0 ⊙ D / h²⟩: D vanishes on the nearly-equal λ that make K
   // ill-conditioned, so the direct sum is accurate.
