@@ -6,10 +6,13 @@
 
 #include "flops/Runtime/CInterface.h"
 #include "flops/Runtime/Allocation.h"
+#include "flops/Runtime/Allocators.h"
 #include "flops/Runtime/Philox.h"
 
 #include <cstdio>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace flops::rt;
@@ -88,6 +91,45 @@ int32_t allocateMemRef(StridedMemRefType<T, 1> *scores,
 }
 } // namespace
 
+namespace {
+
+template <typename T>
+std::vector<T> load(StridedMemRefType<T, 1> *m) {
+  std::vector<T> v(m->sizes[0] > 0 ? m->sizes[0] : 0);
+  for (int64_t i = 0; i < static_cast<int64_t>(v.size()); ++i)
+    v[i] = at(m, i);
+  return v;
+}
+
+template <typename T>
+void store(const std::vector<T> &v, StridedMemRefType<T, 1> *m) {
+  for (int64_t i = 0; i < static_cast<int64_t>(v.size()); ++i)
+    at(m, i) = v[i];
+}
+
+/// Every listed memref must have exactly `n` elements.
+bool sameSize(const char *fn, int64_t n,
+              std::initializer_list<std::pair<const char *, int64_t>> sizes) {
+  for (const auto &[name, size] : sizes)
+    if (size != n) {
+      std::fprintf(stderr,
+                   "%s: memref '%s' has %lld elements, expected %lld\n", fn,
+                   name, static_cast<long long>(size),
+                   static_cast<long long>(n));
+      return false;
+    }
+  return true;
+}
+
+int32_t report(const char *fn, bool ok, const std::string &error) {
+  if (ok)
+    return 1;
+  std::fprintf(stderr, "%s: %s\n", fn, error.c_str());
+  return 0;
+}
+
+} // namespace
+
 extern "C" {
 
 void _mlir_ciface_flops_rt_fill_normal_f32(StridedMemRefType<float, 2> *out,
@@ -148,6 +190,185 @@ void _mlir_ciface_flops_rt_row_map(StridedMemRefType<int32_t, 1> *counts,
     at(map, r) = m[r];
 }
 
+int32_t _mlir_ciface_flops_rt_standardize_losses(
+    StridedMemRefType<double, 1> *loss, StridedMemRefType<double, 1> *lambda) {
+  const char *fn = "flops_rt_standardize_losses";
+  int64_t B = loss->sizes[0];
+  if (!sameSize(fn, B, {{"lambda", lambda->sizes[0]}}))
+    return 0;
+  std::vector<double> l = load(loss), out(l.size());
+  std::string err;
+  if (!report(fn, standardizeLosses(l.data(), B, out.data(), &err), err))
+    return 0;
+  store(out, lambda);
+  return 1;
+}
+
+int32_t _mlir_ciface_flops_rt_gaussian_alloc_init(
+    StridedMemRefType<double, 1> *state, int64_t budget, int64_t B) {
+  const char *fn = "flops_rt_gaussian_alloc_init";
+  if (!sameSize(fn, kGaussianAllocStateSize, {{"state", state->sizes[0]}}))
+    return 0;
+  std::vector<double> st(kGaussianAllocStateSize);
+  std::string err;
+  if (!report(fn, gaussianAllocInit(budget, B, st.data(), &err), err))
+    return 0;
+  store(st, state);
+  return 1;
+}
+
+int32_t _mlir_ciface_flops_rt_gaussian_alloc_draw(
+    StridedMemRefType<double, 1> *lambda, StridedMemRefType<double, 1> *state,
+    StridedMemRefType<double, 1> *aTilde, StridedMemRefType<int32_t, 1> *counts,
+    int64_t seed, int64_t step, int64_t budget, int64_t minCount,
+    int32_t pairs, double jitter) {
+  const char *fn = "flops_rt_gaussian_alloc_draw";
+  int64_t B = lambda->sizes[0];
+  if (!sameSize(fn, B,
+                {{"aTilde", aTilde->sizes[0]}, {"counts", counts->sizes[0]}}) ||
+      !sameSize(fn, kGaussianAllocStateSize, {{"state", state->sizes[0]}}))
+    return 0;
+  std::vector<double> lam = load(lambda), st = load(state), a(lam.size());
+  std::vector<int32_t> c(lam.size());
+  std::string err;
+  if (!report(fn,
+              gaussianAllocDraw(lam.data(), B, st.data(), jitter,
+                                static_cast<uint64_t>(seed),
+                                static_cast<uint64_t>(step), budget, minCount,
+                                pairs != 0, a.data(), c.data(), &err),
+              err))
+    return 0;
+  store(a, aTilde);
+  store(c, counts);
+  return 1;
+}
+
+int32_t _mlir_ciface_flops_rt_gaussian_alloc_update(
+    StridedMemRefType<double, 1> *lambda, StridedMemRefType<double, 1> *aTilde,
+    StridedMemRefType<double, 1> *state, double vHat, double jitter, double lr,
+    double baselineDecay) {
+  const char *fn = "flops_rt_gaussian_alloc_update";
+  int64_t B = lambda->sizes[0];
+  if (!sameSize(fn, B, {{"aTilde", aTilde->sizes[0]}}) ||
+      !sameSize(fn, kGaussianAllocStateSize, {{"state", state->sizes[0]}}))
+    return 0;
+  std::vector<double> lam = load(lambda), a = load(aTilde), st = load(state);
+  GaussianAllocConfig cfg;
+  cfg.jitter = jitter;
+  cfg.lr = lr;
+  cfg.baselineDecay = baselineDecay;
+  std::string err;
+  if (!report(fn,
+              gaussianAllocUpdate(lam.data(), B, a.data(), vHat, cfg,
+                                  st.data(), &err),
+              err))
+    return 0;
+  store(st, state);
+  return 1;
+}
+
+int32_t _mlir_ciface_flops_rt_variance_proxy(
+    StridedMemRefType<double, 1> *rowSq, StridedMemRefType<int32_t, 1> *map,
+    StridedMemRefType<double, 1> *vHat, int64_t B) {
+  const char *fn = "flops_rt_variance_proxy";
+  int64_t N = rowSq->sizes[0];
+  if (!sameSize(fn, N, {{"map", map->sizes[0]}}) ||
+      !sameSize(fn, 1, {{"vHat", vHat->sizes[0]}}))
+    return 0;
+  std::vector<double> sq = load(rowSq);
+  std::vector<int32_t> m = load(map);
+  double v = 0.0;
+  std::string err;
+  if (!report(fn, varianceProxy(sq.data(), m.data(), N, B, &v, &err), err))
+    return 0;
+  at(vHat, 0) = v;
+  return 1;
+}
+
+int32_t _mlir_ciface_flops_rt_point_square_means(
+    StridedMemRefType<double, 1> *rowSq, StridedMemRefType<int32_t, 1> *map,
+    StridedMemRefType<double, 1> *meanSq, StridedMemRefType<int32_t, 1> *rows) {
+  const char *fn = "flops_rt_point_square_means";
+  int64_t N = rowSq->sizes[0], B = meanSq->sizes[0];
+  if (!sameSize(fn, N, {{"map", map->sizes[0]}}) ||
+      !sameSize(fn, B, {{"rows", rows->sizes[0]}}))
+    return 0;
+  std::vector<double> sq = load(rowSq), ms(B > 0 ? B : 0);
+  std::vector<int32_t> m = load(map), n(B > 0 ? B : 0);
+  std::string err;
+  if (!report(fn,
+              pointSquareMeans(sq.data(), m.data(), N, B, ms.data(), n.data(),
+                               &err),
+              err))
+    return 0;
+  store(ms, meanSq);
+  store(n, rows);
+  return 1;
+}
+
+int32_t _mlir_ciface_flops_rt_row_weights(StridedMemRefType<int32_t, 1> *map,
+                                          StridedMemRefType<double, 1> *omega,
+                                          int64_t B, int32_t mode) {
+  const char *fn = "flops_rt_row_weights";
+  int64_t N = map->sizes[0];
+  if (!sameSize(fn, N, {{"omega", omega->sizes[0]}}))
+    return 0;
+  std::vector<int32_t> m = load(map);
+  std::vector<double> w(N > 0 ? N : 0);
+  std::string err;
+  if (!report(fn,
+              rowWeights(m.data(), N, B, static_cast<RowWeighting>(mode),
+                         w.data(), &err),
+              err))
+    return 0;
+  store(w, omega);
+  return 1;
+}
+
+int32_t _mlir_ciface_flops_rt_bernoulli_allocate(
+    StridedMemRefType<double, 1> *loss, StridedMemRefType<int32_t, 1> *counts,
+    double p, int64_t seed, int64_t step, int64_t budget, int64_t minCount,
+    int32_t pairs) {
+  const char *fn = "flops_rt_bernoulli_allocate";
+  int64_t B = loss->sizes[0];
+  if (!sameSize(fn, B, {{"counts", counts->sizes[0]}}))
+    return 0;
+  std::vector<double> l = load(loss);
+  std::vector<int32_t> c(l.size());
+  std::string err;
+  if (!report(fn,
+              bernoulliAllocate(l.data(), B, p, static_cast<uint64_t>(seed),
+                                static_cast<uint64_t>(step), budget, minCount,
+                                pairs != 0, c.data(), &err),
+              err))
+    return 0;
+  store(c, counts);
+  return 1;
+}
+
+int32_t _mlir_ciface_flops_rt_neyman_sigma(
+    StridedMemRefType<double, 1> *meanSq, StridedMemRefType<int32_t, 1> *rows,
+    StridedMemRefType<double, 1> *loss, StridedMemRefType<double, 1> *sigma,
+    double kappa) {
+  const char *fn = "flops_rt_neyman_sigma";
+  int64_t B = meanSq->sizes[0];
+  if (!sameSize(fn, B,
+                {{"rows", rows->sizes[0]},
+                 {"loss", loss->sizes[0]},
+                 {"sigma", sigma->sizes[0]}}))
+    return 0;
+  std::vector<double> ms = load(meanSq), l = load(loss), sg(ms.size());
+  std::vector<int32_t> n = load(rows);
+  std::string err;
+  if (!report(fn,
+              neymanSigmaEstimate(ms.data(), n.data(), l.data(), B, kappa,
+                                  sg.data(), &err),
+              err))
+    return 0;
+  store(sg, sigma);
+  return 1;
+}
+
 void flops_rt_philox4x32_10(const uint32_t key[2], const uint32_t ctr[4],
                             uint32_t out[4]) {
   std::array<uint32_t, 4> x =
@@ -182,6 +403,44 @@ int32_t flops_rt_allocate(const double *scores, int64_t B, int64_t budget,
                           int64_t minCount, int32_t pairs, int32_t strategy,
                           int32_t *counts) {
   return allocateChecked(scores, B, budget, minCount, pairs, strategy, counts);
+}
+
+int32_t flops_rt_gaussian_alloc_draw(const double *lambda, int64_t B,
+                                     const double *state, double jitter,
+                                     uint64_t seed, uint64_t step,
+                                     int64_t budget, int64_t minCount,
+                                     int32_t pairs, double *aTilde,
+                                     int32_t *counts) {
+  std::string err;
+  return report("flops_rt_gaussian_alloc_draw",
+                gaussianAllocDraw(lambda, B, state, jitter, seed, step, budget,
+                                  minCount, pairs != 0, aTilde, counts, &err),
+                err);
+}
+
+int32_t flops_rt_gaussian_alloc_update(const double *lambda, int64_t B,
+                                       const double *aTilde, double vHat,
+                                       double jitter, double lr,
+                                       double baselineDecay, double *state) {
+  GaussianAllocConfig cfg;
+  cfg.jitter = jitter;
+  cfg.lr = lr;
+  cfg.baselineDecay = baselineDecay;
+  std::string err;
+  return report(
+      "flops_rt_gaussian_alloc_update",
+      gaussianAllocUpdate(lambda, B, aTilde, vHat, cfg, state, &err), err);
+}
+
+int32_t flops_rt_bernoulli_allocate(const double *loss, int64_t B, double p,
+                                    uint64_t seed, uint64_t step,
+                                    int64_t budget, int64_t minCount,
+                                    int32_t pairs, int32_t *counts) {
+  std::string err;
+  return report("flops_rt_bernoulli_allocate",
+                bernoulliAllocate(loss, B, p, seed, step, budget, minCount,
+                                  pairs != 0, counts, &err),
+                err);
 }
 
 void flops_rt_row_map(const int32_t *counts, int64_t B, int32_t *map,

@@ -110,6 +110,18 @@ double flops::rt::normalF64(uint64_t seed, uint64_t step, uint32_t site,
   return d.negate ? -z : z;
 }
 
+double flops::rt::uniformF64(uint64_t seed, uint64_t step, uint32_t site,
+                             uint64_t row, uint64_t elem) {
+  std::array<uint32_t, 2> key = {static_cast<uint32_t>(seed),
+                                 static_cast<uint32_t>(seed >> 32)};
+  std::array<uint32_t, 4> ctr = {static_cast<uint32_t>(elem >> 2),
+                                 static_cast<uint32_t>(row), site,
+                                 static_cast<uint32_t>(step)};
+  uint32_t w = philox4x32_10(key, ctr)[elem & 3];
+  double u = static_cast<double>(w) + 0.5;
+  return u * 0x1p-32;
+}
+
 void flops::rt::fillNormal(float *out, int64_t rows, int64_t rowElems,
                            uint64_t seed, uint64_t step, uint32_t site,
                            bool antithetic) {

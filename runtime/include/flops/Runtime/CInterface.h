@@ -53,6 +53,60 @@ FLOPS_RT_EXPORT void
 _mlir_ciface_flops_rt_row_map(StridedMemRefType<int32_t, 1> *counts,
                               StridedMemRefType<int32_t, 1> *map);
 
+// Query allocators (Allocators.h). All return 1 on success, 0 (after printing
+// the reason to stderr, outputs untouched) on invalid input. B is the size of
+// the per-point memrefs, which must agree; N the size of the per-row ones.
+
+/// lambda (B) = losses standardised over the batch; see standardizeLosses.
+FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_standardize_losses(
+    StridedMemRefType<double, 1> *loss, StridedMemRefType<double, 1> *lambda);
+
+/// state (16) = the initial Gaussian allocator state for `budget` over B.
+FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_gaussian_alloc_init(
+    StridedMemRefType<double, 1> *state, int64_t budget, int64_t B);
+
+/// aTilde (B), counts (B) = one draw of the Gaussian allocator.
+FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_gaussian_alloc_draw(
+    StridedMemRefType<double, 1> *lambda, StridedMemRefType<double, 1> *state,
+    StridedMemRefType<double, 1> *aTilde, StridedMemRefType<int32_t, 1> *counts,
+    int64_t seed, int64_t step, int64_t budget, int64_t minCount,
+    int32_t pairs, double jitter);
+
+/// state (16) updated in place from the draw aTilde and its measured vHat;
+/// Adam β1 = 0.9, β2 = 0.999, ε = 1e-8.
+FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_gaussian_alloc_update(
+    StridedMemRefType<double, 1> *lambda, StridedMemRefType<double, 1> *aTilde,
+    StridedMemRefType<double, 1> *state, double vHat, double jitter, double lr,
+    double baselineDecay);
+
+/// vHat (1) = V̂ of the rows' squared-norm proxies rowSq (N) under the row
+/// map (N) for B points.
+FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_variance_proxy(
+    StridedMemRefType<double, 1> *rowSq, StridedMemRefType<int32_t, 1> *map,
+    StridedMemRefType<double, 1> *vHat, int64_t B);
+
+/// meanSq (B), rows (B) = per-point mean of rowSq (N) and row count.
+FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_point_square_means(
+    StridedMemRefType<double, 1> *rowSq, StridedMemRefType<int32_t, 1> *map,
+    StridedMemRefType<double, 1> *meanSq, StridedMemRefType<int32_t, 1> *rows);
+
+/// omega (N) = row weights (mode 0: 1 / (B A_i(r)), 1: 1 / N).
+FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_row_weights(
+    StridedMemRefType<int32_t, 1> *map, StridedMemRefType<double, 1> *omega,
+    int64_t B, int32_t mode);
+
+/// counts (B) = the Bernoulli allocation for these losses.
+FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_bernoulli_allocate(
+    StridedMemRefType<double, 1> *loss, StridedMemRefType<int32_t, 1> *counts,
+    double p, int64_t seed, int64_t step, int64_t budget, int64_t minCount,
+    int32_t pairs);
+
+/// sigma (B) = Neyman σ estimates from meanSq, rows and the clean loss.
+FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_neyman_sigma(
+    StridedMemRefType<double, 1> *meanSq, StridedMemRefType<int32_t, 1> *rows,
+    StridedMemRefType<double, 1> *loss, StridedMemRefType<double, 1> *sigma,
+    double kappa);
+
 // Plain C wrappers over contiguous arrays.
 FLOPS_RT_EXPORT void flops_rt_philox4x32_10(const uint32_t key[2],
                                             const uint32_t ctr[4],
@@ -76,6 +130,17 @@ FLOPS_RT_EXPORT int32_t flops_rt_allocate(const double *scores, int64_t B,
                                           int64_t budget, int64_t minCount,
                                           int32_t pairs, int32_t strategy,
                                           int32_t *counts);
+/// Plain-array forms of the allocator entry points above (1 / 0 as there).
+FLOPS_RT_EXPORT int32_t flops_rt_gaussian_alloc_draw(
+    const double *lambda, int64_t B, const double *state, double jitter,
+    uint64_t seed, uint64_t step, int64_t budget, int64_t minCount,
+    int32_t pairs, double *aTilde, int32_t *counts);
+FLOPS_RT_EXPORT int32_t flops_rt_gaussian_alloc_update(
+    const double *lambda, int64_t B, const double *aTilde, double vHat,
+    double jitter, double lr, double baselineDecay, double *state);
+FLOPS_RT_EXPORT int32_t flops_rt_bernoulli_allocate(
+    const double *loss, int64_t B, double p, uint64_t seed, uint64_t step,
+    int64_t budget, int64_t minCount, int32_t pairs, int32_t *counts);
 FLOPS_RT_EXPORT void flops_rt_row_map(const int32_t *counts, int64_t B,
                                       int32_t *map, int64_t N);
 

@@ -39,6 +39,15 @@ float normalF32(uint64_t seed, uint64_t step, uint32_t site, uint64_t row,
 double normalF64(uint64_t seed, uint64_t step, uint32_t site, uint64_t row,
                  uint64_t elem, bool antithetic);
 
+/// One uniform draw in (0, 1) addressed by (seed, step, site, row, elem): word
+/// `elem & 3` of philox4x32_10(key = (lo32(seed), hi32(seed)), counter =
+/// (lo32(elem >> 2), lo32(row), site, lo32(step))) taken to the centre of its
+/// cell, (w + 0.5) * 2^-32. Exact (integer work, one add and one multiply by a
+/// power of two), so identical on every IEEE machine. Give each consumer its
+/// own `site` so its stream never overlaps the training noise.
+double uniformF64(uint64_t seed, uint64_t step, uint32_t site, uint64_t row,
+                  uint64_t elem);
+
 /// Row-major fill: out[r * rowElems + e] = normalF32(seed, step, site, r, e,
 /// antithetic) for r < rows, e < rowElems.
 void fillNormal(float *out, int64_t rows, int64_t rowElems, uint64_t seed,
