@@ -129,7 +129,7 @@ func.func @scale_{name}(%a: {ty}, %s: f64) -> {ty} {{
 PT = ", ".join(t(s) for _, s in PARAMS)
 STATE = PT + ", " + PT + f", {t((4,))}, {t((2,))}"
 TS_ARGS = STATE + f", f64, i64, i64, tensor<{B}x3xf64>, tensor<{B}xi32>"
-TS_RES = STATE + ", tensor<4xf64>"
+TS_RES = STATE + ", tensor<5xf64>"
 
 def ts_decl(suffix):
     return f"func.func private @train_step{suffix}({TS_ARGS}) -> ({TS_RES})\n"

@@ -3,6 +3,7 @@
 #include "flops/Driver/Train.h"
 
 #include "flops/Driver/Tensors.h"
+#include "flops/Runtime/Allocators.h"
 #include "flops/Runtime/Batcher.h"
 #include "flops/Runtime/Idx.h"
 #include "flops/Runtime/Init.h"
@@ -231,7 +232,16 @@ std::string TrainStepOptions::passText(int64_t batch) const {
          " optimizer=" + optimizer + " beta1=" + shortest(beta1) +
          " beta2=" + shortest(beta2) + " epsilon=" + shortest(epsilon) +
          " momentum=" + shortest(momentum) +
-         " clip-norm=" + shortest(clipNorm) + "}";
+         " clip-norm=" + shortest(clipNorm) + " allocator=" + allocator +
+         " budget=" + std::to_string(budget) +
+         " min-queries=" + std::to_string(minQueries) +
+         " weighting=" + weighting + " bernoulli-p=" + shortest(bernoulliP) +
+         " bernoulli-p-late=" + shortest(bernoulliPLate) +
+         " bernoulli-switch-step=" +
+         std::to_string(std::max<int64_t>(bernoulliSwitchStep, 0)) +
+         " gaussian-lr=" + shortest(gaussianLr) +
+         " neyman-points=" + std::to_string(neymanPoints) +
+         " neyman-kappa=" + shortest(neymanKappa) + "}";
 }
 
 bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
@@ -296,7 +306,21 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
     if (auto t = dyn_cast<RankedTensorType>(forward.getResultTypes()[0]))
       if (t.getRank() == 2 && !t.isDynamicDim(1))
         numClasses = t.getDimSize(1);
-  std::string passText = cfg.step.passText(batch);
+  // The training rows (their count sizes the Neyman allocator's table and
+  // the Bernoulli allocator's first epoch); fitted to the step's shapes
+  // below.
+  auto tData = Clock::now();
+  Split train, test;
+  bool haveTrain, haveTest;
+  if (!loadSplit(cfg, true, &train, &haveTrain, error) ||
+      !loadSplit(cfg, false, &test, &haveTest, error))
+    return false;
+  TrainStepOptions stepOpts = cfg.step;
+  if (stepOpts.allocator == "neyman")
+    stepOpts.neymanPoints = train.size();
+  if (stepOpts.bernoulliSwitchStep < 0)
+    stepOpts.bernoulliSwitchStep = batch > 0 ? train.size() / batch : 0;
+  std::string passText = stepOpts.passText(batch);
   if (!runPipeline(*module, passText, error)) {
     std::string d = session.takeDiagnostics();
     *error = "flops-forward-train failed on " + cfg.modelPath +
@@ -399,12 +423,6 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
   }
 
   // --- Data ---------------------------------------------------------------
-  auto tData = Clock::now();
-  Split train, test;
-  bool haveTrain, haveTest;
-  if (!loadSplit(cfg, true, &train, &haveTrain, error) ||
-      !loadSplit(cfg, false, &test, &haveTest, error))
-    return false;
   if (!fitSplit(train, inputSpec, labelSpec, numClasses, error) ||
       (haveTest && !fitSplit(test, inputSpec, labelSpec, numClasses, error)))
     return false;
@@ -472,6 +490,26 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
       }
     }
 
+  // The Gaussian allocator starts uniform (w = 0, c = N/B, s = h = 1).
+  for (unsigned i = 0; i < numState; ++i)
+    if (ts.args[i].role == "allocator_state") {
+      int64_t budget = B * cfg.step.queries;
+      if (auto it = ts.attrs.find("flops.budget"); it != ts.attrs.end())
+        budget = std::strtoll(it->second.c_str(), nullptr, 10);
+      if (ts.args[i].dtype != rt::DType::F64 ||
+          ts.args[i].numElements() != rt::kGaussianAllocStateSize ||
+          !rt::gaussianAllocInit(budget, B, state[0][i].as<double>(), error))
+        return *error = "@train_step: bad allocator_state argument " +
+                        ts.args[i].str() + (error->empty() ? "" : ": " + *error),
+               false;
+    }
+  // The Neyman allocator reads and updates statistics per training point.
+  std::vector<unsigned> pointIdArgs = ts.argsWithRole("point_ids");
+  Buffer pointIds;
+  if (!pointIdArgs.empty() &&
+      !pointIds.allocate(ts.args[pointIdArgs[0]], error))
+    return false;
+
   // Argument lists for both ping-pong directions (no per-step allocation).
   std::vector<ArgValue> args[2];
   std::vector<Buffer *> results[2];
@@ -484,6 +522,8 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
     args[s][inputIdx] = ArgValue::of(input);
     args[s][labelIdx] = ArgValue::of(labels);
     args[s][seedIdx] = ArgValue::integer(int64_t(cfg.seed));
+    if (!pointIdArgs.empty())
+      args[s][pointIdArgs[0]] = ArgValue::of(pointIds);
     results[s].push_back(&metrics);
   }
   std::vector<ArgValue> eArgs(es.args.size());
@@ -533,6 +573,10 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
     st.metadata["pipeline"] = prog->pipelineText();
     for (unsigned i : params)
       st.add(ts.args[i].name, state[cur][i].toTensor());
+    // The Gaussian allocator's parameters and moments are training state.
+    for (unsigned i = 0; i < numState; ++i)
+      if (ts.args[i].role == "allocator_state")
+        st.add("allocator." + ts.args[i].name, state[cur][i].toTensor());
     if (!rt::writeSafeTensors(cfg.savePath, st, error))
       return false;
     savedEpoch = epoch;
@@ -597,12 +641,16 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
     batches.beginEpoch(uint64_t(epoch - 1));
     size_t xRow = input.numBytes() / size_t(B),
            yRow = labels.numBytes() / size_t(B);
-    double sumLoss = 0, sumAcc = 0, sumRow = 0, sumNorm = 0;
+    double sumLoss = 0, sumAcc = 0, sumRow = 0, sumNorm = 0, sumV = 0;
+    bool haveV = metrics.numElements() >= 5;
     auto tEpoch = Clock::now();
     for (int64_t b = 0; b < numBatches; ++b) {
       const int64_t *rows = batches.batch(b);
       rt::gatherRowsRaw(train.x.bytes.data(), xRow, rows, B, input.data());
       rt::gatherRowsRaw(train.y.bytes.data(), yRow, rows, B, labels.data());
+      if (!pointIdArgs.empty())
+        for (int64_t i = 0; i < B; ++i)
+          pointIds.as<int32_t>()[i] = int32_t(rows[i]);
       args[cur][stepIdx] = ArgValue::integer(step);
       if (!prog->call("train_step", args[cur], results[cur], error))
         return false;
@@ -627,6 +675,8 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
       sumAcc += m[1];
       sumRow += m[2];
       sumNorm += m[3];
+      if (haveV)
+        sumV += m[4];
       cur ^= 1;
       ++step;
       if (progress) {
@@ -674,6 +724,9 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
 
     rt::MetricsRecord r;
     r.add("epoch", epoch).add("steps", step).add("lr", lr);
+    if (haveV && (cfg.step.allocator == "gaussian" ||
+                  cfg.step.allocator == "neyman"))
+      r.add("variance_proxy", sumV / n);
     r.add("train_loss", trainLoss);
     if (classify)
       r.add("train_accuracy", trainAcc);

@@ -59,6 +59,45 @@ static cl::opt<int64_t>
     perturbLast("perturb-last",
                 cl::desc("Perturb and train only the last k sites (0 = all)"),
                 cl::init(0), cl::cat(stepCat));
+static cl::opt<std::string>
+    allocator("allocator",
+              cl::desc("Query allocator: uniform, bernoulli, gaussian (the "
+                       "paper's learned allocator) or neyman"),
+              cl::init("uniform"), cl::cat(stepCat));
+static cl::opt<int64_t>
+    budget("budget",
+           cl::desc("Rows per step N, a multiple of the batch size "
+                    "(0 = batch-size x queries)"),
+           cl::init(0), cl::cat(stepCat));
+static cl::opt<int64_t>
+    minQueries("min-queries",
+               cl::desc("Queries every point gets at least (default 2)"),
+               cl::init(2), cl::cat(stepCat));
+static cl::opt<std::string>
+    weighting("weighting",
+              cl::desc("Row weights: per-point (1/(B A_i), unbiased) or "
+                       "row-mean (1/N)"),
+              cl::init("per-point"), cl::cat(stepCat));
+static cl::opt<double>
+    bernoulliP("bernoulli-p",
+               cl::desc("Bernoulli allocator: halving probability in the "
+                        "first epoch"),
+               cl::init(0.3), cl::cat(stepCat));
+static cl::opt<double>
+    bernoulliPLate("bernoulli-p-late",
+                   cl::desc("Bernoulli allocator: halving probability after "
+                            "the first epoch"),
+                   cl::init(0.01), cl::cat(stepCat));
+static cl::opt<double>
+    gaussianLr("gaussian-lr",
+               cl::desc("Gaussian allocator: Adam learning rate of its "
+                        "parameters"),
+               cl::init(1e-2), cl::cat(stepCat));
+static cl::opt<double>
+    neymanKappa("neyman-kappa",
+                cl::desc("Neyman allocator: weight (in queries) of the "
+                         "clean-loss prior"),
+                cl::init(2.0), cl::cat(stepCat));
 static cl::list<std::string>
     sites("sites",
           cl::desc("Perturb and train only the sites that read a parameter "
@@ -225,6 +264,14 @@ int main(int argc, char **argv) {
   c.step.baseline = baseline;
   c.step.perturbLast = perturbLast;
   c.step.sites.assign(sites.begin(), sites.end());
+  c.step.allocator = allocator;
+  c.step.budget = budget;
+  c.step.minQueries = minQueries;
+  c.step.weighting = weighting;
+  c.step.bernoulliP = bernoulliP;
+  c.step.bernoulliPLate = bernoulliPLate;
+  c.step.gaussianLr = gaussianLr;
+  c.step.neymanKappa = neymanKappa;
   c.step.sigma = sigma;
   c.step.freezeSigma = freezeSigma;
   c.step.optimizer = optimizer;

@@ -37,6 +37,16 @@ struct TrainStepOptions {
   std::string optimizer = "adam";
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, momentum = 0.9;
   double clipNorm = 0.0;
+  // Query allocation (docs/CLI.md, "Allocators").
+  std::string allocator = "uniform";
+  int64_t budget = 0; // 0 = batch x queries
+  int64_t minQueries = 2;
+  std::string weighting = "per-point";
+  double bernoulliP = 0.3, bernoulliPLate = 0.01;
+  int64_t bernoulliSwitchStep = -1; // -1: one epoch (set by the driver)
+  double gaussianLr = 1e-2;
+  double neymanKappa = 2.0;
+  int64_t neymanPoints = 0; // set by the driver to the training rows
 
   /// `flops-forward-train{...}` with every option spelled out.
   std::string passText(int64_t resolvedBatch) const;

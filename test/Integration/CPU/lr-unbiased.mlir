@@ -272,7 +272,7 @@ func.func @scale_b2(%a: tensor<2xf64>, %s: f64) -> tensor<2xf64> {
   return %r : tensor<2xf64>
 }
 
-func.func private @train_step(tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<2x3xf64>, tensor<2xi32>) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<4xf64>)
+func.func private @train_step(tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<2x3xf64>, tensor<2xi32>) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<5xf64>)
 
 func.func @noisy(%x: tensor<10000x3xf64>, %w1: tensor<3x4xf64>, %b1: tensor<4xf64>, %w2: tensor<4x2xf64>, %b2: tensor<2xf64>, %seed: i64, %step: i64) -> tensor<10000x2xf64> {
   %zero = arith.constant 0.0 : f64
@@ -496,7 +496,7 @@ func.func @main() {
   %sums:4 = scf.for %i = %c0 to %ck step %c1 iter_args(%s1 = %a1, %s2 = %a2, %s3 = %a3, %s4 = %a4) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>) {
     %st = arith.index_cast %i : index to i64
     %o:11 = func.call @train_step(%w1, %b1, %w2, %b2, %m1, %m2, %m3, %m4, %rho1, %rho2, %lr, %st, %seed, %x, %labels)
-        : (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<2x3xf64>, tensor<2xi32>) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<4xf64>)
+        : (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<2x3xf64>, tensor<2xi32>) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<5xf64>)
 
     %g0 = func.call @sub_w1(%w1, %o#0) : (tensor<3x4xf64>, tensor<3x4xf64>) -> tensor<3x4xf64>
     %n0 = func.call @add_w1(%s1, %g0) : (tensor<3x4xf64>, tensor<3x4xf64>) -> tensor<3x4xf64>

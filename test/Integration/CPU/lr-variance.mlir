@@ -269,9 +269,9 @@ func.func @scale_b2(%a: tensor<2xf64>, %s: f64) -> tensor<2xf64> {
   return %r : tensor<2xf64>
 }
 
-func.func private @train_step_q4(tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<2x3xf64>, tensor<2xi32>) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<4xf64>)
+func.func private @train_step_q4(tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<2x3xf64>, tensor<2xi32>) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<5xf64>)
 
-func.func private @train_step_q16(tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<2x3xf64>, tensor<2xi32>) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<4xf64>)
+func.func private @train_step_q16(tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<2x3xf64>, tensor<2xi32>) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<5xf64>)
 
 func.func @trace_q4(%w1: tensor<3x4xf64>, %b1: tensor<4xf64>, %w2: tensor<4x2xf64>, %b2: tensor<2xf64>, %m1: tensor<3x4xf64>, %m2: tensor<4xf64>, %m3: tensor<4x2xf64>, %m4: tensor<2xf64>, %rho1: tensor<4xf64>, %rho2: tensor<2xf64>, %seed: i64, %x: tensor<2x3xf64>, %labels: tensor<2xi32>) -> f64 {
   %lr = arith.constant 1.0 : f64
@@ -285,7 +285,7 @@ func.func @trace_q4(%w1: tensor<3x4xf64>, %b1: tensor<4xf64>, %w2: tensor<4x2xf6
   %acc:8 = scf.for %i = %c0 to %cr step %c1 iter_args(%s1 = %a1, %s2 = %a2, %s3 = %a3, %s4 = %a4, %q1 = %a1, %q2 = %a2, %q3 = %a3, %q4 = %a4) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>) {
     %st = arith.index_cast %i : index to i64
     %o:11 = func.call @train_step_q4(%w1, %b1, %w2, %b2, %m1, %m2, %m3, %m4, %rho1, %rho2, %lr, %st, %seed, %x, %labels)
-        : (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<2x3xf64>, tensor<2xi32>) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<4xf64>)
+        : (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<2x3xf64>, tensor<2xi32>) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<5xf64>)
 
     %g0 = func.call @sub_w1(%w1, %o#0) : (tensor<3x4xf64>, tensor<3x4xf64>) -> tensor<3x4xf64>
     %n0 = func.call @add_w1(%s1, %g0) : (tensor<3x4xf64>, tensor<3x4xf64>) -> tensor<3x4xf64>
@@ -348,7 +348,7 @@ func.func @trace_q16(%w1: tensor<3x4xf64>, %b1: tensor<4xf64>, %w2: tensor<4x2xf
   %acc:8 = scf.for %i = %c0 to %cr step %c1 iter_args(%s1 = %a1, %s2 = %a2, %s3 = %a3, %s4 = %a4, %q1 = %a1, %q2 = %a2, %q3 = %a3, %q4 = %a4) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>) {
     %st = arith.index_cast %i : index to i64
     %o:11 = func.call @train_step_q16(%w1, %b1, %w2, %b2, %m1, %m2, %m3, %m4, %rho1, %rho2, %lr, %st, %seed, %x, %labels)
-        : (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<2x3xf64>, tensor<2xi32>) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<4xf64>)
+        : (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<2x3xf64>, tensor<2xi32>) -> (tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<3x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<5xf64>)
 
     %g0 = func.call @sub_w1(%w1, %o#0) : (tensor<3x4xf64>, tensor<3x4xf64>) -> tensor<3x4xf64>
     %n0 = func.call @add_w1(%s1, %g0) : (tensor<3x4xf64>, tensor<3x4xf64>) -> tensor<3x4xf64>

@@ -46,7 +46,7 @@ func.func private @train_step(tensor<4x8xf32>, tensor<8xf32>, tensor<8x2xf32>, t
                               tensor<8xf32>, tensor<2xf32>, f32, i64, i64, tensor<16x4xf32>, tensor<16xi32>)
     -> (tensor<4x8xf32>, tensor<8xf32>, tensor<8x2xf32>, tensor<2xf32>,
         tensor<4x8xf32>, tensor<8xf32>, tensor<8x2xf32>, tensor<2xf32>,
-        tensor<8xf32>, tensor<2xf32>, tensor<4xf32>)
+        tensor<8xf32>, tensor<2xf32>, tensor<5xf32>)
 
 func.func @zeros1(%n: index) -> tensor<?xf32> {
   %z = arith.constant 0.0 : f32
@@ -127,9 +127,9 @@ func.func @main() {
            tensor<8xf32>, tensor<2xf32>, f32, i64, i64, tensor<16x4xf32>, tensor<16xi32>)
         -> (tensor<4x8xf32>, tensor<8xf32>, tensor<8x2xf32>, tensor<2xf32>,
             tensor<4x8xf32>, tensor<8xf32>, tensor<8x2xf32>, tensor<2xf32>,
-            tensor<8xf32>, tensor<2xf32>, tensor<4xf32>)
-    %loss = tensor.extract %out#10[%c0] : tensor<4xf32>
-    %accv = tensor.extract %out#10[%c1] : tensor<4xf32>
+            tensor<8xf32>, tensor<2xf32>, tensor<5xf32>)
+    %loss = tensor.extract %out#10[%c0] : tensor<5xf32>
+    %accv = tensor.extract %out#10[%c1] : tensor<5xf32>
     %isfirst = arith.cmpi eq, %i, %c0 : index
     %l0n = arith.select %isfirst, %loss, %l0 : f32
     scf.yield %out#0, %out#1, %out#2, %out#3, %out#4, %out#5, %out#6, %out#7, %l0n, %accv, %out#8, %out#9
@@ -143,9 +143,9 @@ func.func @main() {
          tensor<8xf32>, tensor<2xf32>, f32, i64, i64, tensor<16x4xf32>, tensor<16xi32>)
       -> (tensor<4x8xf32>, tensor<8xf32>, tensor<8x2xf32>, tensor<2xf32>,
           tensor<4x8xf32>, tensor<8xf32>, tensor<8x2xf32>, tensor<2xf32>,
-          tensor<8xf32>, tensor<2xf32>, tensor<4xf32>)
-  %lend = tensor.extract %final#10[%c0] : tensor<4xf32>
-  %aend = tensor.extract %final#10[%c1] : tensor<4xf32>
+          tensor<8xf32>, tensor<2xf32>, tensor<5xf32>)
+  %lend = tensor.extract %final#10[%c0] : tensor<5xf32>
+  %aend = tensor.extract %final#10[%c1] : tensor<5xf32>
   vector.print str "initial clean loss "
   vector.print %res#8 : f32
   vector.print str "final clean loss "

@@ -14,7 +14,9 @@
 #include "flops/Dialect/Flops/IR/FlopsOps.h"
 #include "flops/Dialect/Flops/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -113,6 +115,39 @@ LogicalResult ForwardTrainPass::checkOptions(ModuleOp module) {
     return bad("momentum must be in [0, 1)");
   if (clipNorm < 0.0)
     return bad("clip-norm must be >= 0, got " + std::to_string(clipNorm));
+  if (allocator != "uniform" && allocator != "bernoulli" &&
+      allocator != "gaussian" && allocator != "neyman")
+    return bad("allocator must be uniform, bernoulli, gaussian or neyman, "
+               "got '" + allocator + "'");
+  if (weighting != "per-point" && weighting != "row-mean")
+    return bad("weighting must be per-point or row-mean, got '" + weighting +
+               "'");
+  if (budget < 0)
+    return bad("budget must be >= 0, got " + Twine(budget));
+  if (antithetic && budget % 2 != 0)
+    return bad("budget must be even with antithetic pairs, got " +
+               Twine(budget));
+  if (minQueries < 0)
+    return bad("min-queries must be >= 0, got " + Twine(minQueries));
+  if (antithetic && minQueries % 2 != 0)
+    return bad("min-queries must be even with antithetic pairs, got " +
+               Twine(minQueries));
+  if (allocator == "neyman" && minQueries < 1)
+    return bad("the neyman allocator needs min-queries >= 1");
+  if (!(bernoulliP >= 0.0 && bernoulliP <= 1.0) ||
+      !(bernoulliPLate >= 0.0 && bernoulliPLate <= 1.0))
+    return bad("bernoulli-p and bernoulli-p-late must be in [0, 1]");
+  if (bernoulliSwitchStep < 0)
+    return bad("bernoulli-switch-step must be >= 0");
+  if (!(gaussianLr > 0.0) || !(gaussianJitter > 0.0))
+    return bad("gaussian-lr and gaussian-jitter must be > 0");
+  if (!(gaussianBaselineDecay >= 0.0 && gaussianBaselineDecay < 1.0))
+    return bad("gaussian-baseline-decay must be in [0, 1)");
+  if (allocator == "neyman" && neymanPoints < 1)
+    return bad("the neyman allocator needs neyman-points (the number of "
+               "training points) >= 1");
+  if (!(neymanKappa >= 0.0))
+    return bad("neyman-kappa must be >= 0");
   // A declaration of a function the pass builds (a driver or test calling
   // it) is replaced; a definition is an error.
   for (std::string name : {"train_step" + suffix, "eval_step" + suffix,
@@ -274,7 +309,14 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
   bool adam = optimizer == "adam";
   bool learnSigma = !freezeSigma;
   unsigned numParams = info.paramArgs.size(), numSites = perturbed.size();
-  int64_t numRows = batch * queries;
+  int64_t numRows = budget > 0 ? budget : batch * queries;
+  int64_t numChunks = numRows / batch;
+  bool gaussian = allocator == "gaussian", neyman = allocator == "neyman",
+       bernoulli = allocator == "bernoulli";
+  // V-hat (the variance proxy of METHOD.md §3.2) feeds the learned and the
+  // online allocators.
+  bool needRowSq = gaussian || neyman;
+  Type f64 = b.getF64Type(), i32 = b.getI32Type();
 
   // Trainable parameters: those read by the perturbed sites.
   SmallVector<bool> trainable(numParams, false);
@@ -318,6 +360,13 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
         rvArg.push_back(addArg(argTypes[rhoArg[k]], "log_sigma_adam_v",
                                "site" + std::to_string(k)));
   }
+  unsigned allocStateArg = 0, neymanArg = 0;
+  if (gaussian)
+    allocStateArg = addArg(RankedTensorType::get({16}, f64), "allocator_state",
+                           "gaussian");
+  if (neyman)
+    neymanArg = addArg(RankedTensorType::get({neymanPoints, 2}, f64),
+                       "neyman_stats", "neyman");
   unsigned numState = argTypes.size();
   unsigned lrArg = addArg(ft, "lr", "lr");
   unsigned stepArg = addArg(i64, "step", "step");
@@ -327,9 +376,13 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
     dArg.push_back(addArg(withBatch(fn.getArgument(i).getType(), batch),
                           "input", "input" + std::to_string(dArg.size())));
   unsigned labelArg = addArg(labelType, "labels", "labels");
+  unsigned pointArg = 0;
+  if (neyman)
+    pointArg = addArg(RankedTensorType::get({batch}, i32), "point_ids",
+                      "point_ids");
 
   SmallVector<Type> resultTypes(argTypes.begin(), argTypes.begin() + numState);
-  resultTypes.push_back(RankedTensorType::get({4}, ft));
+  resultTypes.push_back(RankedTensorType::get({5}, ft));
   b.setInsertionPointToEnd(module.getBody());
   auto train = func::FuncOp::create(b, loc, "train_step" + suffix,
                                     b.getFunctionType(argTypes, resultTypes));
@@ -341,10 +394,13 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
   train->setAttr("flops.log_sigma_init", b.getF64FloatAttr(std::log(sigma)));
   train->setAttr("flops.batch_size", b.getI64IntegerAttr(batch));
   train->setAttr("flops.queries", b.getI64IntegerAttr(queries));
+  train->setAttr("flops.budget", b.getI64IntegerAttr(numRows));
+  train->setAttr("flops.allocator", b.getStringAttr(allocator));
   train->setAttr("flops.loss", b.getStringAttr(loss));
   train->setAttr("flops.metrics",
                  b.getStrArrayAttr({"clean_loss", "clean_accuracy",
-                                    "row_loss", "grad_norm"}));
+                                    "row_loss", "grad_norm",
+                                    "variance_proxy"}));
 
   Block *body = train.addEntryBlock();
   b.setInsertionPointToStart(body);
@@ -392,19 +448,89 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
                                       step::sumAll(b, loc, cleanCorrect), invB))
                                 : step::constF(b, loc, ft, 0.0);
 
-  // 2. Uniform allocation of N rows in pairs, the row map, row weights.
-  int64_t minCount = std::min<int64_t>(2, queries);
-  if (antithetic && minCount % 2)
-    minCount = 0;
-  auto counts = AllocateOp::create(
-      b, loc, RankedTensorType::get({batch}, b.getI32Type()),
-      AllocStrategy::uniform, cleanLoss, static_cast<uint64_t>(numRows),
-      static_cast<uint64_t>(minCount), static_cast<bool>(antithetic));
-  auto mapTy = RankedTensorType::get({numRows}, b.getI32Type());
+  // 2. Allocation of the N rows (in pairs with antithetic noise), the row
+  // map, row weights.
+  ModuleOp mod = module;
+  auto countsTy = RankedTensorType::get({batch}, i32);
+  int64_t minCount = std::min<int64_t>(minQueries, numRows / batch);
+  auto i64c = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+  };
+  auto f64c = [&](double v) { return step::constF(b, loc, f64, v); };
+  Value pairsI32 = arith::ConstantOp::create(
+      b, loc, b.getI32IntegerAttr(antithetic ? 1 : 0));
+  // The uniform counts: the allocation itself, or what the runtime leaves in
+  // place if it rejects its inputs.
+  Value counts = AllocateOp::create(
+      b, loc, countsTy, AllocStrategy::uniform, cleanLoss,
+      static_cast<uint64_t>(numRows), static_cast<uint64_t>(minCount),
+      static_cast<bool>(antithetic));
+  Value lossF64 = step::convertElements(b, loc, cleanLoss, f64);
+  Value zerosB64 =
+      step::filled(b, loc, {batch}, f64, b.getF64FloatAttr(0.0));
+  Value lambda, aTilde, neymanSigma;
+  if (bernoulli) {
+    Value p = f64c(bernoulliP);
+    if (bernoulliSwitchStep > 0) {
+      Value late = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge,
+                                         stepV, i64c(bernoulliSwitchStep));
+      p = arith::SelectOp::create(b, loc, late, f64c(bernoulliPLate), p);
+    }
+    counts = step::callRuntime(b, loc, mod, "flops_rt_bernoulli_allocate",
+                               {lossF64}, {counts},
+                               {p, seed, stepV, i64c(numRows),
+                                i64c(minCount), pairsI32})[0];
+  } else if (gaussian) {
+    lambda = step::callRuntime(b, loc, mod, "flops_rt_standardize_losses",
+                               {lossF64}, {zerosB64}, {})[0];
+    SmallVector<Value> draw = step::callRuntime(
+        b, loc, mod, "flops_rt_gaussian_alloc_draw",
+        {lambda, arg(allocStateArg)}, {zerosB64, counts},
+        {seed, stepV, i64c(numRows), i64c(minCount), pairsI32,
+         f64c(gaussianJitter)});
+    aTilde = draw[0];
+    counts = draw[1];
+  } else if (neyman) {
+    // The statistics the earlier steps gathered on these points: queries
+    // spent (column 0) and the mean squared estimate norm (column 1).
+    Value table = arg(neymanArg), ids = arg(pointArg);
+    Value cols[2];
+    for (int64_t c = 0; c < 2; ++c) {
+      Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{batch},
+                                            f64);
+      AffineMap id = b.getMultiDimIdentityMap(1);
+      cols[c] =
+          linalg::GenericOp::create(
+              b, loc, TypeRange{empty.getType()}, ValueRange{ids},
+              ValueRange{empty}, SmallVector<AffineMap>{id, id},
+              SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+              [&](OpBuilder &nb, Location l, ValueRange a) {
+                Value row = arith::IndexCastOp::create(
+                    nb, l, nb.getIndexType(), a[0]);
+                Value col = arith::ConstantIndexOp::create(nb, l, c);
+                linalg::YieldOp::create(
+                    nb, l,
+                    Value(tensor::ExtractOp::create(nb, l, table,
+                                                    ValueRange{row, col})));
+              })
+              .getResult(0);
+    }
+    Value spent = step::convertElements(b, loc, cols[0], i32);
+    neymanSigma = step::callRuntime(b, loc, mod, "flops_rt_neyman_sigma",
+                                    {cols[1], spent, lossF64}, {zerosB64},
+                                    {f64c(neymanKappa)})[0];
+    counts = AllocateOp::create(
+        b, loc, countsTy, AllocStrategy::neyman, neymanSigma,
+        static_cast<uint64_t>(numRows), static_cast<uint64_t>(minCount),
+        static_cast<bool>(antithetic));
+  }
+  auto mapTy = RankedTensorType::get({numRows}, i32);
   Value rowMap = RowMapOp::create(b, loc, mapTy, counts, Value());
-  Value weights =
-      RowWeightsOp::create(b, loc, RankedTensorType::get({numRows}, ft),
-                           RowWeighting::per_point, counts, rowMap);
+  Value weights = RowWeightsOp::create(
+      b, loc, RankedTensorType::get({numRows}, ft),
+      weighting == "row-mean" ? RowWeighting::row_mean
+                              : RowWeighting::per_point,
+      counts, rowMap);
 
   // 3. The rows in chunks of B: perturbed forward, residuals, estimates.
   SmallVector<Value> inits;
@@ -419,9 +545,12 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
     for (unsigned k = 0; k < numSites; ++k)
       inits.push_back(step::zerosLike(b, loc, arg(rhoArg[k])));
   inits.push_back(step::constF(b, loc, ft, 0.0));
+  if (needRowSq) // Per-row squared-norm proxies of the estimates (N, f64).
+    inits.push_back(
+        step::filled(b, loc, {numRows}, f64, b.getF64FloatAttr(0.0)));
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-  Value cq = arith::ConstantIndexOp::create(b, loc, queries);
+  Value cq = arith::ConstantIndexOp::create(b, loc, numChunks);
   Value cB = arith::ConstantIndexOp::create(b, loc, batch);
   auto chunks = scf::ForOp::create(
       b, loc, c0, cq, c1, inits,
@@ -464,6 +593,13 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
             });
 
         SmallVector<Value> grads(acc.begin(), acc.end());
+        Value rowSqAcc;
+        if (needRowSq) {
+          rowSqAcc = grads.back();
+          grads.pop_back();
+        }
+        // Σ over sites of ‖Δ_r‖² (‖a_r‖² + 1) for this chunk's rows.
+        Value chunkSq;
         DenseMap<unsigned, unsigned> gradOf; // Param position -> grads idx.
         for (auto [j, i] : llvm::enumerate(trainIdx))
           gradOf[i] = j;
@@ -476,6 +612,42 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
               b, l, siteVal.getType(), coeff, arg(rhoArg[k]), seed, stepV,
               off, siteVal, b.getI64IntegerAttr(k), anti,
               b.getI64IntegerAttr(site.channelDim));
+          if (needRowSq) {
+            // METHOD.md §3.2: a query's squared estimate norm at a linear
+            // site is R² ‖ε/σ‖² (‖a‖² + 1) = ‖Δ_r‖² (‖a_r‖² + 1) / ω_r²
+            // (divided below); `a` is the site's first non-parameter input.
+            Value dsq = step::convertElements(
+                b, l, step::rowSumSquares(b, l, delta), f64);
+            Value asq;
+            auto dps = cast<DestinationStyleOpInterface>(site.ops.front());
+            for (Value in : dps.getDpsInputs())
+              if (!info.paramOf(in)) {
+                asq = step::convertElements(
+                    b, l,
+                    step::rowSumSquares(
+                        b, l, call.getResult(ex.inputPos.lookup(in))),
+                    f64);
+                break;
+              }
+            Value term =
+                asq ? step::map(b, l, dsq, ValueRange{dsq, asq},
+                                [&](OpBuilder &nb, Location ll, ValueRange a) {
+                                  Value one = step::constF(nb, ll, f64, 1.0);
+                                  return Value(arith::MulFOp::create(
+                                      nb, ll, a[0],
+                                      arith::AddFOp::create(nb, ll, a[1],
+                                                            one)));
+                                })
+                    : dsq;
+            chunkSq = chunkSq
+                          ? step::map(b, l, term, ValueRange{chunkSq, term},
+                                      [](OpBuilder &nb, Location ll,
+                                         ValueRange a) {
+                                        return Value(arith::AddFOp::create(
+                                            nb, ll, a[0], a[1]));
+                                      })
+                          : term;
+          }
           for (int64_t o = site.ops.size() - 1; o >= 0; --o) {
             Operation *op = site.ops[o];
             auto rule = cast<EstimatorRuleOpInterface>(op);
@@ -547,9 +719,33 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
         }
         grads.back() = arith::AddFOp::create(b, l, grads.back(),
                                              step::sumAll(b, l, lossC));
+        if (needRowSq) {
+          Value w64 = step::convertElements(b, l, wC, f64);
+          auto chunkTy0 = RankedTensorType::get({batch}, f64);
+          if (chunkSq.getType() != chunkTy0)
+            chunkSq = tensor::CastOp::create(b, l, chunkTy0, chunkSq);
+          Value rowSqC = step::map(
+              b, l, chunkSq, ValueRange{chunkSq, w64},
+              [](OpBuilder &nb, Location ll, ValueRange a) {
+                Value w2 = arith::MulFOp::create(nb, ll, a[1], a[1]);
+                return Value(arith::DivFOp::create(nb, ll, a[0], w2));
+              });
+          auto chunkTy = RankedTensorType::get({batch}, f64);
+          if (rowSqC.getType() != chunkTy)
+            rowSqC = tensor::CastOp::create(b, l, chunkTy, rowSqC);
+          grads.push_back(tensor::InsertSliceOp::create(
+              b, l, rowSqC, rowSqAcc, ValueRange{off}, ValueRange{},
+              ValueRange{}, b.getDenseI64ArrayAttr({ShapedType::kDynamic}),
+              b.getDenseI64ArrayAttr({batch}), b.getDenseI64ArrayAttr({1})));
+        }
         scf::YieldOp::create(b, l, grads);
       });
   SmallVector<Value> grads(chunks.getResults());
+  Value rowSq;
+  if (needRowSq) {
+    rowSq = grads.back();
+    grads.pop_back();
+  }
   Value rowLossMean = arith::MulFOp::create(
       b, loc, grads.back(), step::constF(b, loc, ft, 1.0 / double(numRows)));
   grads.pop_back();
@@ -642,9 +838,74 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
     for (unsigned k = 0; k < numSites; ++k)
       update(grads[numGrads + k], rhoArg[k], rmArg[k], adam ? rvArg[k] : 0);
 
+  // 6. The allocators' own updates from V-hat (METHOD.md §3.2, §3.5).
+  Value vHat = step::constF(b, loc, ft, 0.0);
+  if (needRowSq) {
+    Value vt = step::callRuntime(
+        b, loc, mod, "flops_rt_variance_proxy", {rowSq, rowMap},
+        {step::filled(b, loc, {1}, f64, b.getF64FloatAttr(0.0))},
+        {i64c(batch)})[0];
+    Value v64 = tensor::ExtractOp::create(
+        b, loc, vt, ValueRange{arith::ConstantIndexOp::create(b, loc, 0)});
+    vHat = ft == f64 ? v64 : Value(arith::TruncFOp::create(b, loc, ft, v64));
+    if (gaussian)
+      newState[allocStateArg] = step::callRuntime(
+          b, loc, mod, "flops_rt_gaussian_alloc_update", {lambda, aTilde},
+          {arg(allocStateArg)},
+          {v64, f64c(gaussianJitter), f64c(gaussianLr),
+           f64c(gaussianBaselineDecay)})[0];
+    if (neyman) {
+      // Fold this step's queries into the points' running statistics:
+      // n += A_i, mean += A_i (s_i² − mean) / n.
+      SmallVector<Value> means = step::callRuntime(
+          b, loc, mod, "flops_rt_point_square_means", {rowSq, rowMap},
+          {zerosB64, step::filled(b, loc, {batch}, i32,
+                                  b.getI32IntegerAttr(0))},
+          {});
+      Value cB0 = arith::ConstantIndexOp::create(b, loc, 0);
+      Value cB1 = arith::ConstantIndexOp::create(b, loc, 1);
+      Value cBn = arith::ConstantIndexOp::create(b, loc, batch);
+      auto loop = scf::ForOp::create(
+          b, loc, cB0, cBn, cB1, ValueRange{arg(neymanArg)},
+          [&](OpBuilder &lb, Location l, Value i, ValueRange acc) {
+            Value id = tensor::ExtractOp::create(lb, l, arg(pointArg),
+                                                 ValueRange{i});
+            Value row = arith::IndexCastOp::create(lb, l, lb.getIndexType(),
+                                                   id);
+            Value col0 = arith::ConstantIndexOp::create(lb, l, 0);
+            Value col1 = arith::ConstantIndexOp::create(lb, l, 1);
+            Value n0 = tensor::ExtractOp::create(lb, l, acc[0],
+                                                 ValueRange{row, col0});
+            Value m0 = tensor::ExtractOp::create(lb, l, acc[0],
+                                                 ValueRange{row, col1});
+            Value a = arith::SIToFPOp::create(
+                lb, l, f64,
+                tensor::ExtractOp::create(lb, l, means[1], ValueRange{i}));
+            Value s2 = tensor::ExtractOp::create(lb, l, means[0],
+                                                 ValueRange{i});
+            Value n1 = arith::AddFOp::create(lb, l, n0, a);
+            Value safe = arith::MaximumFOp::create(
+                lb, l, n1, step::constF(lb, l, f64, 1.0));
+            Value m1 = arith::AddFOp::create(
+                lb, l, m0,
+                arith::DivFOp::create(
+                    lb, l,
+                    arith::MulFOp::create(lb, l, a,
+                                          arith::SubFOp::create(lb, l, s2,
+                                                                m0)),
+                    safe));
+            Value t = tensor::InsertOp::create(lb, l, n1, acc[0],
+                                               ValueRange{row, col0});
+            t = tensor::InsertOp::create(lb, l, m1, t, ValueRange{row, col1});
+            scf::YieldOp::create(lb, l, t);
+          });
+      newState[neymanArg] = loop.getResult(0);
+    }
+  }
+
   Value metrics = tensor::FromElementsOp::create(
-      b, loc, RankedTensorType::get({4}, ft),
-      ValueRange{cleanMean, accuracy, rowLossMean, norm});
+      b, loc, RankedTensorType::get({5}, ft),
+      ValueRange{cleanMean, accuracy, rowLossMean, norm, vHat});
   SmallVector<Value> results(newState);
   results.push_back(metrics);
   func::ReturnOp::create(b, loc, results);
@@ -749,6 +1010,20 @@ void ForwardTrainPass::runOnOperation() {
   } else if (batchSize != 0 && batchSize != batch) {
     fn.emitError() << "batch-size " << static_cast<int64_t>(batchSize)
                    << " differs from the forward's static batch " << batch;
+    return signalPassFailure();
+  }
+
+  int64_t rowsPerStep = budget > 0 ? budget : batch * queries;
+  if (rowsPerStep % batch != 0 || rowsPerStep < batch) {
+    module.emitError("flops-forward-train: budget ")
+        << rowsPerStep << " is not a positive multiple of the batch size "
+        << batch << " (rows are processed in chunks of one batch)";
+    return signalPassFailure();
+  }
+  if (minQueries * batch > rowsPerStep && budget > 0) {
+    module.emitError("flops-forward-train: budget ")
+        << rowsPerStep << " cannot give " << static_cast<int64_t>(minQueries)
+        << " queries to each of " << batch << " points";
     return signalPassFailure();
   }
 

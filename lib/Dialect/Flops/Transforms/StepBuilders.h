@@ -9,6 +9,7 @@
 #define FLOPS_LIB_DIALECT_FLOPS_TRANSFORMS_STEPBUILDERS_H
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
 
 namespace mlir::flops::step {
 
@@ -39,6 +40,23 @@ std::pair<Value, Value> crossEntropyRows(OpBuilder &b, Location loc,
                                          Value logits, Value labels);
 /// Per-row mean squared error over the non-row dimensions.
 Value mseRows(OpBuilder &b, Location loc, Value outputs, Value targets);
+
+/// Calls the C interface of libFlopsRuntime's `name` (declared in `module`
+/// on first use, returning i32) with memref views of `ins` (read only), of
+/// fresh buffers initialised from `outs` (written by the callee), then the
+/// scalars. Returns the written buffers as tensors, in the order of `outs`.
+/// All tensors are ranked; the callee sees fully dynamic memrefs.
+SmallVector<Value> callRuntime(OpBuilder &b, Location loc, ModuleOp module,
+                               StringRef name, ValueRange ins, ValueRange outs,
+                               ValueRange scalars);
+/// `t` with its elements converted to `elem` (extf/truncf, or sitofp for
+/// integers); `t` itself when the type already matches.
+Value convertElements(OpBuilder &b, Location loc, Value t, Type elem);
+/// Per-row (dimension 0) sum of squares of `t`.
+Value rowSumSquares(OpBuilder &b, Location loc, Value t);
+/// A static tensor filled with `value` (a typed attribute of `elem`).
+Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type elem,
+             Attribute value);
 
 } // namespace mlir::flops::step
 

@@ -106,9 +106,9 @@ func.func @forward(%x: tensor<4x3xf32>,
 // CHECK-SAME:    %[[LR:[^:]+]]: f32 {flops.name = "lr", flops.role = "lr"}, %[[STEP:[^:]+]]: i64 {flops.name = "step", flops.role = "step"}, %[[SEED:[^:]+]]: i64 {flops.name = "seed", flops.role = "seed"},
 // CHECK-SAME:    %[[IN:[^:]+]]: tensor<4x3xf32> {flops.name = "input0", flops.role = "input"}, %[[LBL:[^:]+]]: tensor<4xi32> {flops.name = "labels", flops.role = "labels"})
 // CHECK-SAME:    -> (tensor<3x5xf32> {flops.name = "fc1.weight", flops.role = "param"}, tensor<5xf32> {flops.name = "fc1.bias", flops.role = "param"},
-// CHECK-SAME:    tensor<2xf32> {flops.name = "site1", flops.role = "log_sigma_adam_v"}, tensor<4xf32> {flops.name = "metrics", flops.role = "metrics"})
-// CHECK-SAME:    attributes {flops.batch_size = 4 : i64, flops.log_sigma_init = -6.9077552{{[0-9]*}} : f64, flops.loss = "cross-entropy",
-// CHECK-SAME:    flops.metrics = ["clean_loss", "clean_accuracy", "row_loss", "grad_norm"], flops.queries = 8 : i64}
+// CHECK-SAME:    tensor<2xf32> {flops.name = "site1", flops.role = "log_sigma_adam_v"}, tensor<5xf32> {flops.name = "metrics", flops.role = "metrics"})
+// CHECK-SAME:    attributes {flops.allocator = "uniform", flops.batch_size = 4 : i64, flops.budget = 32 : i64, flops.log_sigma_init = -6.9077552{{[0-9]*}} : f64, flops.loss = "cross-entropy",
+// CHECK-SAME:    flops.metrics = ["clean_loss", "clean_accuracy", "row_loss", "grad_norm", "variance_proxy"], flops.queries = 8 : i64}
 /// 1. Noise-free forward of the B points and their cross-entropy.
 // CHECK:         %[[CLEAN:.*]] = call @forward(%[[IN]], %[[P0]], %[[P1]], %[[P2]], %[[P3]])
 // CHECK:         %[[CE:.*]]:2 = linalg.generic {{.*}} ins(%{{[^,]+}}, %{{[^,]+}}, %[[LBL]] :
@@ -171,7 +171,7 @@ func.func @forward(%x: tensor<4x3xf32>,
 // CHECK:         %[[UB2:.*]]:3 = linalg.generic {{.*}} ins(%[[P3]], %[[LOOP]]#3, %[[MB2]], %[[VB2]] :
 // CHECK:         %[[US0:.*]]:3 = linalg.generic {{.*}} ins(%[[RHO0]], %[[LOOP]]#4, %[[RM0]], %[[RV0]] :
 // CHECK:         %[[US1:.*]]:3 = linalg.generic {{.*}} ins(%[[RHO1]], %[[LOOP]]#5, %[[RM1]], %[[RV1]] :
-// CHECK:         %[[METRICS:.*]] = tensor.from_elements {{.*}} : tensor<4xf32>
+// CHECK:         %[[METRICS:.*]] = tensor.from_elements {{.*}} : tensor<5xf32>
 // CHECK:         return %[[UW1]]#0, %[[UB1]]#0, %[[UW2]]#0, %[[UB2]]#0, %[[UW1]]#1, %[[UB1]]#1, %[[UW2]]#1, %[[UB2]]#1, %[[UW1]]#2, %[[UB1]]#2, %[[UW2]]#2, %[[UB2]]#2,
 // CHECK-SAME:      %[[US0]]#0, %[[US1]]#0, %[[US0]]#1, %[[US1]]#1, %[[US0]]#2, %[[US1]]#2, %[[METRICS]] :
 

@@ -58,6 +58,35 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
            "Perturb (and train) only the sites that read a parameter whose "
            "flops.name contains one of these strings (e.g. "
            "'attn.q_proj,head'); empty = all sites">,
+    Option<"allocator", "allocator", "std::string", "\"uniform\"",
+           "Query allocator: uniform, bernoulli, gaussian (learned, the "
+           "paper's) or neyman (online per-point deviations)">,
+    Option<"budget", "budget", "int64_t", "0",
+           "Rows per step N (a multiple of the batch size); 0 = batch-size "
+           "x queries">,
+    Option<"minQueries", "min-queries", "int64_t", "2",
+           "Queries every point gets at least (even with antithetic pairs)">,
+    Option<"weighting", "weighting", "std::string", "\"per-point\"",
+           "Row weights: per-point (1/(B A_i), unbiased) or row-mean (1/N, "
+           "the reference code's)">,
+    Option<"bernoulliP", "bernoulli-p", "double", "0.3",
+           "Bernoulli allocator: halving probability of a below-mean point">,
+    Option<"bernoulliPLate", "bernoulli-p-late", "double", "0.01",
+           "Bernoulli allocator: the probability from bernoulli-switch-step on">,
+    Option<"bernoulliSwitchStep", "bernoulli-switch-step", "int64_t", "0",
+           "Bernoulli allocator: the step where bernoulli-p-late takes over "
+           "(flops-train: one epoch); 0 = never">,
+    Option<"gaussianLr", "gaussian-lr", "double", "1e-2",
+           "Gaussian allocator: Adam learning rate of its four parameters">,
+    Option<"gaussianJitter", "gaussian-jitter", "double", "1e-4",
+           "Gaussian allocator: diagonal jitter of the RBF covariance">,
+    Option<"gaussianBaselineDecay", "gaussian-baseline-decay", "double", "0.9",
+           "Gaussian allocator: decay of the running baseline of V-hat">,
+    Option<"neymanPoints", "neyman-points", "int64_t", "0",
+           "Neyman allocator: number of training points (rows of its "
+           "per-point statistics table, indexed by the point_ids input)">,
+    Option<"neymanKappa", "neyman-kappa", "double", "2.0",
+           "Neyman allocator: weight (in queries) of the clean-loss prior">,
     Option<"sigma", "sigma", "double", "1e-3",
            "Initial noise standard deviation (recorded for the driver)">,
     Option<"freezeSigma", "freeze-sigma", "bool", "false",
@@ -73,6 +102,8 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::flops::FlopsDialect",
     "::mlir::func::FuncDialect",
     "::mlir::linalg::LinalgDialect",
