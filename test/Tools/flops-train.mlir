@@ -9,7 +9,7 @@
 /// reject), and a safetensors checkpoint that loads back (--params) and
 /// reproduces the final test loss and accuracy exactly.
 
-// METRICS: {"epoch":1,"steps":16,"lr":{{3e-04|0.0003}},
+// METRICS: {"epoch":1,"steps":16,"lr":{{1e-03|0.001}},
 // METRICS-SAME: "train_loss":{{[0-9.e+-]+}},"train_accuracy":{{[0-9.e+-]+}},
 // METRICS-SAME: "row_loss":{{[0-9.e+-]+}},"grad_norm":{{[0-9.e+-]+}},
 // METRICS-SAME: "test_loss":{{[0-9.e+-]+}},"test_accuracy":{{[0-9.e+-]+}},

@@ -131,18 +131,21 @@ static cl::opt<int64_t> epochs("epochs",
                                cl::desc("Passes over the training set (0: "
                                         "only evaluate/save the initial "
                                         "parameters)"),
-                               cl::init(10), cl::cat(trainCat));
-static cl::opt<double> lr("lr", cl::desc("Learning rate"), cl::init(3e-4),
+                               cl::init(driver::TrainConfig().epochs),
+                               cl::cat(trainCat));
+static cl::opt<double> lr("lr", cl::desc("Learning rate"),
+                          cl::init(driver::TrainConfig().lr),
                           cl::cat(trainCat));
 static cl::opt<double>
     lrDecay("lr-decay",
             cl::desc("StepLR: multiply the learning rate by this factor "
                      "every --lr-decay-every epochs"),
-            cl::init(1.0), cl::cat(trainCat));
+            cl::init(driver::TrainConfig().lrDecay), cl::cat(trainCat));
 static cl::opt<int64_t>
     lrDecayEvery("lr-decay-every",
                  cl::desc("Epochs between learning-rate decays (0 = never)"),
-                 cl::init(0), cl::cat(trainCat));
+                 cl::init(driver::TrainConfig().lrDecayEvery),
+                 cl::cat(trainCat));
 static cl::opt<uint64_t>
     seed("seed",
          cl::desc("Seed of the initialisation, the shuffling and the noise"),

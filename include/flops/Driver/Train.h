@@ -63,10 +63,12 @@ struct TrainConfig {
   int64_t limitTrain = 0, limitTest = 0; // 0 = all rows
 
   // Training.
-  int64_t epochs = 10;
-  double lr = 3e-4;
-  double lrDecay = 1.0;     // StepLR factor
-  int64_t lrDecayEvery = 0; // epochs between decays; 0 = constant
+  // Defaults: the MLP reaches >= 82 % test accuracy on Fashion-MNIST with
+  // them (docs/EXPERIMENTS.md).
+  int64_t epochs = 20;
+  double lr = 1e-3;
+  double lrDecay = 0.8;     // StepLR factor
+  int64_t lrDecayEvery = 1; // epochs between decays; 0 = constant
   uint64_t seed = 0;
   std::string init = "he";
   std::string paramsPath, savePath, metricsPath;
