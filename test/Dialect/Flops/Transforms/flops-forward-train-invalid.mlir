@@ -29,6 +29,7 @@
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{min-queries=-1})" 2>&1 | FileCheck %s --check-prefix=OPT-MINQ
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{min-queries=3})" 2>&1 | FileCheck %s --check-prefix=OPT-MINQ-ODD
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{allocator=neyman neyman-points=4 min-queries=0})" 2>&1 | FileCheck %s --check-prefix=OPT-NEYMAN-MINQ
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{allocator=gaussian min-queries=0})" 2>&1 | FileCheck %s --check-prefix=OPT-GAUSSIAN-MINQ
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{bernoulli-p=1.5})" 2>&1 | FileCheck %s --check-prefix=OPT-BERNOULLI-P
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{bernoulli-p-late=-0.1})" 2>&1 | FileCheck %s --check-prefix=OPT-BERNOULLI-P
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{bernoulli-switch-step=-1})" 2>&1 | FileCheck %s --check-prefix=OPT-BERNOULLI-SWITCH
@@ -66,6 +67,9 @@
 // OPT-MINQ: error: flops-forward-train: min-queries must be >= 0, got -1
 // OPT-MINQ-ODD: error: flops-forward-train: min-queries must be even with antithetic pairs, got 3
 // OPT-NEYMAN-MINQ: error: flops-forward-train: the neyman allocator needs min-queries >= 1
+/// V-hat needs a query on every point (a Gaussian draw can give a point none
+/// when A_min = 0).
+// OPT-GAUSSIAN-MINQ: error: flops-forward-train: the gaussian allocator needs min-queries >= 1
 // OPT-BERNOULLI-P: error: flops-forward-train: bernoulli-p and bernoulli-p-late must be in [0, 1]
 // OPT-BERNOULLI-SWITCH: error: flops-forward-train: bernoulli-switch-step must be >= 0
 // OPT-GAUSSIAN-LR: error: flops-forward-train: gaussian-lr and gaussian-jitter must be > 0
