@@ -490,12 +490,13 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
       }
     }
 
+  // Rows per step N (the budget option, or B x queries).
+  int64_t budget = B * cfg.step.queries;
+  if (auto it = ts.attrs.find("flops.budget"); it != ts.attrs.end())
+    budget = std::strtoll(it->second.c_str(), nullptr, 10);
   // The Gaussian allocator starts uniform (w = 0, c = N/B, s = h = 1).
   for (unsigned i = 0; i < numState; ++i)
     if (ts.args[i].role == "allocator_state") {
-      int64_t budget = B * cfg.step.queries;
-      if (auto it = ts.attrs.find("flops.budget"); it != ts.attrs.end())
-        budget = std::strtoll(it->second.c_str(), nullptr, 10);
       if (ts.args[i].dtype != rt::DType::F64 ||
           ts.args[i].numElements() != rt::kGaussianAllocStateSize ||
           !rt::gaussianAllocInit(budget, B, state[0][i].as<double>(), error))
@@ -591,10 +592,15 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
   if (!cfg.quiet) {
     std::fprintf(log,
                  "flops-train: %s: %lld parameters in %zu tensors; batch %lld, "
-                 "%lld queries per point (%lld rows per step)\n",
+                 "%lld queries per point%s (%lld rows per step%s%s)\n",
                  cfg.modelPath.c_str(), (long long)numParams, params.size(),
-                 (long long)B, (long long)cfg.step.queries,
-                 (long long)(B * cfg.step.queries));
+                 (long long)B, (long long)(budget / B),
+                 cfg.step.allocator == "uniform" ? "" : " on average",
+                 (long long)budget,
+                 cfg.step.allocator == "uniform" ? "" : ", allocator ",
+                 cfg.step.allocator == "uniform"
+                     ? ""
+                     : cfg.step.allocator.c_str());
     std::fprintf(log,
                  "flops-train: compiled in %.1f s with %s (%lld thread%s); "
                  "data: %lld training rows%s%s (%.1f s)\n",

@@ -132,8 +132,10 @@ LogicalResult ForwardTrainPass::checkOptions(ModuleOp module) {
   if (antithetic && minQueries % 2 != 0)
     return bad("min-queries must be even with antithetic pairs, got " +
                Twine(minQueries));
-  if (allocator == "neyman" && minQueries < 1)
-    return bad("the neyman allocator needs min-queries >= 1");
+  // V-hat (METHOD.md §3.2) is unbounded for a point without queries: the
+  // runtime rejects it, which would feed V-hat = 0 to the Gaussian update.
+  if ((allocator == "neyman" || allocator == "gaussian") && minQueries < 1)
+    return bad("the " + allocator + " allocator needs min-queries >= 1");
   if (!(bernoulliP >= 0.0 && bernoulliP <= 1.0) ||
       !(bernoulliPLate >= 0.0 && bernoulliPLate <= 1.0))
     return bad("bernoulli-p and bernoulli-p-late must be in [0, 1]");

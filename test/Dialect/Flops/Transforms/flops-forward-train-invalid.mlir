@@ -22,6 +22,29 @@
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{epsilon=0})" 2>&1 | FileCheck %s --check-prefix=OPT-EPS
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{momentum=1})" 2>&1 | FileCheck %s --check-prefix=OPT-MOMENTUM
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{clip-norm=-1})" 2>&1 | FileCheck %s --check-prefix=OPT-CLIP
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{allocator=foo})" 2>&1 | FileCheck %s --check-prefix=OPT-ALLOC
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{weighting=foo})" 2>&1 | FileCheck %s --check-prefix=OPT-WEIGHTING
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{budget=-8})" 2>&1 | FileCheck %s --check-prefix=OPT-BUDGET
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{budget=9})" 2>&1 | FileCheck %s --check-prefix=OPT-BUDGET-ODD
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{min-queries=-1})" 2>&1 | FileCheck %s --check-prefix=OPT-MINQ
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{min-queries=3})" 2>&1 | FileCheck %s --check-prefix=OPT-MINQ-ODD
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{allocator=neyman neyman-points=4 min-queries=0})" 2>&1 | FileCheck %s --check-prefix=OPT-NEYMAN-MINQ
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{allocator=gaussian min-queries=0})" 2>&1 | FileCheck %s --check-prefix=OPT-GAUSSIAN-MINQ
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{bernoulli-p=1.5})" 2>&1 | FileCheck %s --check-prefix=OPT-BERNOULLI-P
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{bernoulli-p-late=-0.1})" 2>&1 | FileCheck %s --check-prefix=OPT-BERNOULLI-P
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{bernoulli-switch-step=-1})" 2>&1 | FileCheck %s --check-prefix=OPT-BERNOULLI-SWITCH
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{gaussian-lr=0})" 2>&1 | FileCheck %s --check-prefix=OPT-GAUSSIAN-LR
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{gaussian-jitter=-1})" 2>&1 | FileCheck %s --check-prefix=OPT-GAUSSIAN-LR
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{gaussian-baseline-decay=1})" 2>&1 | FileCheck %s --check-prefix=OPT-GAUSSIAN-DECAY
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{allocator=neyman})" 2>&1 | FileCheck %s --check-prefix=OPT-NEYMAN-POINTS
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{neyman-kappa=-1})" 2>&1 | FileCheck %s --check-prefix=OPT-NEYMAN-KAPPA
+
+/// The budget is checked once the batch is known (B = 4 in the module of
+/// flops-forward-train.mlir): a positive multiple of B, room for min-queries
+/// per point.
+// RUN: not flops-opt %S/flops-forward-train.mlir --pass-pipeline="builtin.module(flops-forward-train{budget=6})" 2>&1 | FileCheck %s --check-prefix=BUDGET-MULTIPLE
+// RUN: not flops-opt %S/flops-forward-train.mlir --pass-pipeline="builtin.module(flops-forward-train{budget=2})" 2>&1 | FileCheck %s --check-prefix=BUDGET-SMALL
+// RUN: not flops-opt %S/flops-forward-train.mlir --pass-pipeline="builtin.module(flops-forward-train{budget=8 min-queries=4})" 2>&1 | FileCheck %s --check-prefix=BUDGET-MINQ
 
 // OPT-QUERIES: error: flops-forward-train: queries must be >= 1, got 0
 // OPT-ODD: error: flops-forward-train: queries must be even with antithetic pairs, got 3
@@ -37,6 +60,25 @@
 // OPT-EPS: error: flops-forward-train: epsilon must be > 0
 // OPT-MOMENTUM: error: flops-forward-train: momentum must be in [0, 1)
 // OPT-CLIP: error: flops-forward-train: clip-norm must be >= 0, got -1.000000
+// OPT-ALLOC: error: flops-forward-train: allocator must be uniform, bernoulli, gaussian or neyman, got 'foo'
+// OPT-WEIGHTING: error: flops-forward-train: weighting must be per-point or row-mean, got 'foo'
+// OPT-BUDGET: error: flops-forward-train: budget must be >= 0, got -8
+// OPT-BUDGET-ODD: error: flops-forward-train: budget must be even with antithetic pairs, got 9
+// OPT-MINQ: error: flops-forward-train: min-queries must be >= 0, got -1
+// OPT-MINQ-ODD: error: flops-forward-train: min-queries must be even with antithetic pairs, got 3
+// OPT-NEYMAN-MINQ: error: flops-forward-train: the neyman allocator needs min-queries >= 1
+/// V-hat needs a query on every point (a Gaussian draw can give a point none
+/// when A_min = 0).
+// OPT-GAUSSIAN-MINQ: error: flops-forward-train: the gaussian allocator needs min-queries >= 1
+// OPT-BERNOULLI-P: error: flops-forward-train: bernoulli-p and bernoulli-p-late must be in [0, 1]
+// OPT-BERNOULLI-SWITCH: error: flops-forward-train: bernoulli-switch-step must be >= 0
+// OPT-GAUSSIAN-LR: error: flops-forward-train: gaussian-lr and gaussian-jitter must be > 0
+// OPT-GAUSSIAN-DECAY: error: flops-forward-train: gaussian-baseline-decay must be in [0, 1)
+// OPT-NEYMAN-POINTS: error: flops-forward-train: the neyman allocator needs neyman-points (the number of training points) >= 1
+// OPT-NEYMAN-KAPPA: error: flops-forward-train: neyman-kappa must be >= 0
+// BUDGET-MULTIPLE: flops-forward-train.mlir:{{[0-9]+}}:{{[0-9]+}}: error: flops-forward-train: budget 6 is not a positive multiple of the batch size 4 (rows are processed in chunks of one batch)
+// BUDGET-SMALL: error: flops-forward-train: budget 2 is not a positive multiple of the batch size 4 (rows are processed in chunks of one batch)
+// BUDGET-MINQ: error: flops-forward-train: budget 8 cannot give 4 queries to each of 4 points
 
 /// No argument is marked flops.param: nothing to train.
 // expected-error @below {{the forward function has no parameters: mark the trainable arguments with the `flops.param` attribute}}
