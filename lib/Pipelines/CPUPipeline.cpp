@@ -31,6 +31,11 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
 
   // Tensors: the flops ops as linalg, then tiled and vectorized.
   pm.addPass(createConvertFlopsToLinalgPass());
+  // Out-params need static result shapes at every call boundary; calls of
+  // functions with a dynamic batch (@forward inside @train_step) are inlined
+  // first (the flops ops have no inliner interface: after flops-to-linalg).
+  if (options.outParams)
+    pm.addPass(createInlinerPass());
   pm.addPass(createCanonicalizerPass());
   CPUTileAndVectorizePassOptions codegen;
   codegen.registerTileSizes.assign(options.registerTileSizes.begin(),

@@ -3,6 +3,14 @@
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{out-params=false})" | FileCheck %s --check-prefix=RESULTS
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{num-threads=2 min-parallel-work=0})" | FileCheck %s --check-prefix=OMP
 // RUN: flops-opt %s --flops-lower-to-cpu | FileCheck %s --check-prefix=NOLIBM
+// RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --flops-lower-to-cpu | FileCheck %s --check-prefix=TRAIN
+
+/// A training step straight from flops-forward-train: its calls of @forward
+/// (dynamic batch) are inlined before out-params, which need static result
+/// shapes at call boundaries.
+// TRAIN: llvm.func @train_step(
+// TRAIN-NOT: llvm.call @forward(
+// TRAIN: llvm.func @eval_step(
 
 /// flops-lower-to-cpu leaves only the LLVM dialect (plus omp ops with
 /// threads). The result comes back through an appended out-param (no return
