@@ -3,8 +3,8 @@
 # 784-256-256-10 MLP of examples/mlp.mlir forward-only (likelihood-ratio
 # estimates from perturbed forward passes, no backpropagation) on
 # Fashion-MNIST with flops-train's defaults (batch 64, 8 antithetic queries
-# per point, Adam, 10 epochs), printing progress and the test accuracy of
-# each epoch. Metrics go to build/demo/metrics.jsonl, the trained parameters
+# per point, Adam lr 1e-3 decayed x0.8 per epoch, 20 epochs), printing
+# progress and the test accuracy of each epoch. Metrics go to build/demo/metrics.jsonl, the trained parameters
 # to build/demo/mlp.safetensors. Extra arguments are passed to flops-train
 # (e.g. `scripts/demo.sh --epochs 2`).
 set -euo pipefail

@@ -54,17 +54,21 @@ bool codegen::isVectorizableElementwise(linalg::LinalgOp op) {
       op.getNumLoops() == 0 || op->getNumResults() == 0)
     return false;
   if (op.getNumLoops() != op.getNumParallelLoops()) {
-    // Reductions over outer loops only (e.g. a per-unit sum over rows): the
-    // vector runs along the last loop, which must be parallel and index the
-    // results' innermost dimension.
+    // Reductions, vectorized along the last loop, which must index the first
+    // result's innermost dimension. Every result either has the last loop as
+    // its innermost dimension (a vector store; the reductions are over outer
+    // loops, e.g. a per-unit sum over rows) or does not depend on it (the
+    // vector is reduced horizontally, e.g. the per-channel log-sigma sum of
+    // an NCHW site generated together with its Δ).
     unsigned last = op.getNumLoops() - 1;
-    if (!linalg::isParallelIterator(op.getIteratorTypesArray()[last]) ||
-        vectorLoop(op) != last)
+    if (vectorLoop(op) != last)
       return false;
+    AffineExpr lastDim = getAffineDimExpr(last, op.getContext());
     for (OpResult r : op->getResults()) {
       AffineMap m = op.getIndexingMapMatchingResult(r);
-      if (m.getNumResults() == 0 || m.getResults().back() !=
-                                        getAffineDimExpr(last, op.getContext()))
+      bool stored = m.getNumResults() > 0 && m.getResults().back() == lastDim;
+      bool reduced = !m.isFunctionOfDim(last);
+      if (!stored && !reduced)
         return false;
     }
   }

@@ -270,3 +270,28 @@ func.func @weight_gradient(%x: tensor<64x784xf32>, %d: tensor<64x256xf32>, %acc:
   } -> tensor<784x256xf32>
   return %r : tensor<784x256xf32>
 }
+
+/// An NCHW site's Δ and its per-channel log-sigma sum from one generic
+/// (every loop but the channel a reduction): vectorized along W, Δ stored
+/// 16 lanes at a time, the sum reduced horizontally into the channel's
+/// accumulator, which stays in a register across H and W.
+// CHECK-LABEL: func.func @nchw_delta_and_sum
+// CHECK: scf.for {{.*}} -> (tensor<4x8x6x32xf32>, tensor<8xf32>, vector<1xf32>)
+// CHECK: vector.transfer_read %{{.*}} : tensor<4x8x6x32xf32>, vector<16xf32>
+// CHECK: vector.reduction <add>, %{{.*}}, %{{.*}} : vector<16xf32> into f32
+// CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<4x8x6x32xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<1xf32>, tensor<8xf32>
+// CHECK: return
+func.func @nchw_delta_and_sum(%c: tensor<4xf32>, %x: tensor<4x8x6x32xf32>, %acc: tensor<8xf32>) -> (tensor<4x8x6x32xf32>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<4x8x6x32xf32>
+  %r:2 = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n)>, affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (c)>],
+                       iterator_types = ["reduction", "parallel", "reduction", "reduction"]}
+      ins(%c, %x : tensor<4xf32>, tensor<4x8x6x32xf32>) outs(%e, %acc : tensor<4x8x6x32xf32>, tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32, %o2: f32):
+    %p = arith.mulf %a, %b : f32
+    %q = arith.mulf %p, %b : f32
+    %s = arith.addf %o2, %q : f32
+    linalg.yield %p, %s : f32, f32
+  } -> (tensor<4x8x6x32xf32>, tensor<8xf32>)
+  return %r#0, %r#1 : tensor<4x8x6x32xf32>, tensor<8xf32>
+}

@@ -198,12 +198,12 @@ struct SiteDeltaLowering : OpConversionPattern<SiteDeltaOp> {
     SmallVector<Type> resultTypes = {type};
 
     // The log-sigma gradient of the same site regenerates the same noise:
-    // when the channel is the innermost dimension (the vector loop of the
-    // CPU pipeline), both come out of one generic, which generates the noise
-    // once: Δ per element and Σ_rows coeff (z² − 1) per channel, the rows
-    // becoming reduction loops.
+    // both come out of one generic, which generates the noise once: Δ per
+    // element and Σ coeff (z² − 1) per channel, every loop but the channel's
+    // becoming a reduction (the CPU pipeline still vectorizes it along the
+    // innermost dimension).
     LogSigmaGradOp partner = findLogSigmaPartner(op);
-    if (partner && chan == rank - 1 && rank >= 2) {
+    if (partner && rank >= 2) {
       auto gType = partner.getResult().getType();
       SmallVector<Value> dyn;
       if (gType.isDynamicDim(0))

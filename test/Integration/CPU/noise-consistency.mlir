@@ -30,6 +30,25 @@ func.func @bit_mismatches(%a: tensor<64x33xf32>, %b: tensor<64x33xf32>) -> i64 {
   return %v : i64
 }
 
+func.func @bit_mismatches_4x90(%a: tensor<4x90xf32>, %b: tensor<4x90xf32>) -> i64 {
+  %zero = arith.constant 0 : i64
+  %e = tensor.empty() : tensor<i64>
+  %init = linalg.fill ins(%zero : i64) outs(%e : tensor<i64>) -> tensor<i64>
+  %r = linalg.generic {indexing_maps = [#id, #id, #acc],
+                       iterator_types = ["reduction", "reduction"]}
+      ins(%a, %b : tensor<4x90xf32>, tensor<4x90xf32>) outs(%init : tensor<i64>) {
+  ^bb0(%x: f32, %y: f32, %s: i64):
+    %xi = arith.bitcast %x : f32 to i32
+    %yi = arith.bitcast %y : f32 to i32
+    %ne = arith.cmpi ne, %xi, %yi : i32
+    %ne64 = arith.extui %ne : i1 to i64
+    %s2 = arith.addi %s, %ne64 : i64
+    linalg.yield %s2 : i64
+  } -> tensor<i64>
+  %v = tensor.extract %r[] : tensor<i64>
+  return %v : i64
+}
+
 /// Row r+1 compared with the negation (or not) of row r, for every even r:
 /// returns the number of elements where -x[r] != x[r+1] (bitwise) and where
 /// x[r] == x[r+1].
@@ -185,6 +204,50 @@ func.func @streams(%seed: i64, %step: i64) {
   %ok2 = arith.cmpf olt, %maxdiff, %tol : f64
   vector.print str "fused log_sigma_grad vs unfused below 1e-3 "
   vector.print %ok2 : i1
+
+  // The same on an NCHW site (channel dimension 1, not innermost): the
+  // first log_sigma_grad precedes its site_delta and stays unfused, the
+  // second is fused with it.
+  %vn = tensor.empty() : tensor<4x3x5x6xf32>
+  %cn = tensor.extract_slice %coeff[8] [4] [1] : tensor<64xf32> to tensor<4xf32>
+  %rho3 = tensor.extract_slice %rho0[0] [3] [1] : tensor<33xf32> to tensor<3xf32>
+  %gu = flops.log_sigma_grad %cn, %seed, %step like %vn {site = 5 : i64, channel_dim = 1 : i64} : tensor<4xf32>, tensor<4x3x5x6xf32> -> tensor<3xf32>
+  %dn = flops.site_delta %cn, %rho3, %seed, %step like %vn {site = 5 : i64, channel_dim = 1 : i64} : tensor<4xf32>, tensor<3xf32>, tensor<4x3x5x6xf32>
+  %gf = flops.log_sigma_grad %cn, %seed, %step like %vn {site = 5 : i64, channel_dim = 1 : i64} : tensor<4xf32>, tensor<4x3x5x6xf32> -> tensor<3xf32>
+  %epsn = flops.normal %seed, %step {site = 5 : i64} : tensor<4x3x5x6xf32>
+  %cen = tensor.empty() : tensor<4x3x5x6xf32>
+  %cepsn = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n)>, affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%cn, %epsn : tensor<4xf32>, tensor<4x3x5x6xf32>) outs(%cen : tensor<4x3x5x6xf32>) {
+  ^bb0(%c: f32, %e: f32, %o: f32):
+    %p = arith.mulf %c, %e : f32
+    linalg.yield %p : f32
+  } -> tensor<4x3x5x6xf32>
+  %dn2 = tensor.collapse_shape %dn [[0], [1, 2, 3]] : tensor<4x3x5x6xf32> into tensor<4x90xf32>
+  %ce2 = tensor.collapse_shape %cepsn [[0], [1, 2, 3]] : tensor<4x3x5x6xf32> into tensor<4x90xf32>
+  %m7 = call @bit_mismatches_4x90(%dn2, %ce2) : (tensor<4x90xf32>, tensor<4x90xf32>) -> i64
+  vector.print str "fused NCHW site_delta vs coeff * normal "
+  vector.print %m7 : i64
+  %c3 = arith.constant 3 : index
+  %maxdn = scf.for %j = %c0 to %c3 step %c1 iter_args(%mx = %zd) -> f64 {
+    %a = tensor.extract %gu[%j] : tensor<3xf32>
+    %b = tensor.extract %gf[%j] : tensor<3xf32>
+    %a64 = arith.extf %a : f32 to f64
+    %b64 = arith.extf %b : f32 to f64
+    %diff = arith.subf %a64, %b64 : f64
+    %ad = math.absf %diff : f64
+    %mx2 = arith.maximumf %mx, %ad : f64
+    scf.yield %mx2 : f64
+  }
+  %ok3 = arith.cmpf olt, %maxdn, %tol : f64
+  vector.print str "fused NCHW log_sigma_grad vs unfused below 1e-3 "
+  vector.print %ok3 : i1
+  // The sum is not trivially small (the comparison can fail).
+  %g0 = tensor.extract %gu[%c0] : tensor<3xf32>
+  %g0a = math.absf %g0 : f32
+  %big = arith.constant 1.0e-2 : f32
+  %nz = arith.cmpf ogt, %g0a, %big : f32
+  vector.print str "NCHW log_sigma_grad[0] above 1e-2 "
+  vector.print %nz : i1
   return
 }
 
@@ -203,6 +266,9 @@ func.func @main() {
   // CHECK-NEXT: log_sigma_grad max abs error below 1e-3 1
   // CHECK-NEXT: fused site_delta vs coeff * normal 0
   // CHECK-NEXT: fused log_sigma_grad vs unfused below 1e-3 1
+  // CHECK-NEXT: fused NCHW site_delta vs coeff * normal 0
+  // CHECK-NEXT: fused NCHW log_sigma_grad vs unfused below 1e-3 1
+  // CHECK-NEXT: NCHW log_sigma_grad[0] above 1e-2 1
   call @streams(%seed, %step) : (i64, i64) -> ()
   return
 }
