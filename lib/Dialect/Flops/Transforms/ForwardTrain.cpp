@@ -470,7 +470,7 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
   Value lossF64 = step::convertElements(b, loc, cleanLoss, f64);
   Value zerosB64 =
       step::filled(b, loc, {batch}, f64, b.getF64FloatAttr(0.0));
-  Value lambda, aTilde, neymanSigma;
+  Value lambda, aTilde, neymanSigma, neymanIds;
   if (bernoulli) {
     Value p = f64c(bernoulliP);
     if (bernoulliSwitchStep > 0) {
@@ -495,7 +495,19 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
   } else if (neyman) {
     // The statistics the earlier steps gathered on these points: queries
     // spent (column 0) and the mean squared estimate norm (column 1).
-    Value table = arg(neymanArg), ids = arg(pointArg);
+    Value table = arg(neymanArg);
+    // Point ids outside [0, neyman-points) are clamped (the table is never
+    // read or written out of bounds; the driver passes valid ids).
+    neymanIds = step::map(
+        b, loc, arg(pointArg), ValueRange{arg(pointArg)},
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value lo = arith::ConstantOp::create(nb, l, nb.getI32IntegerAttr(0));
+          Value hi = arith::ConstantOp::create(
+              nb, l, nb.getI32IntegerAttr(int32_t(neymanPoints - 1)));
+          return Value(arith::MinSIOp::create(
+              nb, l, arith::MaxSIOp::create(nb, l, a[0], lo), hi));
+        });
+    Value ids = neymanIds;
     Value cols[2];
     for (int64_t c = 0; c < 2; ++c) {
       Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{batch},
@@ -870,7 +882,7 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
       auto loop = scf::ForOp::create(
           b, loc, cB0, cBn, cB1, ValueRange{arg(neymanArg)},
           [&](OpBuilder &lb, Location l, Value i, ValueRange acc) {
-            Value id = tensor::ExtractOp::create(lb, l, arg(pointArg),
+            Value id = tensor::ExtractOp::create(lb, l, neymanIds,
                                                  ValueRange{i});
             Value row = arith::IndexCastOp::create(lb, l, lb.getIndexType(),
                                                    id);

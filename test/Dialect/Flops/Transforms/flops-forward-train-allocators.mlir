@@ -247,10 +247,14 @@ func.func @forward(%x: tensor<4x3xf32>,
 // NEY:         %[[CE:.*]]:2 = linalg.generic
 // NEY:         flops.allocate uniform %[[CE]]#0 {budget = 40 : i64, min_count = 4 : i64, pairs}
 // NEY:         %[[LOSS64:.*]] = linalg.generic {{.*}} ins(%[[CE]]#0 : tensor<4xf32>) outs(%{{.*}} : tensor<4xf64>)
-// NEY:         %[[SPENT:.*]] = linalg.generic {{.*}} ins(%[[IDS]] : tensor<4xi32>) outs(%{{.*}} : tensor<4xf64>)
+// Point ids clamped to [0, 9] before any table access.
+// NEY:         %[[CIDS:.*]] = linalg.generic {{.*}} ins(%[[IDS]] : tensor<4xi32>) outs(%{{.*}} : tensor<4xi32>)
+// NEY:           arith.maxsi
+// NEY:           arith.minsi
+// NEY:         %[[SPENT:.*]] = linalg.generic {{.*}} ins(%[[CIDS]] : tensor<4xi32>) outs(%{{.*}} : tensor<4xf64>)
 // NEY:           %[[C0:.*]] = arith.constant 0 : index
 // NEY-NEXT:      tensor.extract %[[TABLE]][%{{.*}}, %[[C0]]] : tensor<10x2xf64>
-// NEY:         %[[MEANSQ:.*]] = linalg.generic {{.*}} ins(%[[IDS]] : tensor<4xi32>) outs(%{{.*}} : tensor<4xf64>)
+// NEY:         %[[MEANSQ:.*]] = linalg.generic {{.*}} ins(%[[CIDS]] : tensor<4xi32>) outs(%{{.*}} : tensor<4xf64>)
 // NEY:           %[[C1:.*]] = arith.constant 1 : index
 // NEY-NEXT:      tensor.extract %[[TABLE]][%{{.*}}, %[[C1]]] : tensor<10x2xf64>
 // NEY:         %[[SPENTI:.*]] = linalg.generic {{.*}} ins(%[[SPENT]] : tensor<4xf64>) outs(%{{.*}} : tensor<4xi32>)
@@ -285,7 +289,7 @@ func.func @forward(%x: tensor<4x3xf32>,
 // NEY-NEXT:    %[[ROWS:.*]] = bufferization.to_tensor %[[ROWSBUF]] restrict writable : memref<4xi32> to tensor<4xi32>
 // NEY:         %[[CB:.*]] = arith.constant 4 : index
 // NEY:         %[[NEWTABLE:.*]] = scf.for %[[I:[^ ]+]] = %{{[^ ]+}} to %[[CB]] step %{{[^ ]+}} iter_args(%[[T:[^ ]+]] = %[[TABLE]]) -> (tensor<10x2xf64>) {
-// NEY-NEXT:      %[[ID:.*]] = tensor.extract %[[IDS]][%[[I]]] : tensor<4xi32>
+// NEY-NEXT:      %[[ID:.*]] = tensor.extract %[[CIDS]][%[[I]]] : tensor<4xi32>
 // NEY-NEXT:      %[[ROW:.*]] = arith.index_cast %[[ID]] : i32 to index
 // NEY:           %[[N0:.*]] = tensor.extract %[[T]][%[[ROW]], %{{.*}}] : tensor<10x2xf64>
 // NEY-NEXT:      %[[M0:.*]] = tensor.extract %[[T]][%[[ROW]], %{{.*}}] : tensor<10x2xf64>
