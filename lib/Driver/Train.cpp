@@ -503,6 +503,18 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
         return *error = "@train_step: bad allocator_state argument " +
                         ts.args[i].str() + (error->empty() ? "" : ": " + *error),
                false;
+      // A checkpoint written with --save resumes the learned allocator.
+      if (haveFile)
+        if (const rt::Tensor *t = file.find("allocator." + ts.args[i].name)) {
+          if (t->dtype != rt::DType::F64 ||
+              t->numElements() != rt::kGaussianAllocStateSize) {
+            *error = cfg.paramsPath + ": tensor 'allocator." +
+                     ts.args[i].name + "' is not " +
+                     std::to_string(rt::kGaussianAllocStateSize) + " f64";
+            return false;
+          }
+          std::memcpy(state[0][i].data(), t->bytes.data(), t->bytes.size());
+        }
     }
   // The Neyman allocator reads and updates statistics per training point.
   std::vector<unsigned> pointIdArgs = ts.argsWithRole("point_ids");

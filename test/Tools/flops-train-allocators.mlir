@@ -8,6 +8,9 @@
 // RUN: FileCheck %s --check-prefix=VHAT < %t.gaussian.jsonl
 // RUN: %python %S/Inputs/read-allocator-state.py %t.gaussian.safetensors | FileCheck %s --check-prefix=CKPT
 // RUN: flops-train %S/Inputs/mlp-4-16-2.mlir --train-npy %t.x.npy --train-labels %t.y.npy --limit-train 128 --batch-size 16 --epochs 0 --pipeline reference --num-threads 1 --params %t.gaussian.safetensors --progress=false 2>&1 | FileCheck %s --check-prefix=LOAD
+// RUN: rm -f %t.resumed.safetensors
+// RUN: flops-train %S/Inputs/mlp-4-16-2.mlir --train-npy %t.x.npy --train-labels %t.y.npy --limit-train 128 --batch-size 16 --epochs 1 --sigma 0.05 --lr 0.01 --budget 96 --allocator gaussian --gaussian-lr 0.05 --pipeline reference --num-threads 1 --params %t.gaussian.safetensors --save %t.resumed.safetensors --progress=false > /dev/null 2>&1
+// RUN: %python %S/Inputs/read-allocator-state.py %t.resumed.safetensors | FileCheck %s --check-prefix=RESUME
 // RUN: flops-train %S/Inputs/mlp-4-16-2.mlir --train-npy %t.x.npy --train-labels %t.y.npy --limit-train 128 --batch-size 16 --epochs 1 --sigma 0.05 --lr 0.01 --budget 96 --allocator neyman --neyman-kappa 1 --pipeline reference --num-threads 1 --metrics %t.neyman.jsonl --progress=false 2>&1 | FileCheck %s --check-prefix=LOG-NEYMAN
 // RUN: FileCheck %s --check-prefix=VHAT < %t.neyman.jsonl
 // RUN: not flops-train %S/Inputs/mlp-4-16-2.mlir --train-npy %t.x.npy --train-labels %t.y.npy --limit-train 128 --batch-size 16 --epochs 1 --budget 40 --num-threads 1 --progress=false 2>&1 | FileCheck %s --check-prefix=BAD-BUDGET
@@ -21,7 +24,9 @@
 /// (checked by Inputs/read-allocator-state.py: after 8 steps the first only
 /// set the baseline, so 7 Adam steps, has_baseline 1) and the pass options
 /// in its metadata, and it loads back with --params. A budget that is not a
-/// multiple of the batch is the pass's error.
+/// multiple of the batch is the pass's error. A gaussian run started from
+/// that checkpoint resumes the allocator: 8 more steps make 15 Adam steps
+/// (a fresh allocator would have 7 again).
 
 // LOG-UNIFORM: batch 16, 6 queries per point (96 rows per step)
 // LOG-UNIFORM: data: 128 training rows, no test set
@@ -52,3 +57,5 @@
 
 // BAD-BUDGET: flops-train: error: flops-forward-train failed on {{.*}}mlp-4-16-2.mlir
 // BAD-BUDGET: error: flops-forward-train: budget 40 is not a positive multiple of the batch size 16 (rows are processed in chunks of one batch)
+
+// RESUME: adam steps 15.0 has_baseline 1.0
