@@ -55,6 +55,13 @@ void convertConvolutionsToIm2Col(RewriterBase &rewriter, func::FuncOp func);
 /// in), copies it once into a transposed tensor (linalg.transpose) and
 /// rewrites `op` as a generic reading that copy; returns the new op. Fails
 /// (and changes nothing) when there is nothing to do.
+/// A two-input contraction generic whose lhs, not its rhs, holds the
+/// output's innermost n dimension (a weight gradient Δᵀx of an [out, in]
+/// weight) with its inputs swapped, so that the rhs carries n; only for a
+/// body `out + a * b` (IEEE multiplication commutes: bit-identical).
+FailureOr<linalg::LinalgOp> swapOperandsForRhsN(RewriterBase &rewriter,
+                                                linalg::LinalgOp op);
+
 FailureOr<linalg::LinalgOp> transposeRhsToContiguousN(RewriterBase &rewriter,
                                                       linalg::LinalgOp op);
 

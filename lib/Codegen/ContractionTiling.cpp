@@ -17,6 +17,7 @@
 
 #include "CodegenInternal.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -140,6 +141,69 @@ bool codegen::isTileableContraction(linalg::LinalgOp op) {
 }
 
 FailureOr<linalg::LinalgOp>
+codegen::swapOperandsForRhsN(RewriterBase &rewriter, linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic || generic.getNumDpsInputs() != 2 ||
+      generic.getNumDpsInits() != 1)
+    return failure();
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.empty() || dims->n.empty())
+    return failure();
+  // The output's innermost dimension should be an n dimension (of the rhs):
+  // the register tile vectorizes it. When it is an m dimension (of the lhs),
+  // swapping the inputs turns it into n.
+  AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
+  if (outMap.getNumResults() == 0)
+    return failure();
+  auto inner = dyn_cast<AffineDimExpr>(outMap.getResults().back());
+  if (!inner || !llvm::is_contained(dims->m, inner.getPosition()))
+    return failure();
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  // The body must be symmetric in the two inputs for the swap to be exact:
+  // a product (IEEE multiplication commutes) accumulated into the output.
+  Block &body = generic.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (body.getOperations().size() != 3 || !add)
+    return failure();
+  Value acc = body.getArgument(2);
+  auto mul = add.getLhs().getDefiningOp<arith::MulFOp>();
+  if (!mul || add.getRhs() != acc) {
+    mul = add.getRhs().getDefiningOp<arith::MulFOp>();
+    if (add.getLhs() != acc)
+      return failure();
+  }
+  if (!mul || mul.getLhs() == mul.getRhs() ||
+      !llvm::is_contained(
+          SmallVector<Value>{body.getArgument(0), body.getArgument(1)},
+          mul.getLhs()) ||
+      !llvm::is_contained(
+          SmallVector<Value>{body.getArgument(0), body.getArgument(1)},
+          mul.getRhs()))
+    return failure();
+  // Swap the inputs and their maps; the block arguments follow.
+  std::swap(maps[0], maps[1]);
+  Value in0 = generic.getDpsInputOperand(0)->get();
+  Value in1 = generic.getDpsInputOperand(1)->get();
+  rewriter.modifyOpInPlace(generic, [&] {
+    generic.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+    generic->setOperand(0, in1);
+    generic->setOperand(1, in0);
+    BlockArgument a0 = body.getArgument(0), a1 = body.getArgument(1);
+    Value tmp = body.addArgument(a0.getType(), a0.getLoc());
+    a0.replaceAllUsesWith(tmp);
+    a1.replaceAllUsesWith(a0);
+    tmp.replaceAllUsesWith(a1);
+    body.eraseArgument(body.getNumArguments() - 1);
+    // The product's operand order decides which input becomes the lhs of the
+    // vector.contract the vectorizer builds: keep it (arg0, arg1).
+    mul->setOperands({body.getArgument(0), body.getArgument(1)});
+  });
+  return cast<linalg::LinalgOp>(generic.getOperation());
+}
+
+FailureOr<linalg::LinalgOp>
 codegen::transposeRhsToContiguousN(RewriterBase &rewriter, linalg::LinalgOp op) {
   FailureOr<linalg::ContractionDimensions> dims =
       linalg::inferContractionDims(op);
@@ -223,6 +287,15 @@ codegen::tileAndVectorizeContraction(RewriterBase &rewriter, linalg::LinalgOp op
   SmallVector<int64_t> reg(numLoops, 1);
   for (auto [i, d] : llvm::enumerate(mnk))
     reg[d] = std::min(regMNK[i], extents[d]);
+  // An n tile that does not divide the extent leaves a masked tail tile,
+  // which the FMA lowering handles poorly: halve it (down to 8 lanes) while
+  // that makes it divide (784 = 49 x 16).
+  {
+    unsigned d = mnk[1];
+    while (reg[d] > 8 && reg[d] % 2 == 0 && extents[d] % reg[d] != 0 &&
+           extents[d] % (reg[d] / 2) == 0)
+      reg[d] /= 2;
+  }
 
   // Threads: the outermost batch/m/n dim with room for a chunk per thread.
   SmallVector<int64_t> current = extents;

@@ -16,6 +16,10 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/SubsetOpInterfaceImpl.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/CSE.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace mlir::flops {
 #define GEN_PASS_DEF_CPUTILEANDVECTORIZEPASS
@@ -110,8 +114,17 @@ struct CPUTileAndVectorizePass
         if (isTileableContraction(op))
           candidates.push_back(op);
       });
-      for (linalg::LinalgOp op : candidates)
-        (void)transposeRhsToContiguousN(rewriter, op);
+      for (linalg::LinalgOp op : candidates) {
+        FailureOr<linalg::LinalgOp> swapped = swapOperandsForRhsN(rewriter, op);
+        (void)transposeRhsToContiguousN(rewriter,
+                                        succeeded(swapped) ? *swapped : op);
+      }
+      // A transposed weight is loop-invariant in the training step's chunk
+      // loop: transpose it once, not per chunk.
+      func.walk([&](LoopLikeOpInterface loop) { moveLoopInvariantCode(loop); });
+      // The clean and the perturbed forward transpose the same weights.
+      DominanceInfo dominance(func);
+      eliminateCommonSubExpressions(rewriter, dominance, func);
     }
 
     // Collect first: tiling creates new linalg ops (the tiles) that must not

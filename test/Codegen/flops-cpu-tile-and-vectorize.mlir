@@ -295,3 +295,81 @@ func.func @nchw_delta_and_sum(%c: tensor<4xf32>, %x: tensor<4x8x6x32xf32>, %acc:
   } -> (tensor<4x8x6x32xf32>, tensor<8xf32>)
   return %r#0, %r#1 : tensor<4x8x6x32xf32>, tensor<8xf32>
 }
+
+/// The weight gradient of an [out, in] weight (PyTorch's Linear, imported
+/// from ONNX): grad[o, i] = Σ_r Δ[r, o] x[r, i]. Its lhs (x) holds the
+/// output's innermost dimension, so the inputs are swapped (the product
+/// commutes exactly): Δ becomes the lhs (8 broadcast values per k), x the
+/// rhs (one 32-lane row per k), eight vector.fma per k and no per-element
+/// shuffles of the accumulator.
+// CHECK-LABEL: func.func @weight_gradient_out_in
+// CHECK: %[[ACC:.*]] = vector.transfer_read %{{.*}} : tensor<64x256xf32>, vector<8x32xf32>
+// CHECK: scf.for
+// CHECK: vector.transfer_read %arg1{{.*}} : tensor<64x256xf32>, vector<8xf32>
+// CHECK: vector.transfer_read %arg0{{.*}} : tensor<64x256xf32>, vector<32xf32>
+// CHECK-COUNT-8: vector.fma %{{.*}} : vector<32xf32>
+// CHECK-NOT: vector.insert %{{.*}} : f32 into vector<8xf32>
+// CHECK: scf.yield
+// CHECK: return
+func.func @weight_gradient_out_in(%x: tensor<64x256xf32>, %d: tensor<64x256xf32>, %acc: tensor<256x256xf32>) -> tensor<256x256xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(k, o, i) -> (k, i)>, affine_map<(k, o, i) -> (k, o)>, affine_map<(k, o, i) -> (o, i)>],
+                       iterator_types = ["reduction", "parallel", "parallel"]}
+      ins(%x, %d : tensor<64x256xf32>, tensor<64x256xf32>) outs(%acc : tensor<256x256xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<256x256xf32>
+  return %r : tensor<256x256xf32>
+}
+
+/// An n extent that 32 does not divide (784 = 49 x 16) gets a 16-lane
+/// register tile instead of a masked 32-lane tail.
+// CHECK-LABEL: func.func @weight_gradient_784
+// CHECK: vector.transfer_read {{.*}} vector<8x16xf32>
+// CHECK-NOT: vector.mask
+// CHECK-COUNT-8: vector.fma %{{.*}} : vector<16xf32>
+// CHECK: return
+func.func @weight_gradient_784(%x: tensor<64x784xf32>, %d: tensor<64x256xf32>, %acc: tensor<256x784xf32>) -> tensor<256x784xf32> {
+  %r = linalg.generic {indexing_maps = [affine_map<(k, o, i) -> (k, i)>, affine_map<(k, o, i) -> (k, o)>, affine_map<(k, o, i) -> (o, i)>],
+                       iterator_types = ["reduction", "parallel", "parallel"]}
+      ins(%x, %d : tensor<64x784xf32>, tensor<64x256xf32>) outs(%acc : tensor<256x784xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<256x784xf32>
+  return %r : tensor<256x784xf32>
+}
+
+/// x · wᵀ inside a loop (the training step's chunk loop): the transposed
+/// copy of the loop-invariant weight is made once, before the loop, and
+/// shared by both uses.
+// CHECK-LABEL: func.func @transpose_hoisted
+// CHECK: vector.transfer_read %arg1{{.*}} : tensor<16x64xf32>, vector<16x1xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<4x8x16xf32>)
+// CHECK-NOT: tensor<16x64xf32>, vector<16x1xf32>
+// CHECK: vector.fma
+// CHECK: return
+func.func @transpose_hoisted(%xs: tensor<4x8x64xf32>, %w: tensor<16x64xf32>, %init: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %r = scf.for %i = %c0 to %c4 step %c1 iter_args(%t = %init) -> (tensor<4x8x16xf32>) {
+    %x = tensor.extract_slice %xs[%i, 0, 0] [1, 8, 64] [1, 1, 1] : tensor<4x8x64xf32> to tensor<8x64xf32>
+    %e = tensor.empty() : tensor<8x16xf32>
+    %z = linalg.fill ins(%zero : f32) outs(%e : tensor<8x16xf32>) -> tensor<8x16xf32>
+    %m = linalg.generic {indexing_maps = [affine_map<(a, b, k) -> (a, k)>, affine_map<(a, b, k) -> (b, k)>, affine_map<(a, b, k) -> (a, b)>],
+                         iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%x, %w : tensor<8x64xf32>, tensor<16x64xf32>) outs(%z : tensor<8x16xf32>) {
+    ^bb0(%a: f32, %b: f32, %o: f32):
+      %p = arith.mulf %a, %b : f32
+      %s = arith.addf %o, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<8x16xf32>
+    %u = tensor.insert_slice %m into %t[%i, 0, 0] [1, 8, 16] [1, 1, 1] : tensor<8x16xf32> into tensor<4x8x16xf32>
+    scf.yield %u : tensor<4x8x16xf32>
+  }
+  return %r : tensor<4x8x16xf32>
+}
