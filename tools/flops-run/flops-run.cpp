@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "flops/Driver/CompileFlags.h"
 #include "flops/Driver/Run.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -48,27 +49,7 @@ static cl::list<std::string>
 static cl::opt<bool> print("print",
                            cl::desc("Print the results as text on stdout"),
                            cl::init(false), cl::cat(runCat));
-static cl::opt<driver::PipelineKind> pipeline(
-    "pipeline", cl::desc("Lowering pipeline"),
-    cl::values(clEnumValN(driver::PipelineKind::Auto, "auto",
-                          "flops-lower-to-cpu, or the reference pipeline if "
-                          "it is unavailable or fails (default)"),
-               clEnumValN(driver::PipelineKind::CPU, "cpu",
-                          "flops-lower-to-cpu"),
-               clEnumValN(driver::PipelineKind::Reference, "reference",
-                          "flops-reference-to-llvm (plain loops)")),
-    cl::init(driver::PipelineKind::Auto), cl::cat(runCat));
-static cl::opt<int64_t>
-    threads("num-threads",
-            cl::desc("Threads of the CPU code (OpenMP; 0 = all cores)"),
-            cl::init(1), cl::cat(runCat));
-static cl::opt<std::string>
-    cpuOptions("cpu-options",
-               cl::desc("Extra options of flops-lower-to-cpu"),
-               cl::cat(runCat));
-static cl::opt<std::string> dumpLLVM("dump-llvm",
-                                     cl::desc("Write the lowered module"),
-                                     cl::value_desc("FILE"), cl::cat(runCat));
+static driver::CompileFlags compileFlags(runCat, /*defaultThreads=*/1);
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
@@ -88,10 +69,7 @@ int main(int argc, char **argv) {
   c.seed = seed;
   c.outputs.assign(outputs.begin(), outputs.end());
   c.print = print;
-  c.compile.pipeline = pipeline;
-  c.compile.numThreads = threads;
-  c.compile.cpuOptions = cpuOptions;
-  c.compile.dumpLLVM = dumpLLVM;
+  c.compile = compileFlags.apply();
 
   std::string error;
   if (!driver::runInference(c, &error)) {

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "flops/Driver/CompileFlags.h"
 #include "flops/Driver/Train.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -196,37 +197,12 @@ static cl::opt<int64_t>
               cl::init(0), cl::cat(dataCat));
 
 // --- Compilation -------------------------------------------------------------
-static cl::opt<driver::PipelineKind> pipeline(
-    "pipeline", cl::desc("Lowering pipeline"),
-    cl::values(clEnumValN(driver::PipelineKind::Auto, "auto",
-                          "flops-lower-to-cpu, or the reference pipeline if "
-                          "it is unavailable or fails (default)"),
-               clEnumValN(driver::PipelineKind::CPU, "cpu",
-                          "flops-lower-to-cpu (tiled, vectorized, threaded)"),
-               clEnumValN(driver::PipelineKind::Reference, "reference",
-                          "flops-reference-to-llvm (plain loops, slow)")),
-    cl::init(driver::PipelineKind::Auto), cl::cat(compileCat));
-static cl::opt<int64_t>
-    threads("num-threads",
-            cl::desc("Threads of the CPU code (OpenMP; 0 = all cores)"),
-            cl::init(0), cl::cat(compileCat));
-static cl::opt<std::string>
-    cpuOptions("cpu-options",
-               cl::desc("Extra options of flops-lower-to-cpu, e.g. "
-                        "'register-tile-sizes=8,32,1'"),
-               cl::cat(compileCat));
-static cl::opt<unsigned> optLevel("opt-level",
-                                  cl::desc("LLVM optimisation level (0-3)"),
-                                  cl::init(3), cl::cat(compileCat));
+static driver::CompileFlags compileFlags(compileCat, /*defaultThreads=*/0);
 static cl::opt<std::string>
     dumpBefore("dump-before-lowering",
                cl::desc("Write the module (train_step/eval_step on tensors) "
                         "before lowering"),
                cl::value_desc("FILE"), cl::cat(compileCat));
-static cl::opt<std::string> dumpLLVM("dump-llvm",
-                                     cl::desc("Write the lowered module"),
-                                     cl::value_desc("FILE"),
-                                     cl::cat(compileCat));
 
 // --- Output ------------------------------------------------------------------
 static cl::opt<std::string>
@@ -283,12 +259,8 @@ int main(int argc, char **argv) {
   c.step.epsilon = epsilon;
   c.step.momentum = momentum;
   c.step.clipNorm = clipNorm;
-  c.compile.pipeline = pipeline;
-  c.compile.numThreads = threads;
-  c.compile.cpuOptions = cpuOptions;
-  c.compile.optLevel = optLevel;
+  c.compile = compileFlags.apply(c.compile);
   c.compile.dumpBeforeLowering = dumpBefore;
-  c.compile.dumpLLVM = dumpLLVM;
   c.compile.verbose = verbose;
   c.dataDir = dataDir;
   c.trainNpy = trainNpy;

@@ -1,0 +1,42 @@
+//===- CompileFlags.cpp - the tools' shared compilation options -----------===//
+
+#include "flops/Driver/CompileFlags.h"
+
+using namespace mlir::flops::driver;
+namespace cl = llvm::cl;
+
+CompileFlags::CompileFlags(cl::OptionCategory &category,
+                           int64_t defaultThreads)
+    : pipeline(
+          "pipeline", cl::desc("Lowering pipeline"),
+          cl::values(clEnumValN(PipelineKind::Auto, "auto",
+                                "flops-lower-to-cpu, or the reference "
+                                "pipeline if it is unavailable or fails "
+                                "(default)"),
+                     clEnumValN(PipelineKind::CPU, "cpu",
+                                "flops-lower-to-cpu (tiled, vectorized, "
+                                "threaded)"),
+                     clEnumValN(PipelineKind::Reference, "reference",
+                                "flops-reference-to-llvm (plain loops, "
+                                "slow)")),
+          cl::init(PipelineKind::Auto), cl::cat(category)),
+      threads("num-threads",
+              cl::desc("Threads of the CPU code (OpenMP; 0 = all cores)"),
+              cl::init(defaultThreads), cl::cat(category)),
+      cpuOptions("cpu-options",
+                 cl::desc("Extra options of flops-lower-to-cpu, e.g. "
+                          "'register-tile-sizes=8,32,1'"),
+                 cl::cat(category)),
+      optLevel("opt-level", cl::desc("LLVM optimisation level (0-3)"),
+               cl::init(3), cl::cat(category)),
+      dumpLLVM("dump-llvm", cl::desc("Write the lowered module"),
+               cl::value_desc("FILE"), cl::cat(category)) {}
+
+CompileOptions CompileFlags::apply(CompileOptions base) const {
+  base.pipeline = pipeline;
+  base.numThreads = threads;
+  base.cpuOptions = cpuOptions;
+  base.optLevel = optLevel;
+  base.dumpLLVM = dumpLLVM;
+  return base;
+}
