@@ -251,6 +251,23 @@ bool scoreOf(const char *fn, const GaussianModel &m, const double *lambda,
   return true;
 }
 
+/// Rows per point of a row map (N rows, points in [0, B)); false with a
+/// message naming the row when one maps outside.
+bool countRowsPerPoint(const char *fn, const int32_t *rowToPoint, int64_t N,
+                       int64_t B, std::vector<int64_t> *n,
+                       std::string *error) {
+  n->assign(B, 0);
+  for (int64_t r = 0; r < N; ++r) {
+    int32_t p = rowToPoint[r];
+    if (p < 0 || p >= B)
+      return fail(error, std::string(fn) + ": row " + std::to_string(r) +
+                             " maps to point " + std::to_string(p) +
+                             ", outside [0, " + std::to_string(B) + ")");
+    ++(*n)[p];
+  }
+  return true;
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -301,19 +318,15 @@ bool flops::rt::pointSquareMeans(const double *rowSq, const int32_t *rowToPoint,
                            param("N", N) + " (must be >= 0)");
   if ((N > 0 && (!rowSq || !rowToPoint)) || !meanSq)
     return fail(error, std::string(fn) + ": null array");
-  std::vector<int64_t> n(B, 0);
+  std::vector<int64_t> n;
+  if (!countRowsPerPoint(fn, rowToPoint, N, B, &n, error))
+    return false;
   for (int64_t r = 0; r < N; ++r) {
-    int32_t p = rowToPoint[r];
-    if (p < 0 || p >= B)
-      return fail(error, std::string(fn) + ": row " + std::to_string(r) +
-                             " maps to point " + std::to_string(p) +
-                             ", outside [0, " + std::to_string(B) + ")");
     double v = rowSq[r];
     if (!std::isfinite(v) || v < 0.0)
       return fail(error, std::string(fn) + ": rowSq[" + std::to_string(r) +
                              "] = " + num(v) +
                              " (a squared norm must be finite and >= 0)");
-    ++n[p];
   }
   // Σ_r (x_r / n_i): every term is at most max x / n_i, so the sum cannot
   // overflow however large the squared norms are.
@@ -371,15 +384,9 @@ bool flops::rt::rowWeights(const int32_t *rowToPoint, int64_t N, int64_t B,
                            " (expected 0 = per point, 1 = row mean)");
   if (!rowToPoint || !omega)
     return fail(error, std::string(fn) + ": null array");
-  std::vector<int64_t> n(B, 0);
-  for (int64_t r = 0; r < N; ++r) {
-    int32_t p = rowToPoint[r];
-    if (p < 0 || p >= B)
-      return fail(error, std::string(fn) + ": row " + std::to_string(r) +
-                             " maps to point " + std::to_string(p) +
-                             ", outside [0, " + std::to_string(B) + ")");
-    ++n[p];
-  }
+  std::vector<int64_t> n;
+  if (!countRowsPerPoint(fn, rowToPoint, N, B, &n, error))
+    return false;
   double dB = static_cast<double>(B), dN = static_cast<double>(N);
   for (int64_t r = 0; r < N; ++r)
     omega[r] = mode == RowWeighting::RowMean
