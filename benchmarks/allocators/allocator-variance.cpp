@@ -114,13 +114,10 @@ Result measure(const std::string &allocator, uint64_t seed,
            labelIdx = ts.argsWithRole("labels").at(0),
            inputIdx = ts.argsWithRole("input").at(0);
   unsigned numState = lrIdx;
-  std::vector<Buffer> state[2];
-  for (int s = 0; s < 2; ++s) {
-    state[s].resize(numState);
-    for (unsigned i = 0; i < numState; ++i)
-      if (!state[s][i].allocate(ts.args[i], &error))
-        die(error);
-  }
+  PingPongState pingPong;
+  if (!pingPong.allocate(ts, numState, &error))
+    die(error);
+  std::vector<Buffer>(&state)[2] = pingPong.sets;
   uint32_t stream = 0;
   std::vector<unsigned> grads; // state positions of the momentum buffers
   for (unsigned i = 0; i < numState; ++i) {
@@ -160,14 +157,9 @@ Result measure(const std::string &allocator, uint64_t seed,
     for (int64_t i = 0; i < batchSize; ++i)
       pointIds.as<int32_t>()[i] = int32_t(i);
   }
-  std::vector<ArgValue> args[2];
-  std::vector<Buffer *> results[2];
+  std::vector<ArgValue>(&args)[2] = pingPong.args;
+  std::vector<Buffer *>(&results)[2] = pingPong.results;
   for (int s = 0; s < 2; ++s) {
-    args[s].resize(ts.args.size());
-    for (unsigned i = 0; i < numState; ++i) {
-      args[s][i] = ArgValue::of(state[s][i]);
-      results[s].push_back(&state[1 - s][i]);
-    }
     args[s][lrIdx] = ArgValue::real(0.0);
     args[s][seedIdx] = ArgValue::integer(int64_t(seed));
     args[s][inputIdx] = ArgValue::of(input);

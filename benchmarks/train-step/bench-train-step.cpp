@@ -228,13 +228,10 @@ int main(int argc, char **argv) {
            labelIdx = ts.argsWithRole("labels").at(0),
            inputIdx = ts.argsWithRole("input").at(0);
   unsigned numState = lrIdx;
-  std::vector<Buffer> state[2];
-  for (int s = 0; s < 2; ++s) {
-    state[s].resize(numState);
-    for (unsigned i = 0; i < numState; ++i)
-      if (!state[s][i].allocate(ts.args[i], &error))
-        die(error);
-  }
+  PingPongState pingPong;
+  if (!pingPong.allocate(ts, numState, &error))
+    die(error);
+  std::vector<Buffer>(&state)[2] = pingPong.sets;
   double logSigma0 = std::log(stepOpts.sigma);
   uint32_t stream = 0;
   for (unsigned i = 0; i < numState; ++i) {
@@ -262,14 +259,9 @@ int main(int argc, char **argv) {
     for (int64_t i = 0; i < labels.numElements(); ++i)
       p[i] = lab(rng);
   }
-  std::vector<ArgValue> targs[2];
-  std::vector<Buffer *> tres[2];
+  std::vector<ArgValue>(&targs)[2] = pingPong.args;
+  std::vector<Buffer *>(&tres)[2] = pingPong.results;
   for (int s = 0; s < 2; ++s) {
-    targs[s].resize(ts.args.size());
-    for (unsigned i = 0; i < numState; ++i) {
-      targs[s][i] = ArgValue::of(state[s][i]);
-      tres[s].push_back(&state[1 - s][i]);
-    }
     targs[s][lrIdx] = ArgValue::real(1e-4);
     targs[s][seedIdx] = ArgValue::integer(int64_t(seed));
     targs[s][inputIdx] = ArgValue::of(input);

@@ -132,3 +132,23 @@ bool mlir::flops::driver::fillParameter(const TensorSpec &spec,
     return false;
   return dst->copyFrom(c, error);
 }
+
+bool mlir::flops::driver::PingPongState::allocate(const FunctionSignature &fn,
+                                                  unsigned numState,
+                                                  std::string *error) {
+  for (int s = 0; s < 2; ++s) {
+    sets[s].resize(numState);
+    for (unsigned i = 0; i < numState; ++i)
+      if (!sets[s][i].allocate(fn.args[i], error))
+        return false;
+  }
+  for (int s = 0; s < 2; ++s) {
+    args[s].assign(fn.args.size(), ArgValue());
+    results[s].clear();
+    for (unsigned i = 0; i < numState; ++i) {
+      args[s][i] = ArgValue::of(sets[s][i]);
+      results[s].push_back(&sets[1 - s][i]);
+    }
+  }
+  return true;
+}

@@ -450,13 +450,10 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
   }
 
   // --- State --------------------------------------------------------------
-  std::vector<Buffer> state[2];
-  for (int s = 0; s < 2; ++s) {
-    state[s].resize(numState);
-    for (unsigned i = 0; i < numState; ++i)
-      if (!state[s][i].allocate(ts.args[i], error))
-        return false;
-  }
+  PingPongState pingPong;
+  if (!pingPong.allocate(ts, numState, error))
+    return false;
+  std::vector<Buffer>(&state)[2] = pingPong.sets;
   Buffer metrics, input, labels, eInput, eLabels, eOut;
   if (!metrics.allocate(ts.results.back(), error) ||
       !input.allocate(inputSpec, error) || !labels.allocate(labelSpec, error) ||
@@ -524,14 +521,9 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
     return false;
 
   // Argument lists for both ping-pong directions (no per-step allocation).
-  std::vector<ArgValue> args[2];
-  std::vector<Buffer *> results[2];
+  std::vector<ArgValue>(&args)[2] = pingPong.args;
+  std::vector<Buffer *>(&results)[2] = pingPong.results;
   for (int s = 0; s < 2; ++s) {
-    args[s].resize(ts.args.size());
-    for (unsigned i = 0; i < numState; ++i) {
-      args[s][i] = ArgValue::of(state[s][i]);
-      results[s].push_back(&state[1 - s][i]);
-    }
     args[s][inputIdx] = ArgValue::of(input);
     args[s][labelIdx] = ArgValue::of(labels);
     args[s][seedIdx] = ArgValue::integer(int64_t(cfg.seed));

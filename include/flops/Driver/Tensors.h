@@ -15,6 +15,7 @@
 #include "flops/Runtime/Tensor.h"
 
 #include <string>
+#include <vector>
 
 namespace mlir::flops::driver {
 
@@ -27,6 +28,20 @@ bool convertTensor(const rt::Tensor &in, rt::DType to, bool u8AsUnit,
 /// `spec.name`, same shape; f64 is converted) when `file` is given, else
 /// by `init` (He/Glorot for rank >= 2, zeros for rank < 2, i.e. biases)
 /// with `seed` and stream `stream`.
+/// A step function's state (its first `numState` arguments, returned as
+/// its first `numState` results) held twice, for calls that alternate: call
+/// `s` reads `sets[s]` and writes `sets[1 - s]`. `allocate` sizes `args[s]`
+/// to every argument with the state bound, and `results[s]` to the other
+/// set's state buffers; the caller binds the rest (inputs, scalars) and
+/// appends further results (metrics). No allocation per call.
+struct PingPongState {
+  std::vector<Buffer> sets[2];
+  std::vector<ArgValue> args[2];
+  std::vector<Buffer *> results[2];
+  bool allocate(const FunctionSignature &fn, unsigned numState,
+                std::string *error);
+};
+
 bool fillParameter(const TensorSpec &spec, const rt::SafeTensors *file,
                    const std::string &fileName, rt::InitKind init,
                    uint64_t seed, uint32_t stream, Buffer *dst,
