@@ -65,6 +65,11 @@ static cl::opt<bool>
                 cl::desc("Train step without the log-sigma estimate "
                          "(attribution of the step's time)"),
                 cl::init(false));
+static cl::opt<bool>
+    pointPrefix("point-prefix",
+                cl::desc("flops-forward-train's point-prefix (false: the "
+                         "whole forward per query row)"),
+                cl::init(true));
 static cl::opt<int64_t>
     perturbLast("perturb-last",
                 cl::desc("Perturb only the last k sites (0 = all)"),
@@ -191,6 +196,7 @@ int main(int argc, char **argv) {
   stepOpts.queries = queries;
   stepOpts.freezeSigma = freezeSigma;
   stepOpts.perturbLast = perturbLast;
+  stepOpts.pointPrefix = pointPrefix;
   std::string passText = stepOpts.passText(B);
   if (!runPipeline(*trainModule, passText, &error))
     die(error + "\n" + trainSession.takeDiagnostics());

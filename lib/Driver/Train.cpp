@@ -229,6 +229,7 @@ std::string TrainStepOptions::passText(int64_t batch) const {
          (sites.empty() ? std::string()
                         : " sites=" + llvm::join(sites, ",")) +
          " sigma=" + shortest(sigma) + " freeze-sigma=" + b(freezeSigma) +
+         " point-prefix=" + b(pointPrefix) +
          " optimizer=" + optimizer + " beta1=" + shortest(beta1) +
          " beta2=" + shortest(beta2) + " epsilon=" + shortest(epsilon) +
          " momentum=" + shortest(momentum) +

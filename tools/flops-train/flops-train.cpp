@@ -111,6 +111,13 @@ static cl::opt<double> sigma("sigma",
 static cl::opt<bool> freezeSigma("freeze-sigma",
                                  cl::desc("Keep log-sigma fixed"),
                                  cl::init(false), cl::cat(stepCat));
+static cl::opt<bool> pointPrefix(
+    "point-prefix",
+    cl::desc("Compute the part of the forward before the first perturbation "
+             "once per data point instead of once per query row (same "
+             "estimate up to rounding; --point-prefix=false for the plain "
+             "per-row step)"),
+    cl::init(true), cl::cat(stepCat));
 static cl::opt<std::string>
     optimizer("optimizer", cl::desc("Optimizer: adam or sgd (with momentum)"),
               cl::init("adam"), cl::cat(stepCat));
@@ -253,6 +260,7 @@ int main(int argc, char **argv) {
   c.step.neymanKappa = neymanKappa;
   c.step.sigma = sigma;
   c.step.freezeSigma = freezeSigma;
+  c.step.pointPrefix = pointPrefix;
   c.step.optimizer = optimizer;
   c.step.beta1 = beta1;
   c.step.beta2 = beta2;

@@ -34,6 +34,9 @@ struct TrainStepOptions {
   std::vector<std::string> sites;
   double sigma = 1e-3;
   bool freezeSigma = false;
+  /// The pass option `point-prefix`: the forward's unperturbed prefix once
+  /// per data point.
+  bool pointPrefix = true;
   std::string optimizer = "adam";
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, momentum = 0.9;
   double clipNorm = 0.0;

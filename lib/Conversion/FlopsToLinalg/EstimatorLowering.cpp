@@ -1,10 +1,11 @@
-//===- EstimatorLowering.cpp - expand, row_weights, residual ---------------===//
+//===- EstimatorLowering.cpp - expand, scatter_add, row_weights, residual -===//
 
 #include "PatternsInternal.h"
 
 #include "flops/Dialect/Flops/IR/FlopsOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -55,6 +56,41 @@ struct ExpandLowering : OpConversionPattern<ExpandOp> {
         dyn.push_back(
             tensor::DimOp::create(rewriter, loc, d == 0 ? rowMap : input, d));
     Value empty = tensor::EmptyOp::create(rewriter, loc, type, dyn);
+    if (rank >= 2) {
+      // Row copies (a memcpy each after bufferization). A gather in a
+      // generic would be fused into its consumers, e.g. the noise of a
+      // flops.perturb, and keep them from vectorizing.
+      Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
+      Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
+      Value n = tensor::DimOp::create(rewriter, loc, rowMap, 0);
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(rewriter, loc, input);
+      sizes[0] = rewriter.getIndexAttr(1);
+      SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+      auto inType = cast<RankedTensorType>(input.getType());
+      SmallVector<int64_t> rowShape(inType.getShape());
+      rowShape[0] = 1;
+      auto rowType = RankedTensorType::get(rowShape, inType.getElementType());
+      auto loop = scf::ForOp::create(
+          rewriter, loc, c0, n, c1, ValueRange{empty},
+          [&](OpBuilder &b, Location l, Value r, ValueRange iter) {
+            Value point = arith::IndexCastOp::create(
+                b, l, b.getIndexType(),
+                tensor::ExtractOp::create(b, l, rowMap, r));
+            SmallVector<OpFoldResult> from(rank, b.getIndexAttr(0));
+            from[0] = point;
+            Value row = tensor::ExtractSliceOp::create(b, l, rowType, input,
+                                                       from, sizes, strides);
+            SmallVector<OpFoldResult> to(rank, b.getIndexAttr(0));
+            to[0] = r;
+            scf::YieldOp::create(
+                b, l,
+                Value(tensor::InsertSliceOp::create(b, l, row, iter[0], to,
+                                                    sizes, strides)));
+          });
+      rewriter.replaceOp(op, loop.getResults());
+      return success();
+    }
     MLIRContext *ctx = rewriter.getContext();
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{type}, ValueRange{rowMap}, ValueRange{empty},
@@ -71,6 +107,64 @@ struct ExpandLowering : OpConversionPattern<ExpandOp> {
               b, l, Value(tensor::ExtractOp::create(b, l, input, idx)));
         });
     rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+/// A loop over the rows: each row is added to its point's row of the
+/// accumulator (a one-row slice, updated in place after bufferization).
+struct ScatterAddLowering : OpConversionPattern<ScatterAddOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ScatterAddOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value rows = a.getRows(), rowMap = a.getRowMap(), acc = a.getAcc();
+    auto accType = cast<RankedTensorType>(acc.getType());
+    int64_t rank = accType.getRank();
+    Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value n = tensor::DimOp::create(rewriter, loc, rowMap, 0);
+    // One row of the accumulator: [1, d1, ..., d_{rank-1}].
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, acc);
+    sizes[0] = rewriter.getIndexAttr(1);
+    SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
+    SmallVector<int64_t> sliceShape(accType.getShape());
+    sliceShape[0] = 1;
+    auto sliceType =
+        RankedTensorType::get(sliceShape, accType.getElementType());
+    auto loop = scf::ForOp::create(
+        rewriter, loc, c0, n, c1, ValueRange{acc},
+        [&](OpBuilder &b, Location l, Value r, ValueRange iter) {
+          Value point = arith::IndexCastOp::create(
+              b, l, b.getIndexType(),
+              tensor::ExtractOp::create(b, l, rowMap, r));
+          SmallVector<OpFoldResult> at(rank, b.getIndexAttr(0));
+          at[0] = point;
+          Value accRow = tensor::ExtractSliceOp::create(
+              b, l, sliceType, iter[0], at, sizes, strides);
+          SmallVector<OpFoldResult> from(rank, b.getIndexAttr(0));
+          from[0] = r;
+          Value row = tensor::ExtractSliceOp::create(b, l, sliceType, rows,
+                                                     from, sizes, strides);
+          AffineMap id = b.getMultiDimIdentityMap(rank);
+          Value sum =
+              linalg::GenericOp::create(
+                  b, l, TypeRange{sliceType}, ValueRange{row},
+                  ValueRange{accRow}, SmallVector<AffineMap>{id, id},
+                  SmallVector<utils::IteratorType>(
+                      rank, utils::IteratorType::parallel),
+                  [](OpBuilder &nb, Location nl, ValueRange args) {
+                    linalg::YieldOp::create(
+                        nb, nl,
+                        Value(arith::AddFOp::create(nb, nl, args[1], args[0])));
+                  })
+                  .getResult(0);
+          Value next = tensor::InsertSliceOp::create(b, l, sum, iter[0], at,
+                                                     sizes, strides);
+          scf::YieldOp::create(b, l, next);
+        });
+    rewriter.replaceOp(op, loop.getResults());
     return success();
   }
 };
@@ -175,6 +269,7 @@ struct ResidualLowering : OpConversionPattern<ResidualOp> {
 
 void mlir::flops::populateEstimatorLoweringPatterns(
     RewritePatternSet &patterns) {
-  patterns.add<ExpandLowering, RowWeightsLowering, ResidualLowering>(
+  patterns.add<ExpandLowering, ScatterAddLowering, RowWeightsLowering,
+               ResidualLowering>(
       patterns.getContext());
 }

@@ -80,14 +80,18 @@ func.func @allocate(%s: tensor<4xf32>) -> tensor<4xi32> {
   return %a : tensor<4xi32>
 }
 
-/// Expansion is a gather by the row map.
+/// Expansion is a gather by the row map: one row copy per row (rank >= 2),
+/// so that no consumer fuses a gather into its body.
 // CHECK-LABEL: func.func @expand
 // CHECK-SAME: (%[[X:.*]]: tensor<4x3xf32>, %[[M:.*]]: tensor<8xi32>)
-// CHECK: linalg.generic
-// CHECK-SAME: ins(%[[M]] : tensor<8xi32>)
-// CHECK: %[[P:.*]] = arith.index_cast
-// CHECK: %[[J:.*]] = linalg.index 1
-// CHECK: tensor.extract %[[X]][%[[P]], %[[J]]]
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<8x3xf32>
+// CHECK: scf.for %[[R:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[E]])
+// CHECK: %[[PI:.*]] = tensor.extract %[[M]][%[[R]]]
+// CHECK: %[[P:.*]] = arith.index_cast %[[PI]]
+// CHECK: %[[ROW:.*]] = tensor.extract_slice %[[X]][%[[P]], 0] [1, 3] [1, 1]
+// CHECK: tensor.insert_slice %[[ROW]] into %[[ACC]][%[[R]], 0] [1, 3] [1, 1]
+// CHECK-NOT: linalg.generic
+// CHECK: return
 func.func @expand(%x: tensor<4x3xf32>, %m: tensor<8xi32>) -> tensor<8x3xf32> {
   %e = flops.expand %x, %m : tensor<4x3xf32>, tensor<8xi32> -> tensor<8x3xf32>
   return %e : tensor<8x3xf32>
@@ -101,6 +105,35 @@ func.func @expand(%x: tensor<4x3xf32>, %m: tensor<8xi32>) -> tensor<8x3xf32> {
 func.func @expand_dynamic(%x: tensor<?x?xf32>, %m: tensor<?xi32>) -> tensor<?x?xf32> {
   %e = flops.expand %x, %m : tensor<?x?xf32>, tensor<?xi32> -> tensor<?x?xf32>
   return %e : tensor<?x?xf32>
+}
+
+/// A vector (labels) is gathered element by element.
+// CHECK-LABEL: func.func @expand_vector
+// CHECK-SAME: (%[[X:.*]]: tensor<4xi32>, %[[M:.*]]: tensor<8xi32>)
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[M]] : tensor<8xi32>)
+// CHECK: %[[P:.*]] = arith.index_cast
+// CHECK: tensor.extract %[[X]][%[[P]]]
+func.func @expand_vector(%x: tensor<4xi32>, %m: tensor<8xi32>) -> tensor<8xi32> {
+  %e = flops.expand %x, %m : tensor<4xi32>, tensor<8xi32> -> tensor<8xi32>
+  return %e : tensor<8xi32>
+}
+
+/// scatter_add adds each row to its point's row of the accumulator, in row
+/// order: a loop over the rows with a one-row add.
+// CHECK-LABEL: func.func @scatter_add
+// CHECK-SAME: (%[[D:.*]]: tensor<8x3xf32>, %[[M:.*]]: tensor<8xi32>, %[[A:.*]]: tensor<4x3xf32>)
+// CHECK: scf.for %[[R:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[A]])
+// CHECK: %[[PI:.*]] = tensor.extract %[[M]][%[[R]]]
+// CHECK: %[[P:.*]] = arith.index_cast %[[PI]]
+// CHECK: %[[OLD:.*]] = tensor.extract_slice %[[ACC]][%[[P]], 0] [1, 3] [1, 1]
+// CHECK: %[[ROW:.*]] = tensor.extract_slice %[[D]][%[[R]], 0] [1, 3] [1, 1]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[ROW]] : tensor<1x3xf32>) outs(%[[OLD]] : tensor<1x3xf32>)
+// CHECK: arith.addf
+// CHECK: tensor.insert_slice %[[SUM]] into %[[ACC]][%[[P]], 0] [1, 3] [1, 1]
+func.func @scatter_add(%d: tensor<8x3xf32>, %m: tensor<8xi32>, %a: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  %r = flops.scatter_add %d, %m into %a : tensor<8x3xf32>, tensor<8xi32> -> tensor<4x3xf32>
+  return %r : tensor<4x3xf32>
 }
 
 /// A site_delta and the log_sigma_grad of the same noise (same coeff, seed,

@@ -220,6 +220,54 @@ func.func @negative_expand_trailing(%x: tensor<4x3xf32>, %m: tensor<8xi32>) -> t
 
 // -----
 
+func.func @negative_scatter_add_rank0(%d: tensor<8xf32>, %m: tensor<8xi32>, %a: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{expects an accumulator of rank >= 1 (dimension 0 is the data point)}}
+  %0 = flops.scatter_add %d, %m into %a : tensor<8xf32>, tensor<8xi32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @negative_scatter_add_int(%d: tensor<8x3xi32>, %m: tensor<8xi32>, %a: tensor<4x3xi32>) -> tensor<4x3xi32> {
+  // expected-error @+1 {{expects floating-point elements, got 'i32'}}
+  %0 = flops.scatter_add %d, %m into %a : tensor<8x3xi32>, tensor<8xi32> -> tensor<4x3xi32>
+  return %0 : tensor<4x3xi32>
+}
+
+// -----
+
+func.func @negative_scatter_add_rank(%d: tensor<8xf32>, %m: tensor<8xi32>, %a: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{rows rank 1 differs from accumulator rank 2}}
+  %0 = flops.scatter_add %d, %m into %a : tensor<8xf32>, tensor<8xi32> -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @negative_scatter_add_type(%d: tensor<8x3xf64>, %m: tensor<8xi32>, %a: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{rows element type 'f64' differs from the accumulator's 'f32'}}
+  %0 = flops.scatter_add %d, %m into %a : tensor<8x3xf64>, tensor<8xi32> -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @negative_scatter_add_rows(%d: tensor<9x3xf32>, %m: tensor<8xi32>, %a: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{rows has 9 rows but the row map has 8}}
+  %0 = flops.scatter_add %d, %m into %a : tensor<9x3xf32>, tensor<8xi32> -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @negative_scatter_add_trailing(%d: tensor<8x2xf32>, %m: tensor<8xi32>, %a: tensor<4x3xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{dimension 1 of the rows (2) differs from the accumulator's (3)}}
+  %0 = flops.scatter_add %d, %m into %a : tensor<8x2xf32>, tensor<8xi32> -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
 func.func @negative_row_weights_rows(%c: tensor<4xi32>, %m: tensor<8xi32>) -> tensor<6xf32> {
   // expected-error @+1 {{result has 6 rows but the row map has 8}}
   %0 = flops.row_weights per_point %c, %m : tensor<4xi32>, tensor<8xi32> -> tensor<6xf32>

@@ -51,15 +51,17 @@ func.func @estimator(%coeff: tensor<8xf32>, %rho: tensor<4xf32>, %v: tensor<8x4x
 // CHECK: flops.allocate uniform %{{.*}} {budget = 30 : i64, min_count = 1 : i64} : tensor<?xf64> -> tensor<?xi32>
 // CHECK: flops.row_map %{{.*}} : tensor<8xi32> -> tensor<64xi32>
 // CHECK: flops.row_map %{{.*}} rows %{{.*}} : tensor<?xi32> -> tensor<?xi32>
-// CHECK: flops.expand %{{.*}}, %{{.*}} : tensor<8x3x2xf32>, tensor<64xi32> -> tensor<64x3x2xf32>
+// CHECK: %[[E:.*]] = flops.expand %{{.*}}, %{{.*}} : tensor<8x3x2xf32>, tensor<64xi32> -> tensor<64x3x2xf32>
+// CHECK: flops.scatter_add %[[E]], %{{.*}} into %{{.*}} : tensor<64x3x2xf32>, tensor<64xi32> -> tensor<8x3x2xf32>
 func.func @allocation(%s: tensor<8xf32>, %t: tensor<?xf64>, %x: tensor<8x3x2xf32>, %n: index)
-    -> (tensor<64x3x2xf32>, tensor<?xi32>) {
+    -> (tensor<64x3x2xf32>, tensor<?xi32>, tensor<8x3x2xf32>) {
   %a = flops.allocate neyman %s {budget = 64 : i64, pairs} : tensor<8xf32> -> tensor<8xi32>
   %b = flops.allocate uniform %t {budget = 30 : i64, min_count = 1 : i64} : tensor<?xf64> -> tensor<?xi32>
   %m = flops.row_map %a : tensor<8xi32> -> tensor<64xi32>
   %mb = flops.row_map %b rows %n : tensor<?xi32> -> tensor<?xi32>
   %e = flops.expand %x, %m : tensor<8x3x2xf32>, tensor<64xi32> -> tensor<64x3x2xf32>
-  return %e, %mb : tensor<64x3x2xf32>, tensor<?xi32>
+  %s2 = flops.scatter_add %e, %m into %x : tensor<64x3x2xf32>, tensor<64xi32> -> tensor<8x3x2xf32>
+  return %e, %mb, %s2 : tensor<64x3x2xf32>, tensor<?xi32>, tensor<8x3x2xf32>
 }
 
 // CHECK-LABEL: func.func @weights_and_residuals

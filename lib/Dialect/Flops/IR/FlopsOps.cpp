@@ -193,6 +193,41 @@ LogicalResult RowMapOp::verify() {
   return success();
 }
 
+LogicalResult ScatterAddOp::verify() {
+  auto rows = getRows().getType();
+  auto acc = getAcc().getType();
+  if (getResult().getType() != acc)
+    return emitOpError("result type ")
+           << getResult().getType() << " differs from the accumulator's "
+           << acc;
+  if (acc.getRank() < 1)
+    return emitOpError("expects an accumulator of rank >= 1 (dimension 0 is "
+                       "the data point)");
+  if (!isa<FloatType>(acc.getElementType()))
+    return emitOpError("expects floating-point elements, got ")
+           << acc.getElementType();
+  if (rows.getRank() != acc.getRank())
+    return emitOpError("rows rank ")
+           << rows.getRank() << " differs from accumulator rank "
+           << acc.getRank();
+  if (rows.getElementType() != acc.getElementType())
+    return emitOpError("rows element type ")
+           << rows.getElementType() << " differs from the accumulator's "
+           << acc.getElementType();
+  if (!compatibleSize(rows.getDimSize(0),
+                      getRowMap().getType().getDimSize(0)))
+    return emitOpError("rows has ")
+           << sizeStr(rows.getDimSize(0)) << " rows but the row map has "
+           << sizeStr(getRowMap().getType().getDimSize(0));
+  for (int64_t d = 1; d < acc.getRank(); ++d)
+    if (!compatibleSize(rows.getDimSize(d), acc.getDimSize(d)))
+      return emitOpError("dimension ")
+             << d << " of the rows (" << sizeStr(rows.getDimSize(d))
+             << ") differs from the accumulator's ("
+             << sizeStr(acc.getDimSize(d)) << ")";
+  return success();
+}
+
 LogicalResult ExpandOp::verify() {
   auto in = getInput().getType();
   auto out = getResult().getType();

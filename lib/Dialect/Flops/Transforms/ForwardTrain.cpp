@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "PointPrefix.h"
 #include "SiteAnalysis.h"
 #include "StepBuilders.h"
 
@@ -60,11 +61,12 @@ private:
   LogicalResult checkOptions(ModuleOp module);
   func::FuncOp buildRows(ModuleOp module, const ForwardInfo &info,
                          ArrayRef<unsigned> perturbed,
-                         SmallVectorImpl<SiteExtras> &extras);
+                         SmallVectorImpl<SiteExtras> &extras,
+                         PointPrefix &prefix);
   void buildTrainStep(ModuleOp module, const ForwardInfo &info,
                       func::FuncOp rows, ArrayRef<unsigned> perturbed,
-                      ArrayRef<SiteExtras> extras, int64_t batch,
-                      Type labelType);
+                      ArrayRef<SiteExtras> extras, const PointPrefix &prefix,
+                      int64_t batch, Type labelType);
   void buildEvalStep(ModuleOp module, const ForwardInfo &info, int64_t batch,
                      Type labelType);
   /// Per-row loss (and correct flags for cross-entropy) of `outputs`.
@@ -153,7 +155,8 @@ LogicalResult ForwardTrainPass::checkOptions(ModuleOp module) {
   // A declaration of a function the pass builds (a driver or test calling
   // it) is replaced; a definition is an error.
   for (std::string name : {"train_step" + suffix, "eval_step" + suffix,
-                           entry + "_rows" + suffix}) {
+                           entry + "_rows" + suffix,
+                           entry + "_points" + suffix}) {
     Operation *sym = module.lookupSymbol(name);
     if (!sym)
       continue;
@@ -168,8 +171,13 @@ LogicalResult ForwardTrainPass::checkOptions(ModuleOp module) {
 func::FuncOp ForwardTrainPass::buildRows(ModuleOp module,
                                          const ForwardInfo &info,
                                          ArrayRef<unsigned> perturbed,
-                                         SmallVectorImpl<SiteExtras> &extras) {
+                                         SmallVectorImpl<SiteExtras> &extras,
+                                         PointPrefix &prefix) {
   func::FuncOp fn = info.fn;
+  if (pointPrefix)
+    prefix = analyzePointPrefix(info, perturbed);
+  else
+    prefix.pointSite.assign(perturbed.size(), false);
   MLIRContext *ctx = &getContext();
   OpBuilder b(ctx);
   b.setInsertionPointAfter(fn);
@@ -187,16 +195,18 @@ func::FuncOp ForwardTrainPass::buildRows(ModuleOp module,
     argTypes.push_back(RankedTensorType::get({tt.getDimSize(site.channelDim)},
                                              tt.getElementType()));
   }
-  // Results: the forward's, then per site its value and layer inputs.
+  // Results: the forward's, then per site its value and layer inputs (the
+  // step reads a point site's inputs from the points function instead).
   SmallVector<Value> extraValues;
   SmallVector<Type> resultTypes(fn.getResultTypes());
-  for (unsigned g : perturbed) {
+  for (auto [k, g] : llvm::enumerate(perturbed)) {
     const SiteGroup &site = info.groups[g];
     SiteExtras e;
     e.siteResult = resultTypes.size();
     resultTypes.push_back(site.tail.getType());
     extraValues.push_back(site.tail);
-    for (Operation *op : site.ops)
+    if (!prefix.pointSite[k])
+      for (Operation *op : site.ops)
       for (Value in : cast<DestinationStyleOpInterface>(op).getDpsInputs())
         if (!info.paramOf(in) && !e.inputPos.count(in)) {
           e.inputPos[in] = resultTypes.size();
@@ -205,6 +215,15 @@ func::FuncOp ForwardTrainPass::buildRows(ModuleOp module,
         }
     extras.push_back(std::move(e));
   }
+  // The prefix values the rows read: arguments after the log-sigmas.
+  SmallVector<Value> rowReads(extraValues);
+  rowReads.append(fn.getBody().front().getTerminator()->operand_begin(),
+                  fn.getBody().front().getTerminator()->operand_end());
+  buildPointsFunction(info, perturbed, rowReads,
+                      (fn.getName() + "_points" + suffix).str(), prefix);
+  unsigned frontierArg = argTypes.size();
+  for (Value v : prefix.frontier)
+    argTypes.push_back(v.getType());
   auto rows = func::FuncOp::create(b, loc,
                                    (fn.getName() + "_rows" + suffix).str(),
                                    b.getFunctionType(argTypes, resultTypes));
@@ -214,6 +233,8 @@ func::FuncOp ForwardTrainPass::buildRows(ModuleOp module,
   IRMapping map;
   for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
     map.map(fn.getArgument(i), body->getArgument(i));
+  for (auto [j, v] : llvm::enumerate(prefix.frontier))
+    map.map(v, body->getArgument(frontierArg + j));
   Value seed = body->getArgument(seedArg), step = body->getArgument(seedArg + 1),
         offset = body->getArgument(seedArg + 2);
   DenseMap<Operation *, unsigned> tailOf;
@@ -221,14 +242,16 @@ func::FuncOp ForwardTrainPass::buildRows(ModuleOp module,
     tailOf[info.groups[g].tail.getDefiningOp()] = k;
   DenseMap<Value, Value> perturbedValue;
   for (Operation &op : fn.getBody().front().without_terminator()) {
-    Operation *copy = rb.clone(op, map);
+    // A prefix op's values that the rows read are arguments.
+    Value tail = prefix.ops.contains(&op) ? map.lookupOrNull(op.getResult(0))
+                                          : rb.clone(op, map)->getResult(0);
     auto it = tailOf.find(&op);
     if (it == tailOf.end())
       continue;
     unsigned k = it->second;
     const SiteGroup &site = info.groups[perturbed[k]];
     auto p = PerturbOp::create(
-        rb, op.getLoc(), copy->getResult(0).getType(), copy->getResult(0),
+        rb, op.getLoc(), tail.getType(), tail,
         body->getArgument(rhoArg[k]),
         seed, step, offset, rb.getI64IntegerAttr(k),
         antithetic ? rb.getUnitAttr() : nullptr,
@@ -301,6 +324,7 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
                                       func::FuncOp rows,
                                       ArrayRef<unsigned> perturbed,
                                       ArrayRef<SiteExtras> extras,
+                                      const PointPrefix &prefix,
                                       int64_t batch, Type labelType) {
   func::FuncOp fn = info.fn;
   MLIRContext *ctx = &getContext();
@@ -445,6 +469,25 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
   Value invB = step::constF(b, loc, ft, 1.0 / double(batch));
   Value cleanMean =
       arith::MulFOp::create(b, loc, step::sumAll(b, loc, cleanLoss), invB);
+  // The forward's prefix that no perturbation reaches, once per point
+  // (the same ops as the clean forward's start: CSE merges them after
+  // inlining).
+  func::CallOp points;
+  if (prefix.fn)
+    points = func::CallOp::create(b, loc, prefix.fn, forwardArgs(data));
+  // A forward value computed per point, with the static batch: a data
+  // argument or a result of the points function.
+  auto pointValue = [&](Value v) -> Value {
+    if (auto ba = dyn_cast<BlockArgument>(v)) {
+      auto it = llvm::find(info.dataArgs, ba.getArgNumber());
+      return data[it - info.dataArgs.begin()];
+    }
+    Value r = points.getResult(prefix.resultPos.lookup(v));
+    Type want = withBatch(r.getType(), batch);
+    return r.getType() == want
+               ? r
+               : Value(tensor::CastOp::create(b, loc, want, r));
+  };
   Value accuracy = cleanCorrect ? Value(arith::MulFOp::create(
                                       b, loc,
                                       step::sumAll(b, loc, cleanCorrect), invB))
@@ -562,6 +605,83 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
   if (needRowSq) // Per-row squared-norm proxies of the estimates (N, f64).
     inits.push_back(
         step::filled(b, loc, {numRows}, f64, b.getF64FloatAttr(0.0)));
+  // A point site's Δ summed per point (its tail's shape, B rows).
+  SmallVector<unsigned> pointSites;
+  for (unsigned k = 0; k < numSites; ++k)
+    if (prefix.pointSite[k]) {
+      pointSites.push_back(k);
+      inits.push_back(step::zerosLike(
+          b, loc, pointValue(info.groups[perturbed[k]].tail)));
+    }
+  unsigned numPointSites = pointSites.size();
+  DenseMap<unsigned, unsigned> gradOf; // Param position -> grads index.
+  for (auto [j, i] : llvm::enumerate(trainIdx))
+    gradOf[i] = j;
+
+  // The estimator rules of site k, from its Δ at the tail back through the
+  // site's ops: parameter estimates added to `grads`. `input` gives the value
+  // of a non-parameter input of a site op (per row or per point).
+  auto applyRules = [&](unsigned k, Value delta,
+                        function_ref<Value(Value)> input,
+                        MutableArrayRef<Value> grads) {
+    const SiteGroup &site = info.groups[perturbed[k]];
+    Location l = loc;
+    for (int64_t o = site.ops.size() - 1; o >= 0; --o) {
+      Operation *op = site.ops[o];
+      auto rule = cast<EstimatorRuleOpInterface>(op);
+      auto dps = cast<DestinationStyleOpInterface>(op);
+      // A parameter view (a reshape) is re-applied to the parameter, and its
+      // gradient is reshaped back.
+      auto reshapeLike = [&](Operation *view, Value src) -> Value {
+        IRMapping m;
+        m.map(view->getOperand(0), src);
+        return b.clone(*view, m)->getResult(0);
+      };
+      auto reshapeBack = [&](Operation *view, Value g,
+                             Type paramType) -> Value {
+        if (auto c = dyn_cast<tensor::CollapseShapeOp>(view))
+          return tensor::ExpandShapeOp::create(b, l, paramType, g,
+                                               c.getReassociationIndices());
+        auto e = cast<tensor::ExpandShapeOp>(view);
+        return tensor::CollapseShapeOp::create(b, l, paramType, g,
+                                               e.getReassociationIndices());
+      };
+      SmallVector<Value> ins;
+      for (Value in : dps.getDpsInputs()) {
+        if (auto p = info.paramOf(in)) {
+          Operation *view = info.viewOp(in);
+          ins.push_back(view ? reshapeLike(view, arg(pArg[*p]))
+                             : Value(arg(pArg[*p])));
+        } else {
+          ins.push_back(input(in));
+        }
+      }
+      for (OpOperand *in : dps.getDpsInputOperands()) {
+        auto p = info.paramOf(in->get());
+        if (!p)
+          continue;
+        unsigned j = gradOf.lookup(*p);
+        Operation *view = info.viewOp(in->get());
+        Value init = view ? reshapeLike(view, grads[j]) : grads[j];
+        FailureOr<Value> gr = rule.buildInputGradient(
+            b, l, in->getOperandNumber(), delta, ins, init);
+        if (succeeded(gr))
+          grads[j] = view ? reshapeBack(view, *gr, grads[j].getType()) : *gr;
+      }
+      if (o == 0)
+        break;
+      // Δ of the previous op of the site, through this one.
+      Value prev = site.ops[o - 1]->getResult(0);
+      for (OpOperand *in : dps.getDpsInputOperands())
+        if (in->get() == prev) {
+          FailureOr<Value> d = rule.buildInputGradient(
+              b, l, in->getOperandNumber(), delta, ins, Value());
+          if (succeeded(d))
+            delta = *d;
+          break;
+        }
+    }
+  };
   Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
   Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
   Value cq = arith::ConstantIndexOp::create(b, loc, numChunks);
@@ -592,6 +712,15 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
         rowArgs.append({seed, stepV, off});
         for (unsigned k = 0; k < numSites; ++k)
           rowArgs.push_back(arg(rhoArg[k]));
+        // Static shapes, so that the inlined rows vectorize.
+        for (Value v : prefix.frontier) {
+          Value e = ExpandOp::create(b, l, withBatch(v.getType(), batch),
+                                     pointValue(v), mapC);
+          rowArgs.push_back(
+              e.getType() == v.getType()
+                  ? e
+                  : Value(tensor::CastOp::create(b, l, v.getType(), e)));
+        }
         auto call = func::CallOp::create(b, l, rows, rowArgs);
         unsigned numOut = fn.getNumResults();
         SmallVector<Value> outs =
@@ -607,6 +736,9 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
             });
 
         SmallVector<Value> grads(acc.begin(), acc.end());
+        SmallVector<Value> pointDelta(grads.end() - numPointSites,
+                                      grads.end());
+        grads.resize(grads.size() - numPointSites);
         Value rowSqAcc;
         if (needRowSq) {
           rowSqAcc = grads.back();
@@ -614,9 +746,6 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
         }
         // Σ over sites of ‖Δ_r‖² (‖a_r‖² + 1) for this chunk's rows.
         Value chunkSq;
-        DenseMap<unsigned, unsigned> gradOf; // Param position -> grads idx.
-        for (auto [j, i] : llvm::enumerate(trainIdx))
-          gradOf[i] = j;
         for (auto [k, g] : llvm::enumerate(perturbed)) {
           const SiteGroup &site = info.groups[g];
           const SiteExtras &ex = extras[k];
@@ -636,11 +765,19 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
             auto dps = cast<DestinationStyleOpInterface>(site.ops.front());
             for (Value in : dps.getDpsInputs())
               if (!info.paramOf(in)) {
-                asq = step::convertElements(
-                    b, l,
-                    step::rowSumSquares(
-                        b, l, call.getResult(ex.inputPos.lookup(in))),
-                    f64);
+                if (prefix.pointSite[k]) {
+                  // Per point, then expanded to the chunk's rows.
+                  Value pts = step::convertElements(
+                      b, l, step::rowSumSquares(b, l, pointValue(in)), f64);
+                  asq = ExpandOp::create(
+                      b, l, RankedTensorType::get({batch}, f64), pts, mapC);
+                } else {
+                  asq = step::convertElements(
+                      b, l,
+                      step::rowSumSquares(
+                          b, l, call.getResult(ex.inputPos.lookup(in))),
+                      f64);
+                }
                 break;
               }
             Value term =
@@ -662,61 +799,19 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
                                       })
                           : term;
           }
-          for (int64_t o = site.ops.size() - 1; o >= 0; --o) {
-            Operation *op = site.ops[o];
-            auto rule = cast<EstimatorRuleOpInterface>(op);
-            auto dps = cast<DestinationStyleOpInterface>(op);
-            // A parameter view (a reshape) is re-applied to the parameter,
-            // and its gradient is reshaped back.
-            auto reshapeLike = [&](Operation *view, Value src) -> Value {
-              IRMapping m;
-              m.map(view->getOperand(0), src);
-              return b.clone(*view, m)->getResult(0);
-            };
-            auto reshapeBack = [&](Operation *view, Value g,
-                                   Type paramType) -> Value {
-              if (auto c = dyn_cast<tensor::CollapseShapeOp>(view))
-                return tensor::ExpandShapeOp::create(
-                    b, l, paramType, g, c.getReassociationIndices());
-              auto e = cast<tensor::ExpandShapeOp>(view);
-              return tensor::CollapseShapeOp::create(
-                  b, l, paramType, g, e.getReassociationIndices());
-            };
-            SmallVector<Value> ins;
-            for (Value in : dps.getDpsInputs()) {
-              if (auto p = info.paramOf(in)) {
-                Operation *view = info.viewOp(in);
-                ins.push_back(view ? reshapeLike(view, arg(pArg[*p]))
-                                   : Value(arg(pArg[*p])));
-              } else {
-                ins.push_back(call.getResult(ex.inputPos.lookup(in)));
-              }
-            }
-            for (OpOperand *in : dps.getDpsInputOperands()) {
-              auto p = info.paramOf(in->get());
-              if (!p)
-                continue;
-              unsigned j = gradOf.lookup(*p);
-              Operation *view = info.viewOp(in->get());
-              Value init = view ? reshapeLike(view, grads[j]) : grads[j];
-              FailureOr<Value> gr = rule.buildInputGradient(
-                  b, l, in->getOperandNumber(), delta, ins, init);
-              if (succeeded(gr))
-                grads[j] =
-                    view ? reshapeBack(view, *gr, grads[j].getType()) : *gr;
-            }
-            if (o == 0)
-              break;
-            // Δ of the previous op of the site, through this one.
-            Value prev = site.ops[o - 1]->getResult(0);
-            for (OpOperand *in : dps.getDpsInputOperands())
-              if (in->get() == prev) {
-                FailureOr<Value> d = rule.buildInputGradient(
-                    b, l, in->getOperandNumber(), delta, ins, Value());
-                if (succeeded(d))
-                  delta = *d;
-                break;
-              }
+          if (prefix.pointSite[k]) {
+            // Per point: the rules run once after the loop.
+            auto pos = llvm::find(pointSites, k) - pointSites.begin();
+            pointDelta[pos] = ScatterAddOp::create(
+                b, l, pointDelta[pos].getType(), delta, mapC,
+                pointDelta[pos]);
+          } else {
+            applyRules(
+                k, delta,
+                [&](Value in) {
+                  return call.getResult(ex.inputPos.lookup(in));
+                },
+                grads);
           }
           if (learnSigma) {
             Value gr = LogSigmaGradOp::create(
@@ -752,9 +847,12 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
               ValueRange{}, b.getDenseI64ArrayAttr({ShapedType::kDynamic}),
               b.getDenseI64ArrayAttr({batch}), b.getDenseI64ArrayAttr({1})));
         }
+        grads.append(pointDelta);
         scf::YieldOp::create(b, l, grads);
       });
   SmallVector<Value> grads(chunks.getResults());
+  SmallVector<Value> pointDeltaSums(grads.end() - numPointSites, grads.end());
+  grads.resize(grads.size() - numPointSites);
   Value rowSq;
   if (needRowSq) {
     rowSq = grads.back();
@@ -763,6 +861,10 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
   Value rowLossMean = arith::MulFOp::create(
       b, loc, grads.back(), step::constF(b, loc, ft, 1.0 / double(numRows)));
   grads.pop_back();
+  // The point sites' estimates from their Δ summed per point: the rules are
+  // linear in Δ and sum over rows, so Σ_r a_point(r) Δ_r = Σ_i a_i Σ_r Δ_r.
+  for (auto [pos, k] : llvm::enumerate(pointSites))
+    applyRules(k, pointDeltaSums[pos], pointValue, grads);
 
   // 4. Gradient norm, optional clipping.
   Value normSq = step::constF(b, loc, ft, 0.0);
@@ -1112,8 +1214,10 @@ void ForwardTrainPass::runOnOperation() {
   }
 
   SmallVector<SiteExtras> extras;
-  func::FuncOp rows = buildRows(module, *info, perturbed, extras);
-  buildTrainStep(module, *info, rows, perturbed, extras, batch, labelType);
+  PointPrefix prefix;
+  func::FuncOp rows = buildRows(module, *info, perturbed, extras, prefix);
+  buildTrainStep(module, *info, rows, perturbed, extras, prefix, batch,
+                 labelType);
   buildEvalStep(module, *info, batch, labelType);
 }
 

@@ -1,12 +1,15 @@
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{budget=24})" | FileCheck %s --check-prefix=UNI --implicit-check-not=flops_rt_ --implicit-check-not=bufferization.
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=uniform weighting=row-mean})" | FileCheck %s --check-prefix=ROWMEAN --implicit-check-not=flops_rt_
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=bernoulli budget=24 bernoulli-p=0.25 bernoulli-p-late=0.125 bernoulli-switch-step=5})" | FileCheck %s --check-prefix=BER --implicit-check-not=flops_rt_variance_proxy --implicit-check-not=flops_rt_standardize --implicit-check-not=flops_rt_gaussian --implicit-check-not=flops_rt_neyman --implicit-check-not=flops_rt_point
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=bernoulli budget=24 bernoulli-p=0.25})" | FileCheck %s --check-prefix=BER0
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=gaussian budget=24 gaussian-lr=0.5 gaussian-jitter=0.001 gaussian-baseline-decay=0.75})" | FileCheck %s --check-prefix=GAU --implicit-check-not=flops_rt_bernoulli --implicit-check-not=flops_rt_neyman --implicit-check-not=flops_rt_point
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=gaussian antithetic=false queries=3 min-queries=1})" | FileCheck %s --check-prefix=GAU-NOANTI
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=neyman neyman-points=10 neyman-kappa=3.0 budget=40 min-queries=4})" | FileCheck %s --check-prefix=NEY --implicit-check-not=flops_rt_bernoulli --implicit-check-not=flops_rt_gaussian --implicit-check-not=flops_rt_standardize
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{budget=24 point-prefix=false})" | FileCheck %s --check-prefix=UNI --implicit-check-not=flops_rt_ --implicit-check-not=bufferization.
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=uniform weighting=row-mean point-prefix=false})" | FileCheck %s --check-prefix=ROWMEAN --implicit-check-not=flops_rt_
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=bernoulli budget=24 bernoulli-p=0.25 bernoulli-p-late=0.125 bernoulli-switch-step=5 point-prefix=false})" | FileCheck %s --check-prefix=BER --implicit-check-not=flops_rt_variance_proxy --implicit-check-not=flops_rt_standardize --implicit-check-not=flops_rt_gaussian --implicit-check-not=flops_rt_neyman --implicit-check-not=flops_rt_point
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=bernoulli budget=24 bernoulli-p=0.25 point-prefix=false})" | FileCheck %s --check-prefix=BER0
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=gaussian budget=24 gaussian-lr=0.5 gaussian-jitter=0.001 gaussian-baseline-decay=0.75 point-prefix=false})" | FileCheck %s --check-prefix=GAU --implicit-check-not=flops_rt_bernoulli --implicit-check-not=flops_rt_neyman --implicit-check-not=flops_rt_point
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=gaussian antithetic=false queries=3 min-queries=1 point-prefix=false})" | FileCheck %s --check-prefix=GAU-NOANTI
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=neyman neyman-points=10 neyman-kappa=3.0 budget=40 min-queries=4 point-prefix=false})" | FileCheck %s --check-prefix=NEY --implicit-check-not=flops_rt_bernoulli --implicit-check-not=flops_rt_gaussian --implicit-check-not=flops_rt_standardize
 
-/// The query allocators of flops-forward-train (METHOD.md §3): which runtime
+/// The query allocators of flops-forward-train (METHOD.md §3), checked on
+/// the per-row layout (point-prefix=false; the per-point prefix is checked in
+/// flops-forward-train.mlir and runs with every allocator in
+/// test/Execution): which runtime
 /// calls @train_step makes and where they sit relative to the chunk loop,
 /// the allocator state and input arguments with their roles, and the budget:
 /// the chunk loop always runs budget / B chunks of B rows, so the rows

@@ -1,21 +1,22 @@
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train)" | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{point-prefix=false})" | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train)" | FileCheck %s --check-prefix=POINT
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{queries=2})" | FileCheck %s --check-prefix=QUERIES
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{antithetic=false})" | FileCheck %s --check-prefix=NOANTI --implicit-check-not=antithetic --implicit-check-not=pairs
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{loss=mse})" | FileCheck %s --check-prefix=MSE
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{loss=user})" | FileCheck %s --check-prefix=USER
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{loss=user point-prefix=false})" | FileCheck %s --check-prefix=USER
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{baseline=none})" | FileCheck %s --check-prefix=BNONE
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{baseline=batch-mean})" | FileCheck %s --check-prefix=BMEAN
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{perturb-last=1})" | FileCheck %s --check-prefix=LAST
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{sites=fc2.})" | FileCheck %s --check-prefix=LAST
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{sites=nothing,fc2.bias})" | FileCheck %s --check-prefix=LAST
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{freeze-sigma=true})" | FileCheck %s --check-prefix=FREEZE --implicit-check-not=flops.log_sigma_grad --implicit-check-not=log_sigma_adam
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{optimizer=sgd})" | FileCheck %s --check-prefix=SGD --implicit-check-not=adam_ --implicit-check-not=math.powf
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{clip-norm=1.0})" | FileCheck %s --check-prefix=CLIP
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{freeze-sigma=true point-prefix=false})" | FileCheck %s --check-prefix=FREEZE --implicit-check-not=flops.log_sigma_grad --implicit-check-not=log_sigma_adam
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{optimizer=sgd point-prefix=false})" | FileCheck %s --check-prefix=SGD --implicit-check-not=adam_ --implicit-check-not=math.powf
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{clip-norm=1.0 point-prefix=false})" | FileCheck %s --check-prefix=CLIP
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{suffix=_v2})" | FileCheck %s --check-prefix=SUFFIX --implicit-check-not="@train_step(" --implicit-check-not="@eval_step(" --implicit-check-not="@forward_rows(" --implicit-check-not="func.func private @train_step_v2"
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=forward_dyn batch-size=4})" | FileCheck %s --check-prefix=DYN
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=conv_forward})" | FileCheck %s --check-prefix=CONV
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=token_forward})" | FileCheck %s --check-prefix=TOKEN
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=negative_shared_product})" | FileCheck %s --check-prefix=NEG
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=forward_dyn batch-size=4 point-prefix=false})" | FileCheck %s --check-prefix=DYN
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=conv_forward point-prefix=false})" | FileCheck %s --check-prefix=CONV
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=token_forward point-prefix=false})" | FileCheck %s --check-prefix=TOKEN
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=negative_shared_product point-prefix=false})" | FileCheck %s --check-prefix=NEG
 
 /// One module, several forward functions: each RUN line builds the step of
 /// one of them (`entry`) with one option changed; the other functions are
@@ -191,6 +192,52 @@ func.func @forward(%x: tensor<4x3xf32>,
 // CHECK:         %[[EM:.*]] = tensor.from_elements %{{[^,]+}}, %{{[^ ]+}} : tensor<2xf32>
 // CHECK:         return %[[EM]] : tensor<2xf32>
 
+/// point-prefix (the default): fc1's matmul and bias read only x, so they
+/// are the same for every query of a point: @forward_points computes them
+/// once per point and returns the site value and fc1's matmul output (the
+/// bias rule's input); the rows read the site value, expanded, as their last
+/// argument and start by perturbing it.
+// POINT-LABEL: func.func private @forward_points(
+// POINT-SAME:    %[[X:[^:]+]]: tensor<4x3xf32>, %[[W1:[^:]+]]: tensor<3x5xf32>, %[[B1:[^:]+]]: tensor<5xf32>,
+// POINT-SAME:    -> (tensor<4x5xf32>, tensor<4x5xf32>)
+// POINT:         %[[M1:.*]] = linalg.matmul ins(%[[X]], %[[W1]] :
+// POINT:         %[[U1:.*]] = linalg.generic {{.*}} ins(%[[M1]], %[[B1]] :
+// POINT-NOT:     linalg.matmul
+// POINT:         return %[[U1]], %[[M1]] :
+// POINT-LABEL: func.func private @forward_rows(
+// POINT-SAME:    %[[SEED:[^:]+]]: i64, %[[STEP:[^:]+]]: i64, %[[OFF:[^:]+]]: index, %[[RHO0:[^:]+]]: tensor<5xf32>, %[[RHO1:[^:]+]]: tensor<2xf32>, %[[U1:[^:]+]]: tensor<4x5xf32>)
+// POINT-SAME:    -> (tensor<4x2xf32>, tensor<4x5xf32>, tensor<4x2xf32>, tensor<4x5xf32>, tensor<4x2xf32>)
+// POINT:         %[[V1:.*]] = flops.perturb %[[U1]], %[[RHO0]], %[[SEED]], %[[STEP]] offset %[[OFF]] {antithetic, channel_dim = 1 : i64} : tensor<4x5xf32>, tensor<5xf32>
+// POINT:         %[[H1:.*]] = linalg.generic {{.*}} ins(%[[V1]] :
+// POINT:         %[[M2:.*]] = linalg.matmul ins(%[[H1]],
+// POINT:         %[[V2:.*]] = flops.perturb {{.*}} {antithetic, channel_dim = 1 : i64, site = 1 : i64}
+// POINT:         return %[[V2]], %[[V1]], %[[V2]], %[[H1]], %[[M2]] :
+/// In the step: the points once, their site value expanded to each chunk's
+/// rows; site 0's Δ summed per point into a loop-carried accumulator (no
+/// fc1 estimate inside the loop); site 1 (whose input is per row) as before.
+// POINT-LABEL: func.func @train_step(
+// POINT-SAME:    %[[P0:[^:]+]]: tensor<3x5xf32> {flops.name = "fc1.weight", flops.role = "param"}, %[[P1:[^:]+]]: tensor<5xf32> {flops.name = "fc1.bias", flops.role = "param"},
+// POINT-SAME:    %[[IN:[^:]+]]: tensor<4x3xf32> {flops.name = "input0", flops.role = "input"}
+// POINT:         call @forward(%[[IN]],
+// POINT:         %[[PTS:.*]]:2 = call @forward_points(%[[IN]], %[[P0]], %[[P1]],
+// POINT:         %[[LOOP:.*]]:8 = scf.for {{.*}} -> (tensor<3x5xf32>, tensor<5xf32>, tensor<5x2xf32>, tensor<2xf32>, tensor<5xf32>, tensor<2xf32>, f32, tensor<4x5xf32>)
+// POINT:           %[[MAPC:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}] [4] [1] : tensor<32xi32> to tensor<4xi32>
+// POINT:           %[[E:.*]] = flops.expand %[[PTS]]#0, %[[MAPC]] : tensor<4x5xf32>, tensor<4xi32> -> tensor<4x5xf32>
+// POINT:           %[[R:.*]]:5 = func.call @forward_rows({{.*}}, %[[E]])
+// POINT:           %[[D0:.*]] = flops.site_delta {{.*}} like %[[R]]#1 {antithetic, channel_dim = 1 : i64} : tensor<4xf32>, tensor<5xf32>, tensor<4x5xf32>
+// POINT-NEXT:      %[[S0:.*]] = flops.scatter_add %[[D0]], %[[MAPC]] into %{{.*}} : tensor<4x5xf32>, tensor<4xi32> -> tensor<4x5xf32>
+// POINT-NEXT:      flops.log_sigma_grad {{.*}} like %[[R]]#1 {antithetic, channel_dim = 1 : i64}
+// POINT:           %[[D1:.*]] = flops.site_delta {{.*}} {antithetic, channel_dim = 1 : i64, site = 1 : i64}
+// POINT:           linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "parallel"]} ins(%[[R]]#3, %{{.*}} : tensor<4x5xf32>, tensor<4x2xf32>) outs(%{{.*}} : tensor<5x2xf32>)
+// POINT:           scf.yield {{.*}}, %[[S0]] :
+/// After the loop, fc1's estimates once per point: the bias sums the per-
+/// point Δ, the weight contracts x (B rows, not N) with it.
+// POINT:         %[[GB1:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]} ins(%[[LOOP]]#7, %[[PTS]]#1, %[[P1]] : {{.*}}) outs(%[[LOOP]]#1 : tensor<5xf32>)
+// POINT:         %[[DM1:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%[[LOOP]]#7, %[[PTS]]#1, %[[P1]] :
+// POINT:         %[[GW1:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "parallel"]} ins(%[[IN]], %[[DM1]] : tensor<4x3xf32>, tensor<4x5xf32>) outs(%[[LOOP]]#0 : tensor<3x5xf32>)
+// POINT:         linalg.generic {{.*}} ins(%[[P0]], %[[GW1]], 
+// POINT-LABEL: func.func @eval_step(
+
 /// queries=2: N = 8 rows, two chunks of B = 4.
 // QUERIES-LABEL: func.func @train_step(
 // QUERIES-SAME:    flops.queries = 2 : i64
@@ -268,19 +315,24 @@ func.func @forward(%x: tensor<4x3xf32>,
 // BMEAN-LABEL: func.func @eval_step(
 
 /// perturb-last=1, or sites naming a parameter of fc2 only: only fc2's
-/// output is perturbed (as site 0); fc1's
-/// parameters are frozen: no moments, no gradient, returned as they came.
-// LAST-LABEL: func.func private @forward_rows(
-// LAST-SAME:    %[[SEED:[^:]+]]: i64, %[[STEP:[^:]+]]: i64, %[[OFF:[^:]+]]: index, %[[RHO:[^:]+]]: tensor<2xf32>)
-// LAST-SAME:    -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x5xf32>, tensor<4x2xf32>)
-// LAST:         %[[U1:.*]] = linalg.generic
-// LAST-NOT:     flops.perturb
+/// output is perturbed (as site 0); fc1's parameters are frozen: no moments,
+/// no gradient, returned as they came. Everything up to fc2's bias is the
+/// same for every query of a point: @forward_points computes it once per
+/// point, and the rows only perturb its expanded value.
+// LAST-LABEL: func.func private @forward_points(
+// LAST-SAME:    -> (tensor<4x2xf32>, tensor<4x5xf32>, tensor<4x2xf32>)
+// LAST:         %[[M1:.*]] = linalg.matmul
+// LAST:         %[[U1:.*]] = linalg.generic {{.*}} ins(%[[M1]],
 // LAST:         %[[H1:.*]] = linalg.generic {{.*}} ins(%[[U1]] :
-// LAST-NOT:     flops.perturb
 // LAST:         %[[M2:.*]] = linalg.matmul ins(%[[H1]],
-// LAST:         %[[U2:.*]] = linalg.generic
+// LAST:         %[[U2:.*]] = linalg.generic {{.*}} ins(%[[M2]],
+// LAST:         return %[[U2]], %[[H1]], %[[M2]] :
+// LAST-LABEL: func.func private @forward_rows(
+// LAST-SAME:    %[[SEED:[^:]+]]: i64, %[[STEP:[^:]+]]: i64, %[[OFF:[^:]+]]: index, %[[RHO:[^:]+]]: tensor<2xf32>, %[[U2:[^:]+]]: tensor<4x2xf32>)
+// LAST-SAME:    -> (tensor<4x2xf32>, tensor<4x2xf32>)
+// LAST-NOT:     linalg.matmul
 // LAST:         %[[V2:.*]] = flops.perturb %[[U2]], %[[RHO]], %[[SEED]], %[[STEP]] offset %[[OFF]] {antithetic, channel_dim = 1 : i64} : tensor<4x2xf32>, tensor<2xf32>
-// LAST:         return %[[V2]], %[[V2]], %[[H1]], %[[M2]] :
+// LAST:         return %[[V2]], %[[V2]] :
 // LAST-LABEL: func.func @train_step(
 // LAST-SAME:    %[[P0:[^:]+]]: tensor<3x5xf32> {flops.name = "fc1.weight", flops.role = "param"}, %[[P1:[^:]+]]: tensor<5xf32> {flops.name = "fc1.bias", flops.role = "param"},
 // LAST-SAME:    %{{[^:]+}}: tensor<5x2xf32> {flops.name = "fc2.weight", flops.role = "param"}, %{{[^:]+}}: tensor<2xf32> {flops.name = "fc2.bias", flops.role = "param"},
@@ -288,9 +340,20 @@ func.func @forward(%x: tensor<4x3xf32>,
 // LAST-SAME:    %{{[^:]+}}: tensor<5x2xf32> {flops.name = "fc2.weight", flops.role = "adam_v"}, %{{[^:]+}}: tensor<2xf32> {flops.name = "fc2.bias", flops.role = "adam_v"},
 // LAST-SAME:    %{{[^:]+}}: tensor<2xf32> {flops.name = "site0", flops.role = "log_sigma"}, %{{[^:]+}}: tensor<2xf32> {flops.name = "site0", flops.role = "log_sigma_adam_m"},
 // LAST-SAME:    %{{[^:]+}}: tensor<2xf32> {flops.name = "site0", flops.role = "log_sigma_adam_v"}, %{{[^:]+}}: f32 {flops.name = "lr", flops.role = "lr"},
-// LAST:         scf.for {{.*}} -> (tensor<5x2xf32>, tensor<2xf32>, tensor<2xf32>, f32)
-// LAST:           flops.site_delta {{.*}} {antithetic, channel_dim = 1 : i64} : tensor<4xf32>, tensor<2xf32>, tensor<4x2xf32>
+// LAST:         %[[PTS:.*]]:3 = call @forward_points(
+// LAST:         %[[LOOP:.*]]:5 = scf.for {{.*}} -> (tensor<5x2xf32>, tensor<2xf32>, tensor<2xf32>, f32, tensor<4x2xf32>)
+// LAST:           %[[E:.*]] = flops.expand %[[PTS]]#0, %{{.*}} : tensor<4x2xf32>, tensor<4xi32> -> tensor<4x2xf32>
+// LAST:           func.call @forward_rows({{.*}}, %[[E]])
+// LAST:           %[[D:.*]] = flops.site_delta {{.*}} {antithetic, channel_dim = 1 : i64} : tensor<4xf32>, tensor<2xf32>, tensor<4x2xf32>
+// LAST:           flops.scatter_add %[[D]], %{{.*}} into %{{.*}} : tensor<4x2xf32>, tensor<4xi32> -> tensor<4x2xf32>
 // LAST-NOT:       flops.site_delta
+// LAST-NOT:       linalg.matmul
+// LAST:           scf.yield
+/// The estimates once per point, from Δ summed per point (loop result 4):
+/// the bias sums it over the points, the weight contracts fc2's layer input
+/// per point with it.
+// LAST:         %[[GB:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]} ins(%[[LOOP]]#4, %[[PTS]]#2, %{{.*}} : {{.*}}) outs(%[[LOOP]]#1 : tensor<2xf32>)
+// LAST:         %[[GW:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "parallel"]} ins(%[[PTS]]#1, %{{.*}} : tensor<4x5xf32>, tensor<4x2xf32>) outs(%[[LOOP]]#0 : tensor<5x2xf32>)
 // LAST:         return %[[P0]], %[[P1]], %{{.*}}#0,
 // LAST-LABEL: func.func @eval_step(
 

@@ -277,6 +277,34 @@ def Flops_ExpandOp : Flops_Op<"expand", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Flops_ScatterAddOp : Flops_Op<"scatter_add",
+    [Pure, AllTypesMatch<["acc", "result"]>]> {
+  let summary = "sum query rows into their data points (adjoint of expand)";
+  let description = [{
+    Adds every row of `rows` to the row of `acc` that `row_map` names:
+    `result[i, ...] = acc[i, ...] + Σ_{r : row_map[r] = i} rows[r, ...]`,
+    the rows taken in order. It is the adjoint of `flops.expand`: the
+    training step sums the Δ of a site whose layer input is the same for
+    every query of a point (a prefix of the forward with no perturbation
+    before it) per point, and applies the site's estimator rules once per
+    point instead of once per query. Every map entry must be a valid index
+    of `acc`'s dimension 0.
+
+    ```mlir
+    %pts = flops.scatter_add %delta, %map into %acc
+        : tensor<64x256xf32>, tensor<64xi32> -> tensor<64x256xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$rows, Flops_CountVector:$row_map,
+                       AnyRankedTensor:$acc);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $rows `,` $row_map `into` $acc attr-dict `:` type($rows) `,`
+    type($row_map) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Estimator building blocks
 //===----------------------------------------------------------------------===//

@@ -35,7 +35,7 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
            "Name of the forward function">,
     Option<"suffix", "suffix", "std::string", "\"\"",
            "Appended to the names of the generated functions (train_step, "
-           "eval_step, <entry>_rows), so that one module can hold several "
+           "eval_step, <entry>_rows, <entry>_points), so that one module can hold several "
            "variants">,
     Option<"queries", "queries", "int64_t", "8",
            "Queries per data point (N = B * queries rows per step)">,
@@ -89,6 +89,12 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
            "Neyman allocator: weight (in queries) of the clean-loss prior">,
     Option<"sigma", "sigma", "double", "1e-3",
            "Initial noise standard deviation (recorded for the driver)">,
+    Option<"pointPrefix", "point-prefix", "bool", "true",
+           "Compute the part of the forward that no perturbation reaches "
+           "once per data point (in @<entry>_points) instead of once per "
+           "query row, expanding its values to the rows; sites inside it "
+           "sum their Δ per point and apply their estimator rules once per "
+           "point. Same estimate, up to the order of the sums">,
     Option<"freezeSigma", "freeze-sigma", "bool", "false",
            "Keep log-sigma fixed instead of learning it">,
     Option<"optimizer", "optimizer", "std::string", "\"adam\"",
