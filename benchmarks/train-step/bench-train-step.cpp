@@ -70,6 +70,17 @@ static cl::opt<bool>
                 cl::desc("flops-forward-train's point-prefix (false: the "
                          "whole forward per query row)"),
                 cl::init(true));
+static cl::opt<std::string> variantCpuOptions(
+    "variant-cpu-options",
+    cl::desc("Also compile a second @train_step (variant B) with these "
+             "flops-lower-to-cpu options instead of --cpu-options, and time "
+             "it interleaved with the first (reports ratio_variant_over_train)"),
+    cl::init(""));
+static cl::opt<std::string> variantPointPrefix(
+    "variant-point-prefix",
+    cl::desc("Variant B with this point-prefix (true/false) instead of "
+             "--point-prefix"),
+    cl::init(""));
 static cl::opt<int64_t>
     perturbLast("perturb-last",
                 cl::desc("Perturb only the last k sites (0 = all)"),
@@ -158,6 +169,88 @@ void fillUniform(Buffer &b, std::mt19937_64 &rng) {
     p[i] = u(rng);
 }
 
+/// One compiled @train_step with its own ping-pong state.
+struct TimedStep {
+  Session session;
+  std::unique_ptr<Program> program;
+  std::string passText;
+  PingPongState pingPong;
+  Buffer metrics;
+  unsigned lrIdx = 0, stepIdx = 0, seedIdx = 0, labelIdx = 0, inputIdx = 0;
+  int cur = 0;
+  int64_t step = 0;
+  double sigma = 1e-3;
+
+  static std::unique_ptr<TimedStep> compile(const TrainStepOptions &opts,
+                                            const CompileOptions &copts,
+                                            int64_t batch, std::string *error) {
+    auto s = std::make_unique<TimedStep>();
+    OwningOpRef<ModuleOp> module = s->session.parseFile(modelPath, error);
+    if (!module)
+      return nullptr;
+    s->passText = opts.passText(batch);
+    s->sigma = opts.sigma;
+    if (!runPipeline(*module, s->passText, error)) {
+      *error += "\n" + s->session.takeDiagnostics();
+      return nullptr;
+    }
+    s->program =
+        Program::compile(s->session, *module, {"train_step"}, copts, error);
+    if (!s->program)
+      return nullptr;
+    const FunctionSignature &ts = *s->program->signature("train_step");
+    s->lrIdx = ts.argsWithRole("lr").at(0);
+    s->stepIdx = ts.argsWithRole("step").at(0);
+    s->seedIdx = ts.argsWithRole("seed").at(0);
+    s->labelIdx = ts.argsWithRole("labels").at(0);
+    s->inputIdx = ts.argsWithRole("input").at(0);
+    return s;
+  }
+
+  /// Same parameters for every step compiled (same init streams), log
+  /// sigma at its initial value, the shared input and labels.
+  bool setUp(rt::InitKind init, Buffer &input, Buffer &labels,
+             std::string *error) {
+    const FunctionSignature &ts = *program->signature("train_step");
+    unsigned numState = lrIdx;
+    if (!pingPong.allocate(ts, numState, error) ||
+        !metrics.allocate(ts.results.back(), error))
+      return false;
+    std::vector<Buffer>(&state)[2] = pingPong.sets;
+    double logSigma0 = std::log(sigma);
+    uint32_t stream = 0;
+    for (unsigned i = 0; i < numState; ++i) {
+      const TensorSpec &s = ts.args[i];
+      if (s.role == "param") {
+        if (!fillParameter(s, nullptr, "", init, seed, stream++, &state[0][i],
+                           error))
+          return false;
+      } else if (s.role == "log_sigma") {
+        float *p = state[0][i].as<float>();
+        for (int64_t k = 0; k < state[0][i].numElements(); ++k)
+          p[k] = float(logSigma0);
+      }
+    }
+    for (int s = 0; s < 2; ++s) {
+      pingPong.args[s][lrIdx] = ArgValue::real(1e-4);
+      pingPong.args[s][seedIdx] = ArgValue::integer(int64_t(seed));
+      pingPong.args[s][inputIdx] = ArgValue::of(input);
+      pingPong.args[s][labelIdx] = ArgValue::of(labels);
+      pingPong.results[s].push_back(&metrics);
+    }
+    return true;
+  }
+
+  void call() {
+    std::string error;
+    pingPong.args[cur][stepIdx] = ArgValue::integer(step++);
+    if (!program->call("train_step", pingPong.args[cur],
+                       pingPong.results[cur], &error))
+      die(error);
+    cur = 1 - cur;
+  }
+};
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -185,27 +278,35 @@ int main(int argc, char **argv) {
   llvm::raw_string_ostream notesOS(notes);
   copts.log = &notesOS;
 
-  // --- @train_step -----------------------------------------------------
-  Session trainSession;
-  OwningOpRef<ModuleOp> trainModule =
-      trainSession.parseFile(modelPath, &error);
-  if (!trainModule)
-    die(error);
+  // --- @train_step (and variant B) ---------------------------------------
   TrainStepOptions stepOpts;
   stepOpts.batchSize = B;
   stepOpts.queries = queries;
   stepOpts.freezeSigma = freezeSigma;
   stepOpts.perturbLast = perturbLast;
   stepOpts.pointPrefix = pointPrefix;
-  std::string passText = stepOpts.passText(B);
-  if (!runPipeline(*trainModule, passText, &error))
-    die(error + "\n" + trainSession.takeDiagnostics());
-  std::unique_ptr<Program> train =
-      Program::compile(trainSession, *trainModule, {"train_step"}, copts,
-                       &error);
+  bool haveVariant =
+      !variantCpuOptions.empty() || !variantPointPrefix.empty();
+  if (!variantPointPrefix.empty() && variantPointPrefix != "true" &&
+      variantPointPrefix != "false")
+    die("--variant-point-prefix must be true or false");
+  std::unique_ptr<TimedStep> train =
+      TimedStep::compile(stepOpts, copts, B, &error);
   if (!train)
     die(error);
-  const FunctionSignature &ts = *train->signature("train_step");
+  std::unique_ptr<TimedStep> variant;
+  if (haveVariant) {
+    TrainStepOptions vOpts = stepOpts;
+    if (!variantPointPrefix.empty())
+      vOpts.pointPrefix = variantPointPrefix == "true";
+    CompileOptions vCopts = copts;
+    if (!variantCpuOptions.empty())
+      vCopts.cpuOptions = variantCpuOptions;
+    variant = TimedStep::compile(vOpts, vCopts, B, &error);
+    if (!variant)
+      die(error);
+  }
+  std::string passText = train->passText;
 
   // --- @forward on N rows ----------------------------------------------
   Session fwdSession;
@@ -228,34 +329,10 @@ int main(int argc, char **argv) {
 
   // --- Buffers -------------------------------------------------------------
   std::mt19937_64 rng(seed);
-  unsigned lrIdx = ts.argsWithRole("lr").at(0),
-           stepIdx = ts.argsWithRole("step").at(0),
-           seedIdx = ts.argsWithRole("seed").at(0),
-           labelIdx = ts.argsWithRole("labels").at(0),
-           inputIdx = ts.argsWithRole("input").at(0);
-  unsigned numState = lrIdx;
-  PingPongState pingPong;
-  if (!pingPong.allocate(ts, numState, &error))
-    die(error);
-  std::vector<Buffer>(&state)[2] = pingPong.sets;
-  double logSigma0 = std::log(stepOpts.sigma);
-  uint32_t stream = 0;
-  for (unsigned i = 0; i < numState; ++i) {
-    const TensorSpec &s = ts.args[i];
-    if (s.role == "param") {
-      if (!fillParameter(s, nullptr, "", init, seed, stream++, &state[0][i],
-                         &error))
-        die(error);
-    } else if (s.role == "log_sigma") {
-      float *p = state[0][i].as<float>();
-      for (int64_t k = 0; k < state[0][i].numElements(); ++k)
-        p[k] = float(logSigma0);
-    }
-  }
-  Buffer input, labels, metrics;
-  if (!input.allocate(ts.args[inputIdx], &error) ||
-      !labels.allocate(ts.args[labelIdx], &error) ||
-      !metrics.allocate(ts.results.back(), &error))
+  const FunctionSignature &ts = *train->program->signature("train_step");
+  Buffer input, labels;
+  if (!input.allocate(ts.args[train->inputIdx], &error) ||
+      !labels.allocate(ts.args[train->labelIdx], &error))
     die(error);
   fillUniform(input, rng);
   int64_t numClasses = fs.results.at(0).shape.back();
@@ -265,20 +342,14 @@ int main(int argc, char **argv) {
     for (int64_t i = 0; i < labels.numElements(); ++i)
       p[i] = lab(rng);
   }
-  std::vector<ArgValue>(&targs)[2] = pingPong.args;
-  std::vector<Buffer *>(&tres)[2] = pingPong.results;
-  for (int s = 0; s < 2; ++s) {
-    targs[s][lrIdx] = ArgValue::real(1e-4);
-    targs[s][seedIdx] = ArgValue::integer(int64_t(seed));
-    targs[s][inputIdx] = ArgValue::of(input);
-    targs[s][labelIdx] = ArgValue::of(labels);
-    tres[s].push_back(&metrics);
-  }
+  if (!train->setUp(init, input, labels, &error) ||
+      (variant && !variant->setUp(init, input, labels, &error)))
+    die(error);
 
   // Forward: same initial parameters (same init streams), N random rows.
   std::vector<Buffer> fargBufs(fs.args.size());
   std::vector<ArgValue> fargs(fs.args.size());
-  stream = 0;
+  uint32_t stream = 0;
   for (size_t i = 0; i < fs.args.size(); ++i) {
     const TensorSpec &s = fs.args[i];
     if (!fargBufs[i].allocate(s, &error))
@@ -301,45 +372,45 @@ int main(int argc, char **argv) {
   }
 
   // --- Timing: warm-up, then one train step and one forward per rep ----
-  int cur = 0;
-  int64_t step = 0;
-  auto trainCall = [&]() {
-    targs[cur][stepIdx] = ArgValue::integer(step++);
-    if (!train->call("train_step", targs[cur], tres[cur], &error))
-      die(error);
-    cur = 1 - cur;
-  };
   auto inferCall = [&]() {
     if (!infer->call("forward", fargs, fres, &error))
       die(error);
   };
-  const float *m = metrics.as<float>();
+  const float *m = train->metrics.as<float>();
   float firstLoss = NAN, firstNorm = NAN;
   for (int i = 0; i < std::max(warmup.getValue(), 1); ++i) {
-    trainCall();
+    train->call();
     if (i == 0) {
       firstLoss = m[0];
       firstNorm = m[3];
     }
+    if (variant)
+      variant->call();
     inferCall();
   }
-  std::vector<double> tTrain, tInfer, ratio;
+  std::vector<double> tTrain, tInfer, tVariant, ratio, ratioVariant;
   for (int i = 0; i < reps; ++i) {
-    // Alternate the order so neither call always follows the other.
-    double a = 0, b = 0;
-    for (int k = 0; k < 2; ++k) {
-      bool doTrain = (k == 0) == (i % 2 == 0);
+    // Rotate the order so no call always follows the same one.
+    double t[3] = {0, 0, 0};
+    int n = variant ? 3 : 2;
+    for (int k = 0; k < n; ++k) {
+      int which = (k + i) % n;
       auto t0 = Clock::now();
-      if (doTrain)
-        trainCall();
-      else
+      if (which == 0)
+        train->call();
+      else if (which == 1)
         inferCall();
-      double dt = std::chrono::duration<double>(Clock::now() - t0).count();
-      (doTrain ? a : b) = dt;
+      else
+        variant->call();
+      t[which] = std::chrono::duration<double>(Clock::now() - t0).count();
     }
-    tTrain.push_back(a);
-    tInfer.push_back(b);
-    ratio.push_back(a / b);
+    tTrain.push_back(t[0]);
+    tInfer.push_back(t[1]);
+    ratio.push_back(t[0] / t[1]);
+    if (variant) {
+      tVariant.push_back(t[2]);
+      ratioVariant.push_back(t[2] / t[0]);
+    }
   }
   float lastLoss = m[0];
   if (!std::isfinite(lastLoss) || !std::isfinite(m[3]))
@@ -351,13 +422,22 @@ int main(int argc, char **argv) {
               "\"pipeline\": \"%s\", \"threads\": %lld, \"reps\": %d, "
               "\"warmup\": %d,\n",
               modelPath.c_str(), (long long)B, (long long)queries.getValue(),
-              (long long)N, pipelineName(train->pipeline()),
-              (long long)train->numThreads(), reps.getValue(),
+              (long long)N, pipelineName(train->program->pipeline()),
+              (long long)train->program->numThreads(), reps.getValue(),
               warmup.getValue());
   std::printf(" \"forward_train\": \"%s\",\n \"lowering\": \"%s\",\n",
-              passText.c_str(), train->pipelineText().c_str());
+              passText.c_str(), train->program->pipelineText().c_str());
   std::printf(" \"compile_s\": {\"train_step\": %.3f, \"forward\": %.3f},\n",
-              train->compileSeconds(), infer->compileSeconds());
+              train->program->compileSeconds(), infer->compileSeconds());
+  if (variant) {
+    Stats sV = stats(tVariant), sRV = stats(ratioVariant);
+    std::printf(" \"variant_forward_train\": \"%s\",\n \"variant_lowering\": "
+                "\"%s\",\n %s,\n %s,\n",
+                variant->passText.c_str(),
+                variant->program->pipelineText().c_str(),
+                json("variant_train_step_ms", sV, 1e3).c_str(),
+                json("ratio_variant_over_train", sRV, 1.0).c_str());
+  }
   std::printf(" %s,\n %s,\n %s,\n", json("train_step_ms", sT, 1e3).c_str(),
               json("forward_ms", sI, 1e3).c_str(),
               json("ratio_train_over_forward", sR, 1.0).c_str());

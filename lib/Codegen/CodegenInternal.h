@@ -32,6 +32,9 @@ struct CPUCodegenConfig {
   int64_t minParallelWork = 65536;
   /// Innermost-dimension tile of the vectorized elementwise ops.
   int64_t elementwiseVectorSize = 16;
+  /// The same for ops that generate noise (flops.counter_normal): wider, so
+  /// that the lanes' shared Philox blocks fill a vector register.
+  int64_t noiseVectorSize = 64;
 };
 
 /// True for the ops the contraction strategy handles: linalg ops with the

@@ -10,6 +10,8 @@
 
 #include "CodegenInternal.h"
 
+#include "flops/Dialect/Flops/IR/FlopsOps.h"
+
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -87,7 +89,11 @@ codegen::tileAndVectorizeElementwise(RewriterBase &rewriter, linalg::LinalgOp op
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
 
   SmallVector<int64_t> vec(numLoops, 1);
-  vec[vecDim] = std::min(config.elementwiseVectorSize, extents[vecDim]);
+  bool noise = false;
+  op->walk([&](CounterNormalOp) { noise = true; });
+  vec[vecDim] = std::min(noise ? config.noiseVectorSize
+                               : config.elementwiseVectorSize,
+                         extents[vecDim]);
 
   SmallVector<int64_t> current = extents;
   SmallVector<int64_t> threadTiles(numLoops, 0);

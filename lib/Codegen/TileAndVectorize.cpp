@@ -1,5 +1,6 @@
 //===- TileAndVectorize.cpp - the flops-cpu-tile-and-vectorize pass -------===//
 
+#include "flops/Conversion/FlopsToLinalg/FlopsToLinalg.h"
 #include "CodegenInternal.h"
 
 #include "flops/Codegen/Passes.h"
@@ -81,11 +82,17 @@ struct CPUTileAndVectorizePass
                                     "elementwise-vector-size must be positive";
       ok = false;
     }
+    if (noiseVectorSize < 1) {
+      getOperation().emitError() << "flops-cpu-tile-and-vectorize: "
+                                    "noise-vector-size must be positive";
+      ok = false;
+    }
     if (!ok)
       return failure();
     config.numThreads = numThreads;
     config.minParallelWork = minParallelWork;
     config.elementwiseVectorSize = elementwiseVectorSize;
+    config.noiseVectorSize = noiseVectorSize;
     return config;
   }
 
@@ -140,6 +147,10 @@ struct CPUTileAndVectorizePass
       (void)tileAndVectorizeContraction(rewriter, op, *config);
     for (linalg::LinalgOp op : elementwise)
       (void)tileAndVectorizeElementwise(rewriter, op, *config);
+    // The noise, now that its lanes are known (before the vector lowering
+    // below rewrites the values that show it).
+    if (expandNoise)
+      expandCounterNormalOps(func, /*shareRows=*/true);
 
     warnIfUnconverged(hoistVectorAccumulators(rewriter, func),
                       "the cleanup before hoisting");

@@ -60,7 +60,8 @@ namespace {
 /// `arith.mului_extended` / `mulsi_extended` on vectors of at most 32-bit
 /// integers as one multiplication at twice the width: the LLVM conversion
 /// handles only scalars and 1-D vectors, and the vectorized Philox rounds
-/// produce n-D ones. Exact, so the noise bits do not change.
+/// produce n-D ones. Exact, so the noise bits do not change: the low half is
+/// the narrow product (mod 2^width), the high half that of the wide one.
 template <typename OpTy, typename ExtOpTy>
 struct WidenVectorMulExtended : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
@@ -80,7 +81,10 @@ struct WidenVectorMulExtended : OpRewritePattern<OpTy> {
                            wide, rewriter.getIntegerAttr(
                                      wide.getElementType(), width)));
     Value highWide = arith::ShRUIOp::create(rewriter, loc, product, shift);
-    Value low = arith::TruncIOp::create(rewriter, loc, type, product);
+    // The low half at the narrow width: the wide product then has one use,
+    // and LLVM turns trunc(srl(mul(ext, ext))) into a high-half multiply
+    // (vpmuludq of even and odd lanes on x86) instead of widening every lane.
+    Value low = arith::MulIOp::create(rewriter, loc, op.getLhs(), op.getRhs());
     Value high = arith::TruncIOp::create(rewriter, loc, type, highWide);
     rewriter.replaceOp(op, ValueRange{low, high});
     return success();

@@ -549,10 +549,14 @@ Program::compile(Session &session, ModuleOp module,
     }
   }
 
-  // flops ops have no inliner interface: lower them first, then inline the
-  // forward into the steps so that only the entries' static shapes remain
-  // at call boundaries (what out-params needs).
-  if (!runPipeline(module, "flops-to-linalg,inline,symbol-dce,canonicalize",
+  // Lower the flops ops, then inline the forward into the steps so that
+  // only the entries' static shapes remain at call boundaries (what
+  // out-params needs). The noise stays one flops.counter_normal per element
+  // for the CPU pipeline to expand after vectorization (the reference
+  // pipeline's flops-to-linalg expands it).
+  if (!runPipeline(module,
+                   "flops-to-linalg{expand-noise=false},inline,symbol-dce,"
+                   "canonicalize",
                    error))
     return fail(*error);
 

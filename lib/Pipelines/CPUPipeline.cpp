@@ -30,7 +30,11 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   bool threads = options.numThreads > 1;
 
   // Tensors: the flops ops as linalg, then tiled and vectorized.
-  pm.addPass(createConvertFlopsToLinalgPass());
+  // The noise stays one flops.counter_normal per element until
+  // flops-cpu-tile-and-vectorize has vectorized it.
+  ConvertFlopsToLinalgPassOptions toLinalg;
+  toLinalg.expandNoise = false;
+  pm.addPass(createConvertFlopsToLinalgPass(toLinalg));
   // Out-params need static result shapes at every call boundary; calls of
   // functions with a dynamic batch (@forward inside @train_step) are inlined
   // first (the flops ops have no inliner interface: after flops-to-linalg).
@@ -47,6 +51,7 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   codegen.fuseElementwise = options.fuseElementwise;
   codegen.vectorizeElementwise = options.vectorizeElementwise;
   codegen.elementwiseVectorSize = options.elementwiseVectorSize;
+  codegen.noiseVectorSize = options.noiseVectorSize;
   pm.addNestedPass<func::FuncOp>(createCPUTileAndVectorizePass(codegen));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -19,7 +19,10 @@
 /// log and cos/sin (arith polynomials, runtime/include/flops/Runtime/
 /// NoiseMath.h) and a vector sqrt, with no libm call per lane, so it matches
 /// the C++ runtime bit for bit (test/Integration/CPU/cpu-pipeline-noise.mlir
-/// runs it); sigma = exp(log sigma) is computed once per unit (a vector of
+/// runs it). The 64 units of a row are one vector whose 4-lane groups share
+/// a Philox block: 16 blocks (i32 vectors of 16), 32 Box-Muller pairs (one
+/// sqrt of a vector of 32), interleaved into the 64 lanes by shuffles.
+/// sigma = exp(log sigma) is computed once per unit (a vector of
 /// 16 here), not fused into the per-element perturbation. The
 /// copy of a convolution input into its zero padding is loops, not a call
 /// of the runner utils' memrefCopy.
@@ -32,7 +35,8 @@
 // CHECK-LABEL: llvm.func @step(
 // CHECK-SAME: %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: !llvm.ptr, %{{[a-z0-9]+}}: !llvm.ptr, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i64, %{{[a-z0-9]+}}: i64) {
 // CHECK-COUNT-8: llvm.intr.fmuladd({{.*}}) : (vector<32xf32>, vector<32xf32>, vector<32xf32>) -> vector<32xf32>
-// CHECK-DAG: llvm.intr.sqrt(%{{.*}}) : (vector<16xf32>) -> vector<16xf32>
+// CHECK-DAG: llvm.intr.sqrt(%{{.*}}) : (vector<32xf32>) -> vector<32xf32>
+// CHECK-DAG: llvm.shufflevector {{.*}} : vector<16xi32>
 // CHECK-DAG: llvm.intr.exp(%{{.*}}) : (vector<16xf32>) -> vector<16xf32>
 // CHECK-NOT: llvm.intr.memcpy
 // CHECK: llvm.return{{$}}

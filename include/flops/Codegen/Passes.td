@@ -74,6 +74,14 @@ def CPUTileAndVectorizePass
            /*default=*/"16",
            "Elements of the innermost dimension per vectorized elementwise "
            "tile">,
+    Option<"expandNoise", "expand-noise", "bool", /*default=*/"true",
+           "Expand flops.counter_normal after vectorization (as "
+           "flops-expand-noise does); false leaves it (for tests)">,
+    Option<"noiseVectorSize", "noise-vector-size", "int64_t",
+           /*default=*/"64",
+           "The same for the ops that generate noise (flops.counter_normal, "
+           "expanded here after vectorization: 4 lanes share a Philox "
+           "block)">,
     Option<"lowerContractions", "lower-contractions", "bool",
            /*default=*/"true",
            "Lower vector.contract to vector.fma (outer products) after "

@@ -58,6 +58,11 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       llvm::cl::desc("Innermost-dimension elements per vectorized "
                      "elementwise tile"),
       llvm::cl::init(16)};
+  PassOptions::Option<int64_t> noiseVectorSize{
+      *this, "noise-vector-size",
+      llvm::cl::desc("The same for the noise generators (4 lanes share a "
+                     "Philox block)"),
+      llvm::cl::init(64)};
   PassOptions::Option<bool> outParams{
       *this, "out-params",
       llvm::cl::desc("Functions return nothing and write their results into "

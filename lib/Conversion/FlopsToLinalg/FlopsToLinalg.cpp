@@ -5,6 +5,7 @@
 
 #include "flops/Conversion/Passes.h"
 #include "flops/Dialect/Flops/IR/FlopsDialect.h"
+#include "flops/Dialect/Flops/IR/FlopsOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -29,10 +30,13 @@ void mlir::flops::populateFlopsToLinalgPatterns(RewritePatternSet &patterns) {
 namespace {
 struct ConvertFlopsToLinalgPass
     : mlir::flops::impl::ConvertFlopsToLinalgPassBase<ConvertFlopsToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<FlopsDialect>();
+    // The per-element noise inside the generated generics.
+    target.addLegalOp<CounterNormalOp>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect>();
@@ -41,7 +45,9 @@ struct ConvertFlopsToLinalgPass
     populateFlopsToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    if (expandNoise)
+      expandCounterNormalOps(getOperation(), /*shareRows=*/false);
   }
 };
 } // namespace

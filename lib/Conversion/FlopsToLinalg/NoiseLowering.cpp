@@ -54,8 +54,12 @@ Value noiseHere(OpBuilder &b, Location loc, OpTy op, Type ft, Value seed,
   if (offset)
     row = arith::AddIOp::create(b, loc, row, offset);
   Value elem = linearElement(b, loc, rank, sizes);
-  return buildCounterNormal(b, loc, ft, seed, step, op.getSiteId(), row, elem,
-                            op.getAntithetic());
+  // One op per element, expanded by flops-expand-noise (or at the end of
+  // flops-to-linalg): vectorization keeps it whole.
+  return CounterNormalOp::create(
+      b, loc, ft, seed, step, row, elem,
+      b.getI64IntegerAttr(static_cast<int64_t>(op.getSiteId())),
+      op.getAntithetic() ? b.getUnitAttr() : nullptr);
 }
 
 /// exp(log_sigma) once per unit, so that the per-element bodies below read

@@ -289,3 +289,19 @@ func.func @negative_residual_rows(%l: tensor<6xf32>, %c: tensor<4xf32>, %m: tens
   %0 = flops.residual clean %l, %c, %m : tensor<6xf32>, tensor<4xf32>, tensor<8xi32>
   return %0 : tensor<6xf32>
 }
+
+// -----
+
+func.func @negative_counter_normal_site(%s: i64, %r: index) -> f32 {
+  // expected-error @+1 {{site must be in [0, 2^32), got 4294967296}}
+  %z = flops.counter_normal %s, %s, %r, %r {site = 4294967296 : i64} : i64, index -> f32
+  return %z : f32
+}
+
+// -----
+
+func.func @negative_counter_normal_shapes(%s: vector<4xi64>, %r: vector<8xindex>) -> vector<8xf32> {
+  // expected-error @+1 {{all non-scalar operands/results must have the same shape and base type}}
+  %z = flops.counter_normal %s, %s, %r, %r : vector<4xi64>, vector<8xindex> -> vector<8xf32>
+  return %z : vector<8xf32>
+}

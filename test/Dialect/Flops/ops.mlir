@@ -46,6 +46,15 @@ func.func @estimator(%coeff: tensor<8xf32>, %rho: tensor<4xf32>, %v: tensor<8x4x
   return %d, %g, %d2, %g2 : tensor<8x4xf32>, tensor<4xf32>, tensor<8x4xf32>, tensor<4xf32>
 }
 
+// CHECK-LABEL: func.func @counter_normal
+// CHECK: flops.counter_normal %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {antithetic, site = 3 : i64} : i64, index -> f32
+// CHECK: flops.counter_normal %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<1x8xi64>, vector<1x8xindex> -> vector<1x8xf64>
+func.func @counter_normal(%s: i64, %r: index, %sv: vector<1x8xi64>, %rv: vector<1x8xindex>) -> (f32, vector<1x8xf64>) {
+  %a = flops.counter_normal %s, %s, %r, %r {site = 3 : i64, antithetic} : i64, index -> f32
+  %b = flops.counter_normal %sv, %sv, %rv, %rv : vector<1x8xi64>, vector<1x8xindex> -> vector<1x8xf64>
+  return %a, %b : f32, vector<1x8xf64>
+}
+
 // CHECK-LABEL: func.func @allocation
 // CHECK: flops.allocate neyman %{{.*}} {budget = 64 : i64, pairs} : tensor<8xf32> -> tensor<8xi32>
 // CHECK: flops.allocate uniform %{{.*}} {budget = 30 : i64, min_count = 1 : i64} : tensor<?xf64> -> tensor<?xi32>

@@ -1,6 +1,8 @@
 // RUN: flops-opt %s --flops-lower-to-cpu | %run | FileCheck %s
 // RUN: flops-opt %s --flops-reference-to-llvm | %run | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{num-threads=2 min-parallel-work=0 elementwise-vector-size=8})" | %run_omp | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{noise-vector-size=12})" | %run | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{noise-vector-size=6})" | %run | FileCheck %s
 
 /// The noise of flops-lower-to-cpu (vectorized generators, masked tails,
 /// OpenMP chunks) is the C++ runtime's bit for bit: flops.normal (f32, f64,
@@ -9,8 +11,13 @@
 /// flops.site_delta with coeff = 1, log_sigma = 0. This holds because the
 /// noise's log and cos/sin are the convention's own arith sequences
 /// (runtime/include/flops/Runtime/NoiseMath.h), vectorised here and scalar in
-/// the runtime, with no contraction (see docs/CODEGEN.md). The last line
-/// shows that the comparison can fail.
+/// the runtime, with no contraction (see docs/CODEGEN.md). The noise
+/// generators are vectorized along rows of `noise-vector-size` elements
+/// (64 by default); where a row's vector starts at a multiple of 4 and has a
+/// multiple of 4 lanes, 4 lanes share a Philox block and 2 lanes a
+/// logarithm (flops-expand-noise): 64 and 12 take that path for cases 3, 7
+/// and 8 (rows of 1027, 12 and 1000 elements, tails masked), 6 does not
+/// (lane by lane). The last line shows that the comparison can fail.
 
 func.func private @flops_rt_fill_normal_f32(memref<?x?xf32>, i64, i64, i32, i32)
     attributes {llvm.emit_c_interface}
@@ -211,6 +218,40 @@ func.func @main() {
   // CHECK: check 5
   // CHECK-NEXT: mismatches 0{{$}}
   call @report(%w5, %b5) : (i64, i64) -> ()
+
+  // 7: flops.normal f64 antithetic of an NCHW shape whose rows (3 x 2 x 12
+  // = 72 elements) are vectors of 12: each starts at a multiple of 12.
+  %g7 = flops.normal %seed, %step {site = 7 : i64, antithetic} : tensor<6x3x2x12xf64>
+  %g7c = tensor.collapse_shape %g7 [[0], [1, 2, 3]] : tensor<6x3x2x12xf64> into tensor<6x72xf64>
+  %m7 = memref.alloc() : memref<6x72xf64>
+  %m7d = memref.cast %m7 : memref<6x72xf64> to memref<?x?xf64>
+  call @flops_rt_fill_normal_f64(%m7d, %seed, %step, %site, %one)
+      : (memref<?x?xf64>, i64, i64, i32, i32) -> ()
+  %r7 = bufferization.to_tensor %m7 restrict : memref<6x72xf64> to tensor<6x72xf64>
+  %g7d = tensor.cast %g7c : tensor<6x72xf64> to tensor<?x?xf64>
+  %r7d = tensor.cast %r7 : tensor<6x72xf64> to tensor<?x?xf64>
+  %b7 = call @mismatches_f64(%g7d, %r7d) : (tensor<?x?xf64>, tensor<?x?xf64>) -> i64
+  %w7 = arith.constant 7 : i64
+  // CHECK: check 7
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w7, %b7) : (i64, i64) -> ()
+
+  // 8: flops.normal f32 without pairs, 5 x 1000 (1000 = 15 x 64 + 40: a
+  // masked tail of 40 lanes).
+  %g8 = flops.normal %seed, %step {site = 9 : i64} : tensor<5x1000xf32>
+  %m8 = memref.alloc() : memref<5x1000xf32>
+  %m8d = memref.cast %m8 : memref<5x1000xf32> to memref<?x?xf32>
+  %site9 = arith.constant 9 : i32
+  call @flops_rt_fill_normal_f32(%m8d, %seed, %step, %site9, %zero)
+      : (memref<?x?xf32>, i64, i64, i32, i32) -> ()
+  %r8 = bufferization.to_tensor %m8 restrict : memref<5x1000xf32> to tensor<5x1000xf32>
+  %g8d = tensor.cast %g8 : tensor<5x1000xf32> to tensor<?x?xf32>
+  %r8d = tensor.cast %r8 : tensor<5x1000xf32> to tensor<?x?xf32>
+  %b8 = call @mismatches_f32(%g8d, %r8d) : (tensor<?x?xf32>, tensor<?x?xf32>) -> i64
+  %w8 = arith.constant 8 : i64
+  // CHECK: check 8
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w8, %b8) : (i64, i64) -> ()
 
   // 6: the comparison can fail: case 1 against antithetic = false (the odd
   // rows differ in sign: 8 rows x 37).

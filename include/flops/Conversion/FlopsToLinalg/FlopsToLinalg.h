@@ -4,6 +4,7 @@
 #define FLOPS_CONVERSION_FLOPSTOLINALG_FLOPSTOLINALG_H
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <array>
@@ -20,13 +21,35 @@ std::array<Value, 4> buildPhilox4x32(OpBuilder &b, Location loc,
 
 /// Emits the dialect's counter-based standard normal for one element
 /// (see the dialect description). `seed`/`step` are i64, `row`/`elem` are
-/// index values; the result has type `elemType` (f32 or f64).
-Value buildCounterNormal(OpBuilder &b, Location loc, Type elemType,
-                         Value seed, Value step, uint32_t site, Value row,
-                         Value elem, bool antithetic);
+/// index values; the result has type `type` (f32 or f64). With vectors (all
+/// operands in the shape of `type`), each lane is its own element.
+Value buildCounterNormal(OpBuilder &b, Location loc, Type type, Value seed,
+                         Value step, uint32_t site, Value row, Value elem,
+                         bool antithetic);
+
+/// The same values for the elements elem0, elem0 + 1, ... of one row, as a
+/// vector of `type` (shape 1 x ... x 1 x L, L a multiple of 4; elem0 a
+/// multiple of 4): one Philox block per 4 lanes and one logarithm, square
+/// root and sine/cosine polynomial per 2 lanes. Scalars: seed, step (i64),
+/// row, elem0 (index). Bit-identical to buildCounterNormal per lane.
+Value buildCounterNormalRow(OpBuilder &b, Location loc, VectorType type,
+                            Value seed, Value step, uint32_t site, Value row,
+                            Value elem0, bool antithetic);
+
+/// How many flops.counter_normal ops expandCounterNormalOps expanded each way.
+struct ExpandNoiseStats {
+  int64_t rows = 0;       // Shared Philox blocks (buildCounterNormalRow).
+  int64_t perElement = 0; // One Philox block per lane or scalar.
+};
+
+/// Expands every flops.counter_normal under `root` into arith (and vector
+/// shuffles); with `shareRows`, vectors of consecutive elements of one row
+/// share their Philox blocks and logarithms (see flops-expand-noise).
+void expandCounterNormalOps(Operation *root, bool shareRows,
+                            ExpandNoiseStats *stats = nullptr);
 
 /// The noise convention's log(u), u in (0, 1) normal, as arith ops on f32 or
-/// f64 (bit-identical to flops::rt::noise_math::log; vectorisable).
+/// f64 or vectors of them (bit-identical to flops::rt::noise_math::log).
 Value buildNoiseLog(OpBuilder &b, Location loc, Type elemType, Value u);
 
 /// The convention's cos(2*pi*u) or, where the i1 `wantSin` is set,

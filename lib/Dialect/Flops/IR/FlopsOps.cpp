@@ -193,6 +193,12 @@ LogicalResult RowMapOp::verify() {
   return success();
 }
 
+LogicalResult CounterNormalOp::verify() {
+  if (getSite() < 0 || getSite() > int64_t(UINT32_MAX))
+    return emitOpError("site must be in [0, 2^32), got ") << getSite();
+  return success();
+}
+
 LogicalResult ScatterAddOp::verify() {
   auto rows = getRows().getType();
   auto acc = getAcc().getType();

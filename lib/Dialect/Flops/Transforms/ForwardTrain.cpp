@@ -330,7 +330,7 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
   MLIRContext *ctx = &getContext();
   OpBuilder b(ctx);
   Location loc = fn.getLoc();
-  Type i64 = b.getI64Type(), index = b.getIndexType();
+  Type i64 = b.getI64Type();
   Type ft = getElementTypeOrSelf(fn.getResultTypes()[0]);
   bool adam = optimizer == "adam";
   bool learnSigma = !freezeSigma;

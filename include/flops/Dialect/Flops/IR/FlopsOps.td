@@ -50,6 +50,44 @@ class Flops_NoiseOpBase<string mnemonic, list<Trait> traits = []>
   }];
 }
 
+def Flops_CounterNormalOp : Flops_Op<"counter_normal",
+    [Pure, AllTypesMatch<["seed", "step"]>, AllTypesMatch<["row", "elem"]>]
+    # ElementwiseMappable.traits> {
+  let summary = "one element of the counter-based standard normal stream";
+  let description = [{
+    The standard normal that the noise convention assigns to element `elem`
+    (row-major within a row) of row `row` of site `site` at `step` under
+    `seed` (Philox4x32-10 and Box-Muller: see the dialect description);
+    with `antithetic`, odd rows take the negated noise of the row before.
+
+    `flops-to-linalg{expand-noise=false}` leaves it in the bodies of the
+    generics it makes for the noise ops, so that vectorization sees one op:
+    it is elementwise, and on vectors each lane is its own element. The
+    `flops-expand-noise` pass expands it into arith; on a vector of
+    consecutive elements of one row starting at a multiple of 4, each
+    Philox block is generated once for its four lanes and each
+    logarithm once for its pair (bit-identical to the per-element form).
+
+    ```mlir
+    %z = flops.counter_normal %seed, %step, %row, %elem {site = 2 : i64}
+        : i64, index -> f32
+    ```
+  }];
+  let arguments = (ins TypeOrValueSemanticsContainer<I64, "i64-like">:$seed,
+                       TypeOrValueSemanticsContainer<I64, "i64-like">:$step,
+                       TypeOrValueSemanticsContainer<Index, "index-like">:$row,
+                       TypeOrValueSemanticsContainer<Index, "index-like">:$elem,
+                       DefaultValuedAttr<I64Attr, "0">:$site,
+                       UnitAttr:$antithetic);
+  let results = (outs TypeOrValueSemanticsContainer<AnyTypeOf<[F32, F64]>,
+                                                    "f32-or-f64-like">:$result);
+  let assemblyFormat = [{
+    $seed `,` $step `,` $row `,` $elem attr-dict `:` type($seed) `,`
+    type($row) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Flops_NormalOp : Flops_NoiseOpBase<"normal", [AttrSizedOperandSegments]> {
   let summary = "counter-based standard normal noise";
   let description = [{
