@@ -20,6 +20,12 @@ rows at once, the noise drawn with torch.randn and kept, no autograd):
      log-sigma estimate sum_r coeff_r (eps² - 1);
   5. global gradient norm; bias-corrected Adam on W, b and log sigma.
 
+Like flops-forward-train's default point-prefix, the first layer (which
+reads only the data) is computed once per point by the clean forward and
+gathered to the rows, and its weight estimate sums Delta per point first
+(x^T (sum over a point's rows of Delta)); --share-prefix 0 computes it on
+all N rows instead (the plain per-row step).
+
 Differences from the compiled step, by design of each side: FLOPS processes
 the rows in q chunks of B rows and regenerates its counter-based (Philox)
 noise wherever it is needed instead of storing it; PyTorch draws its own
@@ -29,7 +35,7 @@ Times one step and one inference (forward on N rows) per repetition,
 interleaved, after warm-up; prints JSON with medians (ms).
 
   /usr/bin/python3 benchmarks/train-step/torch_lr_step.py [--threads 1]
-      [--batch 64] [--queries 8] [--reps 30] [--warmup 5]
+      [--batch 64] [--queries 8] [--reps 30] [--warmup 5] [--share-prefix 1]
 """
 
 import argparse
@@ -53,6 +59,9 @@ def parse():
     p.add_argument("--sigma", type=float, default=1e-3)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--share-prefix", type=int, default=1, choices=(0, 1),
+                   help="first layer once per point (1, as flops-forward-"
+                        "train's point-prefix) or on every row (0)")
     p.add_argument("--check", type=int, default=0, metavar="K",
                    help="instead of timing: average the estimates of K steps "
                         "(no update) and print their cosine with autograd's "
@@ -61,7 +70,7 @@ def parse():
 
 
 class LRStep:
-    def __init__(self, batch, queries, sigma, lr, gen):
+    def __init__(self, batch, queries, sigma, lr, gen, share_prefix=True):
         assert queries % 2 == 0, "antithetic pairs need an even q"
         self.B, self.q, self.N = batch, queries, batch * queries
         self.lr, self.b1, self.b2, self.eps = lr, 0.9, 0.999, 1e-8
@@ -77,11 +86,14 @@ class LRStep:
         self.row_map = torch.arange(batch).repeat_interleave(queries)
         self.weight = 1.0 / (batch * queries)  # per_point: 1 / (B * A_i)
         self.gen = gen
+        self.share_prefix = share_prefix
 
-    def forward(self, x):
+    def forward(self, x, keep=None):
         h = x
         for k in range(3):
             h = torch.addmm(self.b[k], h, self.W[k])
+            if k == 0 and keep is not None:
+                keep.append(h)
             if k < 2:
                 h = torch.relu(h)
         return h
@@ -99,19 +111,22 @@ class LRStep:
     @torch.no_grad()
     def step(self, x, labels, t, keep=None):
         # 1. clean forward of the B points
-        logits = self.forward(x)
+        first = []  # the first layer's pre-activation per point
+        logits = self.forward(x, first)
         clean, picked = self.row_ce(logits, labels)
         clean_mean = clean.mean()
         accuracy = (picked >= logits.max(dim=1).values).float().mean()
         # 2. expansion to N rows
-        xr = x.index_select(0, self.row_map)
         yr = labels.index_select(0, self.row_map)
         # 3. perturbed forward, residuals
         eps, sig, inputs = [], [], []
-        h = xr
+        h = None if self.share_prefix else x.index_select(0, self.row_map)
         for k in range(3):
             inputs.append(h)
-            u = torch.addmm(self.b[k], h, self.W[k])
+            if k == 0 and self.share_prefix:
+                u = first[0].index_select(0, self.row_map)
+            else:
+                u = torch.addmm(self.b[k], h, self.W[k])
             e = self.antithetic_noise(u.shape[1])
             s = torch.exp(self.rho[k])
             u.addcmul_(e, s)  # u + sigma * eps
@@ -124,7 +139,13 @@ class LRStep:
         gW, gb, grho = [], [], []
         for k in range(3):
             delta = eps[k] * coeff[:, None] / sig[k]
-            gW.append(inputs[k].t() @ delta)
+            if k == 0 and self.share_prefix:
+                # sum over each point's rows, then the B points' inputs
+                delta = torch.zeros(self.B, delta.shape[1]).index_add_(
+                    0, self.row_map, delta)
+                gW.append(x.t() @ delta)
+            else:
+                gW.append(inputs[k].t() @ delta)
             gb.append(delta.sum(0))
             grho.append(coeff @ (eps[k] * eps[k] - 1.0))
         grads = gW + gb + grho
@@ -182,7 +203,7 @@ def main():
     except RuntimeError:
         pass
     gen = torch.Generator().manual_seed(a.seed)
-    step = LRStep(a.batch, a.queries, a.sigma, a.lr, gen)
+    step = LRStep(a.batch, a.queries, a.sigma, a.lr, gen, bool(a.share_prefix))
     x = torch.rand(a.batch, 784, generator=gen)
     labels = torch.randint(0, 10, (a.batch,), generator=gen)
     xi = torch.rand(step.N, 784, generator=gen)
@@ -220,6 +241,7 @@ def main():
         "tool": "torch_lr_step.py", "torch": torch.__version__,
         "threads": torch.get_num_threads(), "batch": a.batch,
         "queries": a.queries, "rows": step.N, "reps": a.reps,
+        "share_prefix": a.share_prefix,
         "warmup": a.warmup,
         "step_ms": summary(ts), "forward_ms": summary(ti),
         "ratio_step_over_forward": summary(ratio, 1.0),

@@ -1158,9 +1158,9 @@ void ForwardTrainPass::runOnOperation() {
     labelType = RankedTensorType::get({batch}, IntegerType::get(&getContext(), 32));
   } else if (loss == "mse") {
     auto rt = cast<RankedTensorType>(resultType);
-    if (fn.getNumResults() != 1 || !rt.hasStaticShape() &&
-                                       llvm::any_of(rt.getShape().drop_front(),
-                                                    ShapedType::isDynamic)) {
+    if (fn.getNumResults() != 1 ||
+        (!rt.hasStaticShape() &&
+         llvm::any_of(rt.getShape().drop_front(), ShapedType::isDynamic))) {
       fn.emitError("loss=mse needs one result with static non-batch "
                    "dimensions, got ")
           << resultType;
