@@ -1,4 +1,4 @@
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{suffix=_pa queries=4 optimizer=sgd momentum=0 sigma=0.1}, flops-forward-train{suffix=_ra queries=4 optimizer=sgd momentum=0 sigma=0.1 point-prefix=false}, flops-forward-train{suffix=_pb sites=fc2.,fc3. allocator=bernoulli bernoulli-p=0.5 bernoulli-p-late=0.5 budget=24 optimizer=sgd momentum=0 sigma=0.1}, flops-forward-train{suffix=_rb sites=fc2.,fc3. allocator=bernoulli bernoulli-p=0.5 bernoulli-p-late=0.5 budget=24 optimizer=sgd momentum=0 sigma=0.1 point-prefix=false})" -o %t.mlir
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{suffix=_pa queries=4 optimizer=sgd momentum=0 sigma=0.1}, flops-forward-train{suffix=_ra queries=4 optimizer=sgd momentum=0 sigma=0.1 point-prefix=false}, flops-forward-train{suffix=_pb sites=fc2.,fc3. allocator=bernoulli bernoulli-p=0.5 bernoulli-p-late=0.5 budget=24 optimizer=sgd momentum=0 sigma=0.1}, flops-forward-train{suffix=_rb sites=fc2.,fc3. allocator=bernoulli bernoulli-p=0.5 bernoulli-p-late=0.5 budget=24 optimizer=sgd momentum=0 sigma=0.1 point-prefix=false}, flops-forward-train{entry=conv_forward suffix=_pc queries=4 optimizer=sgd momentum=0 sigma=0.1}, flops-forward-train{entry=conv_forward suffix=_rc queries=4 optimizer=sgd momentum=0 sigma=0.1 point-prefix=false})" -o %t.mlir
 // RUN: flops-opt %t.mlir --flops-reference-to-llvm | %run | FileCheck %s
 // RUN: flops-opt %t.mlir --pass-pipeline="builtin.module(flops-to-linalg,inline,symbol-dce,canonicalize,flops-lower-to-cpu)" | %run | FileCheck %s
 
@@ -13,7 +13,10 @@
 ///   point): fc1 is estimated per point (its input is the data);
 /// - b: only fc2 and fc3 perturbed (sites=fc2.,fc3.), the Bernoulli
 ///   allocator (uneven counts per point, budget 24): fc1 and tanh run per
-///   point, fc2 is estimated per point from a computed input (tanh(fc1)).
+///   point, fc2 is estimated per point from a computed input (tanh(fc1));
+/// - c: a padded 3x3 convolution (2 -> 3 channels, on 5x5 images; NCHW site)
+///   then a dense layer, both perturbed: the padding and the convolution
+///   run per point, the convolution's estimate from Δ summed per point.
 /// Every parameter's and log-σ's estimate agrees within 1e-12 of its largest
 /// entry, and the clean and row losses are bit for bit equal (the rows see
 /// the same values, copied instead of recomputed).
@@ -68,6 +71,45 @@ func.func @forward(%x: tensor<6x3xf64>,
   return %u3 : tensor<6x2xf64>
 }
 
+#x4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#ch4 = affine_map<(d0, d1, d2, d3) -> (d1)>
+func.func @conv_forward(%x: tensor<6x2x5x5xf64>,
+    %k: tensor<3x2x3x3xf64> {flops.param, flops.name = "conv.weight"}, %kb: tensor<3xf64> {flops.param, flops.name = "conv.bias"},
+    %w: tensor<75x2xf64> {flops.param, flops.name = "fc.weight"}, %b: tensor<2xf64> {flops.param, flops.name = "fc.bias"}) -> tensor<6x2xf64> {
+  %zero = arith.constant 0.0 : f64
+  %xp = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k2: index, %l: index):
+    tensor.yield %zero : f64
+  } : tensor<6x2x5x5xf64> to tensor<6x2x7x7xf64>
+  %e = tensor.empty() : tensor<6x3x5x5xf64>
+  %z = linalg.fill ins(%zero : f64) outs(%e : tensor<6x3x5x5xf64>) -> tensor<6x3x5x5xf64>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%xp, %k : tensor<6x2x7x7xf64>, tensor<3x2x3x3xf64>) outs(%z : tensor<6x3x5x5xf64>) -> tensor<6x3x5x5xf64>
+  %u = linalg.generic {indexing_maps = [#x4, #ch4, #x4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c, %kb : tensor<6x3x5x5xf64>, tensor<3xf64>) outs(%e : tensor<6x3x5x5xf64>) {
+  ^bb0(%a: f64, %bb: f64, %o: f64):
+    %s = arith.addf %a, %bb : f64
+    linalg.yield %s : f64
+  } -> tensor<6x3x5x5xf64>
+  %h = linalg.generic {indexing_maps = [#x4, #x4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%u : tensor<6x3x5x5xf64>) outs(%e : tensor<6x3x5x5xf64>) {
+  ^bb0(%a: f64, %o: f64):
+    %t = math.tanh %a : f64
+    linalg.yield %t : f64
+  } -> tensor<6x3x5x5xf64>
+  %f = tensor.collapse_shape %h [[0], [1, 2, 3]] : tensor<6x3x5x5xf64> into tensor<6x75xf64>
+  %e2 = tensor.empty() : tensor<6x2xf64>
+  %z2 = linalg.fill ins(%zero : f64) outs(%e2 : tensor<6x2xf64>) -> tensor<6x2xf64>
+  %m = linalg.matmul ins(%f, %w : tensor<6x75xf64>, tensor<75x2xf64>) outs(%z2 : tensor<6x2xf64>) -> tensor<6x2xf64>
+  %y = linalg.generic {indexing_maps = [#ew, #bias, #ew], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %b : tensor<6x2xf64>, tensor<2xf64>) outs(%e2 : tensor<6x2xf64>) {
+  ^bb0(%a: f64, %bb: f64, %o: f64):
+    %s = arith.addf %a, %bb : f64
+    linalg.yield %s : f64
+  } -> tensor<6x2xf64>
+  return %y : tensor<6x2xf64>
+}
+
 /// max |a - b| <= 1e-12 max |b|, and b is not all zero.
 func.func @agree(%a: tensor<?xf64>, %b: tensor<?xf64>) -> i1 {
   %z = arith.constant 0.0 : f64
@@ -109,6 +151,10 @@ func.func private @train_step_pb(tensor<3x5xf64>, tensor<5xf64>, tensor<5x4xf64>
     -> (tensor<3x5xf64>, tensor<5xf64>, tensor<5x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<5x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<5xf64>)
 func.func private @train_step_rb(tensor<3x5xf64>, tensor<5xf64>, tensor<5x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<5x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, f64, i64, i64, tensor<6x3xf64>, tensor<6xi32>)
     -> (tensor<3x5xf64>, tensor<5xf64>, tensor<5x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<5x4xf64>, tensor<4xf64>, tensor<4x2xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<4xf64>, tensor<2xf64>, tensor<5xf64>)
+func.func private @train_step_pc(tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, f64, i64, i64, tensor<6x2x5x5xf64>, tensor<6xi32>)
+    -> (tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, tensor<5xf64>)
+func.func private @train_step_rc(tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, f64, i64, i64, tensor<6x2x5x5xf64>, tensor<6xi32>)
+    -> (tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, tensor<5xf64>)
 
 func.func @main() {
   %c0 = arith.constant 0 : index
@@ -138,9 +184,19 @@ func.func @main() {
   %mw3 = flops.normal %seed, %s1 {site = 110 : i64} : tensor<4x2xf64>
   %b3 = flops.normal %seed, %s1 {site = 111 : i64} : tensor<2xf64>
   %mb3 = flops.normal %seed, %s1 {site = 112 : i64} : tensor<2xf64>
-  %ls5 = flops.normal %seed, %s1 {site = 113 : i64} : tensor<5xf64>
-  %ls4 = flops.normal %seed, %s1 {site = 114 : i64} : tensor<4xf64>
-  %ls2 = flops.normal %seed, %s1 {site = 115 : i64} : tensor<2xf64>
+  %k = flops.normal %seed, %s1 {site = 113 : i64} : tensor<3x2x3x3xf64>
+  %mk = flops.normal %seed, %s1 {site = 114 : i64} : tensor<3x2x3x3xf64>
+  %kb = flops.normal %seed, %s1 {site = 115 : i64} : tensor<3xf64>
+  %mkb = flops.normal %seed, %s1 {site = 116 : i64} : tensor<3xf64>
+  %w = flops.normal %seed, %s1 {site = 117 : i64} : tensor<75x2xf64>
+  %mw = flops.normal %seed, %s1 {site = 118 : i64} : tensor<75x2xf64>
+  %b = flops.normal %seed, %s1 {site = 119 : i64} : tensor<2xf64>
+  %mb = flops.normal %seed, %s1 {site = 120 : i64} : tensor<2xf64>
+  %xc = flops.normal %seed, %s0 {site = 121 : i64} : tensor<6x2x5x5xf64>
+  %ls5 = flops.normal %seed, %s1 {site = 122 : i64} : tensor<5xf64>
+  %ls4 = flops.normal %seed, %s1 {site = 123 : i64} : tensor<4xf64>
+  %ls3 = flops.normal %seed, %s1 {site = 124 : i64} : tensor<3xf64>
+  %ls2 = flops.normal %seed, %s1 {site = 125 : i64} : tensor<2xf64>
   %lr = arith.constant 0.0 : f64
   %step = arith.constant 3 : i64
   %pa:19 = func.call @train_step_pa(%w1, %b1, %w2, %b2, %w3, %b3, %mw1, %mb1, %mw2, %mb2, %mw3, %mb3, %ls5, %ls4, %ls2, %ls5, %ls4, %ls2, %lr, %step, %seed, %x, %labels)
@@ -294,6 +350,70 @@ func.func @main() {
   %eq2_b = arith.cmpf oeq, %pm2_b, %rm2_b : f64
   vector.print str "b: row loss equal "
   vector.print %eq2_b : i1
+  %pc:13 = func.call @train_step_pc(%k, %kb, %w, %b, %mk, %mkb, %mw, %mb, %ls3, %ls2, %ls3, %ls2, %lr, %step, %seed, %xc, %labels)
+      : (tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, f64, i64, i64, tensor<6x2x5x5xf64>, tensor<6xi32>)
+      -> (tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, tensor<5xf64>)
+  %rc:13 = func.call @train_step_rc(%k, %kb, %w, %b, %mk, %mkb, %mw, %mb, %ls3, %ls2, %ls3, %ls2, %lr, %step, %seed, %xc, %labels)
+      : (tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, f64, i64, i64, tensor<6x2x5x5xf64>, tensor<6xi32>)
+      -> (tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3x2x3x3xf64>, tensor<3xf64>, tensor<75x2xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, tensor<3xf64>, tensor<2xf64>, tensor<5xf64>)
+  %pc_k_s = tensor.cast %pc#4 : tensor<3x2x3x3xf64> to tensor<3x2x3x3xf64>
+  %pc_k_s_f = tensor.collapse_shape %pc_k_s [[0, 1, 2, 3]] : tensor<3x2x3x3xf64> into tensor<54xf64>
+  %pc_k_s_d = tensor.cast %pc_k_s_f : tensor<54xf64> to tensor<?xf64>
+  %rc_k_s = tensor.cast %rc#4 : tensor<3x2x3x3xf64> to tensor<3x2x3x3xf64>
+  %rc_k_s_f = tensor.collapse_shape %rc_k_s [[0, 1, 2, 3]] : tensor<3x2x3x3xf64> into tensor<54xf64>
+  %rc_k_s_d = tensor.cast %rc_k_s_f : tensor<54xf64> to tensor<?xf64>
+  %okc_k = func.call @agree(%pc_k_s_d, %rc_k_s_d) : (tensor<?xf64>, tensor<?xf64>) -> i1
+  vector.print str "c: k agrees "
+  vector.print %okc_k : i1
+  %pc_kb_s = tensor.cast %pc#5 : tensor<3xf64> to tensor<3xf64>
+  %pc_kb_s_d = tensor.cast %pc_kb_s : tensor<3xf64> to tensor<?xf64>
+  %rc_kb_s = tensor.cast %rc#5 : tensor<3xf64> to tensor<3xf64>
+  %rc_kb_s_d = tensor.cast %rc_kb_s : tensor<3xf64> to tensor<?xf64>
+  %okc_kb = func.call @agree(%pc_kb_s_d, %rc_kb_s_d) : (tensor<?xf64>, tensor<?xf64>) -> i1
+  vector.print str "c: kb agrees "
+  vector.print %okc_kb : i1
+  %pc_w_s = tensor.cast %pc#6 : tensor<75x2xf64> to tensor<75x2xf64>
+  %pc_w_s_f = tensor.collapse_shape %pc_w_s [[0, 1]] : tensor<75x2xf64> into tensor<150xf64>
+  %pc_w_s_d = tensor.cast %pc_w_s_f : tensor<150xf64> to tensor<?xf64>
+  %rc_w_s = tensor.cast %rc#6 : tensor<75x2xf64> to tensor<75x2xf64>
+  %rc_w_s_f = tensor.collapse_shape %rc_w_s [[0, 1]] : tensor<75x2xf64> into tensor<150xf64>
+  %rc_w_s_d = tensor.cast %rc_w_s_f : tensor<150xf64> to tensor<?xf64>
+  %okc_w = func.call @agree(%pc_w_s_d, %rc_w_s_d) : (tensor<?xf64>, tensor<?xf64>) -> i1
+  vector.print str "c: w agrees "
+  vector.print %okc_w : i1
+  %pc_b_s = tensor.cast %pc#7 : tensor<2xf64> to tensor<2xf64>
+  %pc_b_s_d = tensor.cast %pc_b_s : tensor<2xf64> to tensor<?xf64>
+  %rc_b_s = tensor.cast %rc#7 : tensor<2xf64> to tensor<2xf64>
+  %rc_b_s_d = tensor.cast %rc_b_s : tensor<2xf64> to tensor<?xf64>
+  %okc_b = func.call @agree(%pc_b_s_d, %rc_b_s_d) : (tensor<?xf64>, tensor<?xf64>) -> i1
+  vector.print str "c: b agrees "
+  vector.print %okc_b : i1
+  %pc_lsigma3_s = tensor.cast %pc#10 : tensor<3xf64> to tensor<3xf64>
+  %pc_lsigma3_s_d = tensor.cast %pc_lsigma3_s : tensor<3xf64> to tensor<?xf64>
+  %rc_lsigma3_s = tensor.cast %rc#10 : tensor<3xf64> to tensor<3xf64>
+  %rc_lsigma3_s_d = tensor.cast %rc_lsigma3_s : tensor<3xf64> to tensor<?xf64>
+  %okc_lsigma3 = func.call @agree(%pc_lsigma3_s_d, %rc_lsigma3_s_d) : (tensor<?xf64>, tensor<?xf64>) -> i1
+  vector.print str "c: lsigma3 agrees "
+  vector.print %okc_lsigma3 : i1
+  %pc_lsigma2_s = tensor.cast %pc#11 : tensor<2xf64> to tensor<2xf64>
+  %pc_lsigma2_s_d = tensor.cast %pc_lsigma2_s : tensor<2xf64> to tensor<?xf64>
+  %rc_lsigma2_s = tensor.cast %rc#11 : tensor<2xf64> to tensor<2xf64>
+  %rc_lsigma2_s_d = tensor.cast %rc_lsigma2_s : tensor<2xf64> to tensor<?xf64>
+  %okc_lsigma2 = func.call @agree(%pc_lsigma2_s_d, %rc_lsigma2_s_d) : (tensor<?xf64>, tensor<?xf64>) -> i1
+  vector.print str "c: lsigma2 agrees "
+  vector.print %okc_lsigma2 : i1
+  %c0_c = arith.constant 0 : index
+  %pm0_c = tensor.extract %pc#12[%c0_c] : tensor<5xf64>
+  %rm0_c = tensor.extract %rc#12[%c0_c] : tensor<5xf64>
+  %eq0_c = arith.cmpf oeq, %pm0_c, %rm0_c : f64
+  vector.print str "c: clean loss equal "
+  vector.print %eq0_c : i1
+  %c2_c = arith.constant 2 : index
+  %pm2_c = tensor.extract %pc#12[%c2_c] : tensor<5xf64>
+  %rm2_c = tensor.extract %rc#12[%c2_c] : tensor<5xf64>
+  %eq2_c = arith.cmpf oeq, %pm2_c, %rm2_c : f64
+  vector.print str "c: row loss equal "
+  vector.print %eq2_c : i1
   return
 }
 
@@ -316,3 +436,11 @@ func.func @main() {
 // CHECK: b: lsigma2 agrees 1
 // CHECK: b: clean loss equal 1
 // CHECK: b: row loss equal 1
+// CHECK: c: k agrees 1
+// CHECK: c: kb agrees 1
+// CHECK: c: w agrees 1
+// CHECK: c: b agrees 1
+// CHECK: c: lsigma3 agrees 1
+// CHECK: c: lsigma2 agrees 1
+// CHECK: c: clean loss equal 1
+// CHECK: c: row loss equal 1

@@ -7,8 +7,9 @@
 //  - prefix: results of ops that read data, that no perturbation reaches,
 //    and that compute each row of their results (dimension 0) from the same
 //    row of their data operands (linalg ops with dimension 0 of every data
-//    operand and result on one parallel loop the body does not index, and
-//    reshapes that keep dimension 0 alone);
+//    operand and result on one parallel loop the body does not index,
+//    reshapes that keep dimension 0 alone, padding of the other dimensions,
+//    and whole rows inserted into a filled tensor);
 //  - rows: everything else (what a perturbation reaches, and what the
 //    analysis cannot prove row-wise); computed per query row as before.
 //
@@ -19,6 +20,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -41,6 +43,25 @@ bool keepsDim0(ArrayRef<ReassociationIndices> groups) {
   return !groups.empty() && groups.front().size() == 1;
 }
 
+/// Whether dimension 0 of `t` has size `size`: a static match, or the same
+/// value as the size of the tensor.empty that `t` fills.
+bool hasDim0(Value t, OpFoldResult size) {
+  auto type = cast<RankedTensorType>(t.getType());
+  if (!type.isDynamicDim(0))
+    return isConstantIntValue(size, type.getDimSize(0));
+  auto v = dyn_cast<Value>(size);
+  while (v && t) {
+    if (auto fill = t.getDefiningOp<linalg::FillOp>()) {
+      t = fill.getOutputs()[0];
+      continue;
+    }
+    if (auto empty = t.getDefiningOp<tensor::EmptyOp>())
+      return empty.getDynamicSize(0) == v;
+    return false;
+  }
+  return false;
+}
+
 /// Whether each row of `op`'s results depends on the same row of its data
 /// operands (`isData`) alone.
 bool isRowwise(Operation *op, function_ref<bool(Value)> isData) {
@@ -53,6 +74,21 @@ bool isRowwise(Operation *op, function_ref<bool(Value)> isData) {
     return keepsDim0(c.getReassociationIndices());
   if (auto e = dyn_cast<tensor::ExpandShapeOp>(op))
     return keepsDim0(e.getReassociationIndices());
+  // Padding of the other dimensions (a convolution's zero border).
+  if (auto pad = dyn_cast<tensor::PadOp>(op)) {
+    Value value = pad.getConstantPaddingValue();
+    return pad.getStaticLow()[0] == 0 && pad.getStaticHigh()[0] == 0 &&
+           value && !isData(value);
+  }
+  // Every row of the source into the same row of the destination (the
+  // importer's padding: a filled tensor with the input inserted).
+  if (auto ins = dyn_cast<tensor::InsertSliceOp>(op)) {
+    if (ins.getSourceType().getRank() != ins.getDestType().getRank())
+      return false;
+    return isConstantIntValue(ins.getMixedOffsets()[0], 0) &&
+           isConstantIntValue(ins.getMixedStrides()[0], 1) &&
+           hasDim0(ins.getDest(), ins.getMixedSizes()[0]);
+  }
   auto lin = dyn_cast<linalg::LinalgOp>(op);
   if (!lin || !lin.hasPureTensorSemantics())
     return false;

@@ -17,6 +17,8 @@
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=conv_forward point-prefix=false})" | FileCheck %s --check-prefix=CONV
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=token_forward point-prefix=false})" | FileCheck %s --check-prefix=TOKEN
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=negative_shared_product point-prefix=false})" | FileCheck %s --check-prefix=NEG
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=padded_conv_forward batch-size=4 loss=mse})" | FileCheck %s --check-prefix=PADCONV
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=merged_batch_forward loss=mse})" | FileCheck %s --check-prefix=MERGED --implicit-check-not=flops.scatter_add --implicit-check-not=@merged_batch_forward_points
 
 /// One module, several forward functions: each RUN line builds the step of
 /// one of them (`entry`) with one option changed; the other functions are
@@ -677,3 +679,78 @@ func.func @negative_shared_product(%x: tensor<4x3xf32>,
 // NEG:           flops.site_delta {{.*}} {antithetic, channel_dim = 1 : i64} :
 // NEG:           flops.site_delta {{.*}} {antithetic, channel_dim = 1 : i64, site = 1 : i64} :
 // NEG-LABEL: func.func @eval_step(
+
+/// Point prefix across the importer's padding (a filled tensor with the
+/// batch inserted whole, dynamic batch): the insert and the convolution are
+/// the same for every query of a point, so @padded_conv_forward_points
+/// computes them and the rows start from their expanded site value; the
+/// convolution's estimate comes from Δ summed per point.
+func.func @padded_conv_forward(%x: tensor<?x1x4x4xf32>,
+                               %k: tensor<2x1x3x3xf32> {flops.param, flops.name = "conv.weight"},
+                               %cb: tensor<2xf32> {flops.param, flops.name = "conv.bias"}) -> tensor<?x2x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x1x4x4xf32>
+  %pe = tensor.empty(%n) : tensor<?x1x6x6xf32>
+  %pz = linalg.fill ins(%zero : f32) outs(%pe : tensor<?x1x6x6xf32>) -> tensor<?x1x6x6xf32>
+  %xp = tensor.insert_slice %x into %pz[0, 0, 1, 1] [%n, 1, 4, 4] [1, 1, 1, 1] : tensor<?x1x4x4xf32> into tensor<?x1x6x6xf32>
+  %e = tensor.empty(%n) : tensor<?x2x4x4xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x2x4x4xf32>) -> tensor<?x2x4x4xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%xp, %k : tensor<?x1x6x6xf32>, tensor<2x1x3x3xf32>) outs(%z : tensor<?x2x4x4xf32>) -> tensor<?x2x4x4xf32>
+  %u = linalg.generic {indexing_maps = [#x4, #ch4, #x4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c, %cb : tensor<?x2x4x4xf32>, tensor<2xf32>) outs(%e : tensor<?x2x4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<?x2x4x4xf32>
+  return %u : tensor<?x2x4x4xf32>
+}
+
+// PADCONV-LABEL: func.func private @padded_conv_forward_points(
+// PADCONV:         %[[XP:.*]] = tensor.insert_slice
+// PADCONV:         %[[C:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[XP]],
+// PADCONV:         %[[U:.*]] = linalg.generic {{.*}} ins(%[[C]],
+// PADCONV:         return %[[U]], %[[XP]], %[[C]] :
+// PADCONV-LABEL: func.func private @padded_conv_forward_rows(
+// PADCONV-SAME:    %[[UA:[^:]+]]: tensor<?x2x4x4xf32>)
+// PADCONV-NOT:     linalg.conv_2d_nchw_fchw
+// PADCONV:         flops.perturb %[[UA]],
+// PADCONV-LABEL: func.func @train_step(
+// PADCONV:         %[[PTS:.*]]:3 = call @padded_conv_forward_points(
+// PADCONV:         scf.for
+// PADCONV:           flops.expand {{.*}} : tensor<4x2x4x4xf32>, tensor<4xi32> -> tensor<4x2x4x4xf32>
+// PADCONV:           flops.scatter_add
+// PADCONV-NOT:       linalg.conv_2d_nchw_fchw
+// PADCONV:           scf.yield
+
+/// A batch merged with another dimension (tokens flattened into rows) is
+/// not row-wise: everything from the collapse on runs per query row, and
+/// there is no points function (checked absent over the whole output).
+func.func @merged_batch_forward(%x: tensor<4x3x2xf32>,
+                                %b: tensor<2xf32> {flops.param, flops.name = "b"}) -> tensor<4x3x2xf32> {
+  %f = tensor.collapse_shape %x [[0, 1], [2]] : tensor<4x3x2xf32> into tensor<12x2xf32>
+  %e = tensor.empty() : tensor<12x2xf32>
+  %t = linalg.generic {indexing_maps = [#ew, #ew], iterator_types = ["parallel", "parallel"]}
+      ins(%f : tensor<12x2xf32>) outs(%e : tensor<12x2xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = math.tanh %a : f32
+    linalg.yield %v : f32
+  } -> tensor<12x2xf32>
+  %r = tensor.expand_shape %t [[0, 1], [2]] output_shape [4, 3, 2] : tensor<12x2xf32> into tensor<4x3x2xf32>
+  %e3 = tensor.empty() : tensor<4x3x2xf32>
+  %u = linalg.generic {indexing_maps = [#x3, #ch3, #x3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%r, %b : tensor<4x3x2xf32>, tensor<2xf32>) outs(%e3 : tensor<4x3x2xf32>) {
+  ^bb0(%a: f32, %bb: f32, %o: f32):
+    %s = arith.addf %a, %bb : f32
+    linalg.yield %s : f32
+  } -> tensor<4x3x2xf32>
+  return %u : tensor<4x3x2xf32>
+}
+
+// MERGED-LABEL: func.func private @merged_batch_forward_rows(
+// MERGED:         tensor.collapse_shape
+// MERGED:         math.tanh
+// MERGED:         tensor.expand_shape
+// MERGED:         flops.perturb
+// MERGED-LABEL: func.func @train_step(
