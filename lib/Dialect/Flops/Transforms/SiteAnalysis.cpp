@@ -190,6 +190,22 @@ FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
                           "units), got ")
                  << g.tail.getType(),
              failure();
+    // The noise and the estimates index a site's rows as the batch's: a
+    // site whose dimension 0 is something else (e.g. the batch merged with
+    // tokens) has no per-point noise.
+    int64_t rows = tailType.getDimSize(0);
+    if (!ShapedType::isDynamic(rows) && !ShapedType::isDynamic(info.batch) &&
+        rows != info.batch)
+      return op.emitError()
+                 << "batch dimensions disagree: this perturbation site has "
+                 << (ShapedType::isDynamic(rows) ? std::string("?")
+                                                 : std::to_string(rows))
+                 << " rows in dimension 0, the forward's batch is "
+                 << (ShapedType::isDynamic(info.batch)
+                         ? std::string("?")
+                         : std::to_string(info.batch))
+                 << " (sites must keep the batch in dimension 0)",
+             failure();
   }
   return info;
 }

@@ -163,6 +163,26 @@ func.func @forward(%x: tensor<4x3xf32>, %w: tensor<3xf32> {flops.param}) -> tens
 
 // -----
 
+/// A site whose dimension 0 is not the batch (the batch merged with tokens
+/// before a parametric op).
+#ewm = affine_map<(d0, d1) -> (d0, d1)>
+#bm = affine_map<(d0, d1) -> (d1)>
+func.func @forward(%x: tensor<4x3x2xf32>, %b: tensor<2xf32> {flops.param}) -> tensor<4x3x2xf32> {
+  %f = tensor.collapse_shape %x [[0, 1], [2]] : tensor<4x3x2xf32> into tensor<12x2xf32>
+  %e = tensor.empty() : tensor<12x2xf32>
+  // expected-error @below {{batch dimensions disagree: this perturbation site has 12 rows in dimension 0, the forward's batch is 4 (sites must keep the batch in dimension 0)}}
+  %u = linalg.generic {indexing_maps = [#ewm, #bm, #ewm], iterator_types = ["parallel", "parallel"]}
+      ins(%f, %b : tensor<12x2xf32>, tensor<2xf32>) outs(%e : tensor<12x2xf32>) {
+  ^bb0(%a: f32, %bb: f32, %o: f32):
+    %s = arith.addf %a, %bb : f32
+    linalg.yield %s : f32
+  } -> tensor<12x2xf32>
+  %r = tensor.expand_shape %u [[0, 1], [2]] output_shape [4, 3, 2] : tensor<12x2xf32> into tensor<4x3x2xf32>
+  return %r : tensor<4x3x2xf32>
+}
+
+// -----
+
 /// linalg.transpose has no estimator rule.
 func.func @forward(%x: tensor<4x3xf32>, %w: tensor<2x3xf32> {flops.param, flops.name = "fc.weight"}) -> tensor<4x2xf32> {
   %e = tensor.empty() : tensor<3x2xf32>
