@@ -90,10 +90,39 @@ Value step::sumAll(OpBuilder &b, Location loc, Value t) {
 }
 
 Value step::sumSquares(OpBuilder &b, Location loc, Value t) {
-  return reduceAll(b, loc, t, [](OpBuilder &nb, Location l, Value acc, Value x) {
+  auto squareAdd = [](OpBuilder &nb, Location l, Value acc, Value x) {
     Value xx = arith::MulFOp::create(nb, l, x, x);
     return Value(arith::AddFOp::create(nb, l, acc, xx));
-  });
+  };
+  auto type = cast<RankedTensorType>(t.getType());
+  int64_t rank = type.getRank();
+  if (rank < 2)
+    return reduceAll(b, loc, t, squareAdd);
+  // Per column first (every dimension but the last reduced: vertical vector
+  // adds), then the columns: one sequential sum over all elements would be
+  // a chain of dependent scalar additions, 4 cycles an element.
+  Type ft = type.getElementType();
+  int64_t last = rank - 1;
+  SmallVector<Value> dyn;
+  if (type.isDynamicDim(last))
+    dyn.push_back(tensor::DimOp::create(b, loc, t, last));
+  auto colType = RankedTensorType::get({type.getDimSize(last)}, ft);
+  Value cols = linalg::FillOp::create(
+                   b, loc, constF(b, loc, ft, 0.0),
+                   ValueRange{tensor::EmptyOp::create(b, loc, colType, dyn)})
+                   .getResult(0);
+  SmallVector<utils::IteratorType> iters(rank,
+                                         utils::IteratorType::reduction);
+  iters[last] = utils::IteratorType::parallel;
+  auto perColumn = linalg::GenericOp::create(
+      b, loc, TypeRange{colType}, ValueRange{t}, ValueRange{cols},
+      SmallVector<AffineMap>{
+          b.getMultiDimIdentityMap(rank),
+          AffineMap::get(rank, 0, b.getAffineDimExpr(last), b.getContext())},
+      iters, [&](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(nb, l, squareAdd(nb, l, args[1], args[0]));
+      });
+  return sumAll(b, loc, perColumn.getResult(0));
 }
 
 /// Reduces each row of a rank-2 `t` (R x C) into a vector of R with

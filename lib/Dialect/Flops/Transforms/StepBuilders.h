@@ -27,7 +27,8 @@ SmallVector<Value> mapN(OpBuilder &b, Location loc, ValueRange likes,
 
 /// Sum of all elements of `t`, as a scalar.
 Value sumAll(OpBuilder &b, Location loc, Value t);
-/// Sum of the squares of all elements of `t`, as a scalar.
+/// Sum of the squares of all elements of `t`, as a scalar: per column
+/// (last dimension) first, then the columns.
 Value sumSquares(OpBuilder &b, Location loc, Value t);
 /// Zeros shaped like `like`.
 Value zerosLike(OpBuilder &b, Location loc, Value like);
