@@ -35,6 +35,9 @@ struct CPUCodegenConfig {
   /// The same for ops that generate noise (flops.counter_normal): wider, so
   /// that the lanes' shared Philox blocks fill a vector register.
   int64_t noiseVectorSize = 64;
+  /// How many elements each noise element counts for against
+  /// minParallelWork (a normal costs about a hundred instructions).
+  int64_t noiseWorkFactor = 16;
 };
 
 /// True for the ops the contraction strategy handles: linalg ops with the

@@ -97,7 +97,7 @@ codegen::tileAndVectorizeElementwise(RewriterBase &rewriter, linalg::LinalgOp op
 
   SmallVector<int64_t> current = extents;
   SmallVector<int64_t> threadTiles(numLoops, 0);
-  int64_t work = 1;
+  int64_t work = noise ? config.noiseWorkFactor : 1;
   for (int64_t e : extents)
     work *= e;
   if (config.numThreads > 1 && work >= config.minParallelWork) {

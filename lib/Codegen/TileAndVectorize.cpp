@@ -82,6 +82,11 @@ struct CPUTileAndVectorizePass
                                     "elementwise-vector-size must be positive";
       ok = false;
     }
+    if (noiseWorkFactor < 1) {
+      getOperation().emitError() << "flops-cpu-tile-and-vectorize: "
+                                    "noise-work-factor must be positive";
+      ok = false;
+    }
     if (noiseVectorSize < 1) {
       getOperation().emitError() << "flops-cpu-tile-and-vectorize: "
                                     "noise-vector-size must be positive";
@@ -93,6 +98,7 @@ struct CPUTileAndVectorizePass
     config.minParallelWork = minParallelWork;
     config.elementwiseVectorSize = elementwiseVectorSize;
     config.noiseVectorSize = noiseVectorSize;
+    config.noiseWorkFactor = noiseWorkFactor;
     return config;
   }
 

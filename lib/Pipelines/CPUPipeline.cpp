@@ -52,6 +52,7 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   codegen.vectorizeElementwise = options.vectorizeElementwise;
   codegen.elementwiseVectorSize = options.elementwiseVectorSize;
   codegen.noiseVectorSize = options.noiseVectorSize;
+  codegen.noiseWorkFactor = options.noiseWorkFactor;
   pm.addNestedPass<func::FuncOp>(createCPUTileAndVectorizePass(codegen));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -77,6 +77,12 @@ def CPUTileAndVectorizePass
     Option<"expandNoise", "expand-noise", "bool", /*default=*/"true",
            "Expand flops.counter_normal after vectorization (as "
            "flops-expand-noise does); false leaves it (for tests)">,
+    Option<"noiseWorkFactor", "noise-work-factor", "int64_t",
+           /*default=*/"16",
+           "Each element of an op that generates noise counts this many "
+           "times against min-parallel-work (a normal costs about a hundred "
+           "instructions: the training step's 64 x 256 noise tiles are "
+           "worth splitting across threads)">,
     Option<"noiseVectorSize", "noise-vector-size", "int64_t",
            /*default=*/"64",
            "The same for the ops that generate noise (flops.counter_normal, "

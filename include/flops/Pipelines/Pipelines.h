@@ -63,6 +63,10 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       llvm::cl::desc("The same for the noise generators (4 lanes share a "
                      "Philox block)"),
       llvm::cl::init(64)};
+  PassOptions::Option<int64_t> noiseWorkFactor{
+      *this, "noise-work-factor",
+      llvm::cl::desc("Weight of a noise element against min-parallel-work"),
+      llvm::cl::init(16)};
   PassOptions::Option<bool> outParams{
       *this, "out-params",
       llvm::cl::desc("Functions return nothing and write their results into "
