@@ -41,6 +41,58 @@ Value rowGeneric(OpBuilder &rewriter, Location loc, RankedTensorType type,
   return generic.getResult(0);
 }
 
+/// One-row slices [1, d1, ..., d_{rank-1}] of tensors whose dimensions
+/// after the first are those of `like`.
+struct RowSlices {
+  RankedTensorType type;
+  SmallVector<OpFoldResult> sizes, strides;
+
+  RowSlices(OpBuilder &b, Location loc, Value like) {
+    auto likeType = cast<RankedTensorType>(like.getType());
+    SmallVector<int64_t> shape(likeType.getShape());
+    shape[0] = 1;
+    type = RankedTensorType::get(shape, likeType.getElementType());
+    sizes = tensor::getMixedSizes(b, loc, like);
+    sizes[0] = b.getIndexAttr(1);
+    strides.assign(shape.size(), b.getIndexAttr(1));
+  }
+  SmallVector<OpFoldResult> at(OpBuilder &b, Value row) const {
+    SmallVector<OpFoldResult> offsets(sizes.size(), b.getIndexAttr(0));
+    offsets[0] = row;
+    return offsets;
+  }
+  Value extract(OpBuilder &b, Location l, Value src, Value row) const {
+    return tensor::ExtractSliceOp::create(b, l, type, src, at(b, row), sizes,
+                                          strides);
+  }
+  Value insert(OpBuilder &b, Location l, Value slice, Value dest,
+               Value row) const {
+    return tensor::InsertSliceOp::create(b, l, slice, dest, at(b, row), sizes,
+                                         strides);
+  }
+};
+
+/// An scf.for over the rows r of `rowMap` carrying `init`; `body` gets r,
+/// its point rowMap[r] (as index) and the carried value, and returns the
+/// next one.
+Value forEachMappedRow(
+    OpBuilder &rewriter, Location loc, Value rowMap, Value init,
+    function_ref<Value(OpBuilder &, Location, Value r, Value point,
+                       Value carried)>
+        body) {
+  Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value n = tensor::DimOp::create(rewriter, loc, rowMap, 0);
+  auto loop = scf::ForOp::create(
+      rewriter, loc, c0, n, c1, ValueRange{init},
+      [&](OpBuilder &b, Location l, Value r, ValueRange iter) {
+        Value point = arith::IndexCastOp::create(
+            b, l, b.getIndexType(), tensor::ExtractOp::create(b, l, rowMap, r));
+        scf::YieldOp::create(b, l, body(b, l, r, point, iter[0]));
+      });
+  return loop.getResult(0);
+}
+
 struct ExpandLowering : OpConversionPattern<ExpandOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -60,35 +112,14 @@ struct ExpandLowering : OpConversionPattern<ExpandOp> {
       // Row copies (a memcpy each after bufferization). A gather in a
       // generic would be fused into its consumers, e.g. the noise of a
       // flops.perturb, and keep them from vectorizing.
-      Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
-      Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
-      Value n = tensor::DimOp::create(rewriter, loc, rowMap, 0);
-      SmallVector<OpFoldResult> sizes =
-          tensor::getMixedSizes(rewriter, loc, input);
-      sizes[0] = rewriter.getIndexAttr(1);
-      SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
-      auto inType = cast<RankedTensorType>(input.getType());
-      SmallVector<int64_t> rowShape(inType.getShape());
-      rowShape[0] = 1;
-      auto rowType = RankedTensorType::get(rowShape, inType.getElementType());
-      auto loop = scf::ForOp::create(
-          rewriter, loc, c0, n, c1, ValueRange{empty},
-          [&](OpBuilder &b, Location l, Value r, ValueRange iter) {
-            Value point = arith::IndexCastOp::create(
-                b, l, b.getIndexType(),
-                tensor::ExtractOp::create(b, l, rowMap, r));
-            SmallVector<OpFoldResult> from(rank, b.getIndexAttr(0));
-            from[0] = point;
-            Value row = tensor::ExtractSliceOp::create(b, l, rowType, input,
-                                                       from, sizes, strides);
-            SmallVector<OpFoldResult> to(rank, b.getIndexAttr(0));
-            to[0] = r;
-            scf::YieldOp::create(
-                b, l,
-                Value(tensor::InsertSliceOp::create(b, l, row, iter[0], to,
-                                                    sizes, strides)));
-          });
-      rewriter.replaceOp(op, loop.getResults());
+      RowSlices slices(rewriter, loc, input);
+      rewriter.replaceOp(
+          op, forEachMappedRow(rewriter, loc, rowMap, empty,
+                               [&](OpBuilder &b, Location l, Value r,
+                                   Value point, Value result) {
+                                 Value row = slices.extract(b, l, input, point);
+                                 return slices.insert(b, l, row, result, r);
+                               }));
       return success();
     }
     MLIRContext *ctx = rewriter.getContext();
@@ -120,37 +151,17 @@ struct ScatterAddLowering : OpConversionPattern<ScatterAddOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value rows = a.getRows(), rowMap = a.getRowMap(), acc = a.getAcc();
-    auto accType = cast<RankedTensorType>(acc.getType());
-    int64_t rank = accType.getRank();
-    Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    Value n = tensor::DimOp::create(rewriter, loc, rowMap, 0);
-    // One row of the accumulator: [1, d1, ..., d_{rank-1}].
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, acc);
-    sizes[0] = rewriter.getIndexAttr(1);
-    SmallVector<OpFoldResult> strides(rank, rewriter.getIndexAttr(1));
-    SmallVector<int64_t> sliceShape(accType.getShape());
-    sliceShape[0] = 1;
-    auto sliceType =
-        RankedTensorType::get(sliceShape, accType.getElementType());
-    auto loop = scf::ForOp::create(
-        rewriter, loc, c0, n, c1, ValueRange{acc},
-        [&](OpBuilder &b, Location l, Value r, ValueRange iter) {
-          Value point = arith::IndexCastOp::create(
-              b, l, b.getIndexType(),
-              tensor::ExtractOp::create(b, l, rowMap, r));
-          SmallVector<OpFoldResult> at(rank, b.getIndexAttr(0));
-          at[0] = point;
-          Value accRow = tensor::ExtractSliceOp::create(
-              b, l, sliceType, iter[0], at, sizes, strides);
-          SmallVector<OpFoldResult> from(rank, b.getIndexAttr(0));
-          from[0] = r;
-          Value row = tensor::ExtractSliceOp::create(b, l, sliceType, rows,
-                                                     from, sizes, strides);
-          AffineMap id = b.getMultiDimIdentityMap(rank);
+    int64_t rank = cast<RankedTensorType>(acc.getType()).getRank();
+    RowSlices slices(rewriter, loc, acc);
+    AffineMap id = rewriter.getMultiDimIdentityMap(rank);
+    Value result = forEachMappedRow(
+        rewriter, loc, rowMap, acc,
+        [&](OpBuilder &b, Location l, Value r, Value point, Value sums) {
+          Value accRow = slices.extract(b, l, sums, point);
+          Value row = slices.extract(b, l, rows, r);
           Value sum =
               linalg::GenericOp::create(
-                  b, l, TypeRange{sliceType}, ValueRange{row},
+                  b, l, TypeRange{slices.type}, ValueRange{row},
                   ValueRange{accRow}, SmallVector<AffineMap>{id, id},
                   SmallVector<utils::IteratorType>(
                       rank, utils::IteratorType::parallel),
@@ -160,11 +171,9 @@ struct ScatterAddLowering : OpConversionPattern<ScatterAddOp> {
                         Value(arith::AddFOp::create(nb, nl, args[1], args[0])));
                   })
                   .getResult(0);
-          Value next = tensor::InsertSliceOp::create(b, l, sum, iter[0], at,
-                                                     sizes, strides);
-          scf::YieldOp::create(b, l, next);
+          return slices.insert(b, l, sum, sums, point);
         });
-    rewriter.replaceOp(op, loop.getResults());
+    rewriter.replaceOp(op, result);
     return success();
   }
 };

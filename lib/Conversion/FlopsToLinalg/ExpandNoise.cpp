@@ -290,24 +290,17 @@ Value expandAsRow(OpBuilder &b, CounterNormalOp op) {
 
 } // namespace
 
-void mlir::flops::expandCounterNormalOps(Operation *root, bool shareRows,
-                                         ExpandNoiseStats *stats) {
+void mlir::flops::expandCounterNormalOps(Operation *root, bool shareRows) {
   SmallVector<CounterNormalOp> ops;
   root->walk([&](CounterNormalOp op) { ops.push_back(op); });
   OpBuilder b(root->getContext());
   for (CounterNormalOp op : ops) {
     b.setInsertionPoint(op);
     Value z = shareRows ? expandAsRow(b, op) : Value();
-    if (z) {
-      if (stats)
-        ++stats->rows;
-    } else {
+    if (!z)
       z = buildCounterNormal(b, op.getLoc(), op.getType(), op.getSeed(),
                              op.getStep(), static_cast<uint32_t>(op.getSite()),
                              op.getRow(), op.getElem(), op.getAntithetic());
-      if (stats)
-        ++stats->perElement;
-    }
     op.replaceAllUsesWith(z);
     op.erase();
   }

@@ -36,17 +36,10 @@ Value buildCounterNormalRow(OpBuilder &b, Location loc, VectorType type,
                             Value seed, Value step, uint32_t site, Value row,
                             Value elem0, bool antithetic);
 
-/// How many flops.counter_normal ops expandCounterNormalOps expanded each way.
-struct ExpandNoiseStats {
-  int64_t rows = 0;       // Shared Philox blocks (buildCounterNormalRow).
-  int64_t perElement = 0; // One Philox block per lane or scalar.
-};
-
 /// Expands every flops.counter_normal under `root` into arith (and vector
 /// shuffles); with `shareRows`, vectors of consecutive elements of one row
 /// share their Philox blocks and logarithms (see flops-expand-noise).
-void expandCounterNormalOps(Operation *root, bool shareRows,
-                            ExpandNoiseStats *stats = nullptr);
+void expandCounterNormalOps(Operation *root, bool shareRows);
 
 /// The noise convention's log(u), u in (0, 1) normal, as arith ops on f32 or
 /// f64 or vectors of them (bit-identical to flops::rt::noise_math::log).
