@@ -47,6 +47,72 @@ def scale(name, xs):
             f"  %y = linalg.generic {{indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = [\"parallel\", \"parallel\"], flops.test.vjp = 1 : i64}} ins(%x, %w : {ttype(xs)}, {ttype(ws)}) outs(%e : {ttype(out)}) {{\n  ^bb0(%a: f64, %b: f64, %o: f64):\n    %m = arith.mulf %a, %b : f64\n    %two = arith.constant 2.0 : f64\n    %h = arith.divf %m, %two : f64\n    %three = arith.constant 3.0 : f64\n    %s = arith.subf %three, %h : f64\n    linalg.yield %s : f64\n  }} -> {ttype(out)}"]
     cases.append(dict(name=name, xs=xs, ws=ws, out=out, body=body, desc="affine scale 3 - x*w/2"))
 
+def pad_input(body, xs, pad):
+    n, c, h, w = xs
+    if not pad:
+        return "%x", xs
+    body.append(f"  %zp = arith.constant 0.0 : f64")
+    body.append(f"  %xp = tensor.pad %x low[0, 0, {pad}, {pad}] high[0, 0, {pad}, {pad}] {{\n  ^bb0(%i: index, %j: index, %k: index, %l: index):\n    tensor.yield %zp : f64\n  }} : {ttype(xs)} to {ttype((n,c,h+2*pad,w+2*pad))}")
+    return "%xp", (n, c, h+2*pad, w+2*pad)
+
+def grouped_conv(name, xs, ws, groups, stride, pad, dil=1, desc=None):
+    # As lib/Import/Onnx/LinearOps.cpp writes a grouped (or depthwise)
+    # convolution: a generic reading x[n, (f floordiv Fg) * Cg + c, ...].
+    n, c, h, w = xs
+    f, cg, kh, kw = ws
+    fg = f // groups
+    assert cg * groups == c
+    body = []
+    xin, pxs = pad_input(body, xs, pad)
+    oh = (pxs[2] - dil*(kh-1) - 1)//stride + 1
+    ow = (pxs[3] - dil*(kw-1) - 1)//stride + 1
+    out = (n, f, oh, ow)
+    dims = "d0, d1, d2, d3, d4, d5, d6"  # n, f, oh, ow, c, kh, kw
+    xmap = f"affine_map<({dims}) -> (d0, (d1 floordiv {fg}) * {cg} + d4, d2 * {stride} + d5 * {dil}, d3 * {stride} + d6 * {dil})>"
+    wmap = f"affine_map<({dims}) -> (d1, d4, d5, d6)>"
+    omap = f"affine_map<({dims}) -> (d0, d1, d2, d3)>"
+    iters = ", ".join(['"parallel"']*4 + ['"reduction"']*3)
+    body.append(f"  %z = arith.constant 0.0 : f64")
+    body.append(f"  %e = tensor.empty() : {ttype(out)}")
+    body.append(f"  %f = linalg.fill ins(%z : f64) outs(%e : {ttype(out)}) -> {ttype(out)}")
+    body.append(f"  %y = linalg.generic {{indexing_maps = [{xmap}, {wmap}, {omap}], iterator_types = [{iters}], flops.test.vjp = 1 : i64}} ins({xin}, %w : {ttype(pxs)}, {ttype(ws)}) outs(%f : {ttype(out)}) {{\n  ^bb0(%a: f64, %b: f64, %o: f64):\n    %p = arith.mulf %a, %b : f64\n    %s = arith.addf %o, %p : f64\n    linalg.yield %s : f64\n  }} -> {ttype(out)}")
+    cases.append(dict(name=name, xs=xs, ws=ws, out=out, body=body, desc=desc or f"grouped conv generic, {groups} groups, stride {stride} padding {pad} dilation {dil}"))
+
+def named_grouped_conv(name, xs, ws, stride, pad):
+    # linalg.conv_2d_ngchw_gfchw: x (n, g, c, h, w), w (g, f, c, kh, kw).
+    n, g, c, h, w = xs
+    _, f, _, kh, kw = ws
+    body = []
+    hp, wp = h + 2*pad, w + 2*pad
+    xin, pxs = "%x", xs
+    if pad:
+        body.append(f"  %zp = arith.constant 0.0 : f64")
+        body.append(f"  %xp = tensor.pad %x low[0, 0, 0, {pad}, {pad}] high[0, 0, 0, {pad}, {pad}] {{\n  ^bb0(%i: index, %j: index, %k: index, %l: index, %m: index):\n    tensor.yield %zp : f64\n  }} : {ttype(xs)} to {ttype((n,g,c,hp,wp))}")
+        xin, pxs = "%xp", (n, g, c, hp, wp)
+    oh = (hp - kh)//stride + 1
+    ow = (wp - kw)//stride + 1
+    out = (n, g, f, oh, ow)
+    body.append(f"  %z = arith.constant 0.0 : f64")
+    body.append(f"  %e = tensor.empty() : {ttype(out)}")
+    body.append(f"  %f = linalg.fill ins(%z : f64) outs(%e : {ttype(out)}) -> {ttype(out)}")
+    body.append(f"  %y = linalg.conv_2d_ngchw_gfchw {{dilations = dense<1> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>, flops.test.vjp = 1 : i64}} ins({xin}, %w : {ttype(pxs)}, {ttype(ws)}) outs(%f : {ttype(out)}) -> {ttype(out)}")
+    cases.append(dict(name=name, xs=xs, ws=ws, out=out, body=body, desc=f"conv_2d_ngchw_gfchw stride {stride} padding {pad}"))
+
+def named_depthwise(name, xs, ws, stride, pad):
+    # linalg.depthwise_conv_2d_nchw_chw: w (c, kh, kw).
+    n, c, h, w = xs
+    _, kh, kw = ws
+    body = []
+    xin, pxs = pad_input(body, xs, pad)
+    oh = (pxs[2] - kh)//stride + 1
+    ow = (pxs[3] - kw)//stride + 1
+    out = (n, c, oh, ow)
+    body.append(f"  %z = arith.constant 0.0 : f64")
+    body.append(f"  %e = tensor.empty() : {ttype(out)}")
+    body.append(f"  %f = linalg.fill ins(%z : f64) outs(%e : {ttype(out)}) -> {ttype(out)}")
+    body.append(f"  %y = linalg.depthwise_conv_2d_nchw_chw {{dilations = dense<1> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>, flops.test.vjp = 1 : i64}} ins({xin}, %w : {ttype(pxs)}, {ttype(ws)}) outs(%f : {ttype(out)}) -> {ttype(out)}")
+    cases.append(dict(name=name, xs=xs, ws=ws, out=out, body=body, desc=f"depthwise_conv_2d_nchw_chw stride {stride} padding {pad}"))
+
 conv("conv_s1_p0", (2,3,6,6), (4,3,3,3), 1, 0)
 conv("conv_s1_p1", (2,3,6,6), (4,3,3,3), 1, 1)
 conv("conv_s2_p0", (2,3,7,7), (4,3,3,3), 2, 0)
@@ -54,6 +120,12 @@ conv("conv_s2_p1", (2,3,7,7), (4,3,3,3), 2, 1)
 conv("conv_s1_p0_d2", (1,2,7,7), (3,2,3,3), 1, 0, 2)
 matmul("matmul_w", (5,3), (3,4), 1)
 matmul("matmul_x", (5,3), (3,4), 0)
+grouped_conv("gconv_g2_s1_p1", (2,4,6,6), (6,2,3,3), 2, 1, 1)
+grouped_conv("gconv_g3_s2_p0_d2", (2,6,9,9), (3,2,3,3), 3, 2, 0, 2)
+grouped_conv("dwconv_s1_p1", (2,4,6,6), (4,1,3,3), 4, 1, 1, desc="depthwise conv generic stride 1 padding 1")
+grouped_conv("dwconv_m2_s2_p1", (2,3,7,7), (6,1,3,3), 3, 2, 1, desc="depthwise conv generic, multiplier 2, stride 2 padding 1")
+named_grouped_conv("ngchw_s1_p1", (2,2,3,5,5), (2,4,3,3,3), 1, 1)
+named_depthwise("dw_nchw_s2_p1", (2,3,7,7), (3,3,3), 2, 1)
 bias("bias", (5,4))
 scale("scale", (5,4))
 
@@ -68,8 +140,9 @@ out.append("""// RUN: flops-opt %s --flops-test-rule-vjp --flops-reference-to-ll
 /// input k. Each op is linear in that input, so the central difference
 /// (<delta, f(w + e_j)> - <delta, f(w - e_j)>) / 2 is exact up to rounding:
 /// the largest deviation must be below 1e-9 (f64) for convolutions with
-/// strides 1 and 2, padding 0 and 1 and dilation 2, both inputs of a matmul,
-/// a bias add and an elementwise affine op.
+/// strides 1 and 2, padding 0 and 1 and dilation 2, grouped and depthwise
+/// convolutions (the importer's generics and the named linalg ops), both
+/// inputs of a matmul, a bias add and an elementwise affine op.
 """)
 for c in cases:
     xs, ws, o = c["xs"], c["ws"], c["out"]

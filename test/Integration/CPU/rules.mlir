@@ -8,8 +8,9 @@
 /// input k. Each op is linear in that input, so the central difference
 /// (<delta, f(w + e_j)> - <delta, f(w - e_j)>) / 2 is exact up to rounding:
 /// the largest deviation must be below 1e-9 (f64) for convolutions with
-/// strides 1 and 2, padding 0 and 1 and dilation 2, both inputs of a matmul,
-/// a bias add and an elementwise affine op.
+/// strides 1 and 2, padding 0 and 1 and dilation 2, grouped and depthwise
+/// convolutions (the importer's generics and the named linalg ops), both
+/// inputs of a matmul, a bias add and an elementwise affine op.
 
 func.func @conv_s1_p0(%x: tensor<2x3x6x6xf64>, %w: tensor<4x3x3x3xf64>) -> tensor<2x4x4x4xf64> {
   %z = arith.constant 0.0 : f64
@@ -516,6 +517,489 @@ func.func @matmul_x_check(%x: tensor<5x3xf64>, %w: tensor<3x4xf64>, %d: tensor<5
   return
 }
 
+func.func @gconv_g2_s1_p1(%x: tensor<2x4x6x6xf64>, %w: tensor<6x2x3x3xf64>) -> tensor<2x6x6x6xf64> {
+  %zp = arith.constant 0.0 : f64
+  %xp = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zp : f64
+  } : tensor<2x4x6x6xf64> to tensor<2x4x8x8xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<2x6x6x6xf64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<2x6x6x6xf64>) -> tensor<2x6x6x6xf64>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 3) * 2 + d4, d2 * 1 + d5 * 1, d3 * 1 + d6 * 1)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"], flops.test.vjp = 1 : i64} ins(%xp, %w : tensor<2x4x8x8xf64>, tensor<6x2x3x3xf64>) outs(%f : tensor<2x6x6x6xf64>) {
+  ^bb0(%a: f64, %b: f64, %o: f64):
+    %p = arith.mulf %a, %b : f64
+    %s = arith.addf %o, %p : f64
+    linalg.yield %s : f64
+  } -> tensor<2x6x6x6xf64>
+  return %y : tensor<2x6x6x6xf64>
+}
+
+func.func private @gconv_g2_s1_p1_vjp(tensor<2x4x6x6xf64>, tensor<6x2x3x3xf64>, tensor<2x6x6x6xf64>) -> tensor<6x2x3x3xf64>
+
+func.func @gconv_g2_s1_p1_dot(%x: tensor<2x4x6x6xf64>, %w: tensor<6x2x3x3xf64>, %d: tensor<2x6x6x6xf64>) -> f64 {
+  %y = call @gconv_g2_s1_p1(%x, %w) : (tensor<2x4x6x6xf64>, tensor<6x2x3x3xf64>) -> tensor<2x6x6x6xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<f64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<f64>) -> tensor<f64>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> ()>], iterator_types = ["reduction", "reduction", "reduction", "reduction"]}
+      ins(%y, %d : tensor<2x6x6x6xf64>, tensor<2x6x6x6xf64>) outs(%f : tensor<f64>) {
+  ^bb0(%a: f64, %b: f64, %acc: f64):
+    %p = arith.mulf %a, %b : f64
+    %q = arith.addf %acc, %p : f64
+    linalg.yield %q : f64
+  } -> tensor<f64>
+  %v = tensor.extract %s[] : tensor<f64>
+  return %v : f64
+}
+
+func.func @gconv_g2_s1_p1_check(%x: tensor<2x4x6x6xf64>, %w: tensor<6x2x3x3xf64>, %d: tensor<2x6x6x6xf64>) {
+  %g = call @gconv_g2_s1_p1_vjp(%x, %w, %d) : (tensor<2x4x6x6xf64>, tensor<6x2x3x3xf64>, tensor<2x6x6x6xf64>) -> tensor<6x2x3x3xf64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 108 : index
+  %one = arith.constant 1.0 : f64
+  %half = arith.constant 0.5 : f64
+  %z = arith.constant 0.0 : f64
+  %st0 = arith.constant 18 : index
+  %sz0 = arith.constant 6 : index
+  %st1 = arith.constant 9 : index
+  %sz1 = arith.constant 2 : index
+  %st2 = arith.constant 3 : index
+  %sz2 = arith.constant 3 : index
+  %st3 = arith.constant 1 : index
+  %sz3 = arith.constant 3 : index
+  %err = scf.for %j = %c0 to %n step %c1 iter_args(%mx = %z) -> f64 {
+    %q0 = arith.divui %j, %st0 : index
+    %i0 = arith.remui %q0, %sz0 : index
+    %q1 = arith.divui %j, %st1 : index
+    %i1 = arith.remui %q1, %sz1 : index
+    %q2 = arith.divui %j, %st2 : index
+    %i2 = arith.remui %q2, %sz2 : index
+    %q3 = arith.divui %j, %st3 : index
+    %i3 = arith.remui %q3, %sz3 : index
+    %t0 = tensor.extract %w[%i0, %i1, %i2, %i3] : tensor<6x2x3x3xf64>
+    %tpv = arith.addf %t0, %one : f64
+    %tmv = arith.subf %t0, %one : f64
+    %tp = tensor.insert %tpv into %w[%i0, %i1, %i2, %i3] : tensor<6x2x3x3xf64>
+    %tm = tensor.insert %tmv into %w[%i0, %i1, %i2, %i3] : tensor<6x2x3x3xf64>
+    %dp = func.call @gconv_g2_s1_p1_dot(%x, %tp, %d) : (tensor<2x4x6x6xf64>, tensor<6x2x3x3xf64>, tensor<2x6x6x6xf64>) -> f64
+    %dm = func.call @gconv_g2_s1_p1_dot(%x, %tm, %d) : (tensor<2x4x6x6xf64>, tensor<6x2x3x3xf64>, tensor<2x6x6x6xf64>) -> f64
+    %diff = arith.subf %dp, %dm : f64
+    %exact = arith.mulf %diff, %half : f64
+    %gj = tensor.extract %g[%i0, %i1, %i2, %i3] : tensor<6x2x3x3xf64>
+    %dev = arith.subf %gj, %exact : f64
+    %adev = math.absf %dev : f64
+    %mx2 = arith.maximumf %mx, %adev : f64
+    scf.yield %mx2 : f64
+  }
+  %tol = arith.constant 1.0e-9 : f64
+  %ok = arith.cmpf olt, %err, %tol : f64
+  vector.print str "grouped conv generic, 2 groups, stride 1 padding 1 dilation 1: max deviation below 1e-9 "
+  vector.print %ok : i1
+  return
+}
+
+func.func @gconv_g3_s2_p0_d2(%x: tensor<2x6x9x9xf64>, %w: tensor<3x2x3x3xf64>) -> tensor<2x3x3x3xf64> {
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<2x3x3x3xf64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<2x3x3x3xf64>) -> tensor<2x3x3x3xf64>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 1) * 2 + d4, d2 * 2 + d5 * 2, d3 * 2 + d6 * 2)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"], flops.test.vjp = 1 : i64} ins(%x, %w : tensor<2x6x9x9xf64>, tensor<3x2x3x3xf64>) outs(%f : tensor<2x3x3x3xf64>) {
+  ^bb0(%a: f64, %b: f64, %o: f64):
+    %p = arith.mulf %a, %b : f64
+    %s = arith.addf %o, %p : f64
+    linalg.yield %s : f64
+  } -> tensor<2x3x3x3xf64>
+  return %y : tensor<2x3x3x3xf64>
+}
+
+func.func private @gconv_g3_s2_p0_d2_vjp(tensor<2x6x9x9xf64>, tensor<3x2x3x3xf64>, tensor<2x3x3x3xf64>) -> tensor<3x2x3x3xf64>
+
+func.func @gconv_g3_s2_p0_d2_dot(%x: tensor<2x6x9x9xf64>, %w: tensor<3x2x3x3xf64>, %d: tensor<2x3x3x3xf64>) -> f64 {
+  %y = call @gconv_g3_s2_p0_d2(%x, %w) : (tensor<2x6x9x9xf64>, tensor<3x2x3x3xf64>) -> tensor<2x3x3x3xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<f64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<f64>) -> tensor<f64>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> ()>], iterator_types = ["reduction", "reduction", "reduction", "reduction"]}
+      ins(%y, %d : tensor<2x3x3x3xf64>, tensor<2x3x3x3xf64>) outs(%f : tensor<f64>) {
+  ^bb0(%a: f64, %b: f64, %acc: f64):
+    %p = arith.mulf %a, %b : f64
+    %q = arith.addf %acc, %p : f64
+    linalg.yield %q : f64
+  } -> tensor<f64>
+  %v = tensor.extract %s[] : tensor<f64>
+  return %v : f64
+}
+
+func.func @gconv_g3_s2_p0_d2_check(%x: tensor<2x6x9x9xf64>, %w: tensor<3x2x3x3xf64>, %d: tensor<2x3x3x3xf64>) {
+  %g = call @gconv_g3_s2_p0_d2_vjp(%x, %w, %d) : (tensor<2x6x9x9xf64>, tensor<3x2x3x3xf64>, tensor<2x3x3x3xf64>) -> tensor<3x2x3x3xf64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 54 : index
+  %one = arith.constant 1.0 : f64
+  %half = arith.constant 0.5 : f64
+  %z = arith.constant 0.0 : f64
+  %st0 = arith.constant 18 : index
+  %sz0 = arith.constant 3 : index
+  %st1 = arith.constant 9 : index
+  %sz1 = arith.constant 2 : index
+  %st2 = arith.constant 3 : index
+  %sz2 = arith.constant 3 : index
+  %st3 = arith.constant 1 : index
+  %sz3 = arith.constant 3 : index
+  %err = scf.for %j = %c0 to %n step %c1 iter_args(%mx = %z) -> f64 {
+    %q0 = arith.divui %j, %st0 : index
+    %i0 = arith.remui %q0, %sz0 : index
+    %q1 = arith.divui %j, %st1 : index
+    %i1 = arith.remui %q1, %sz1 : index
+    %q2 = arith.divui %j, %st2 : index
+    %i2 = arith.remui %q2, %sz2 : index
+    %q3 = arith.divui %j, %st3 : index
+    %i3 = arith.remui %q3, %sz3 : index
+    %t0 = tensor.extract %w[%i0, %i1, %i2, %i3] : tensor<3x2x3x3xf64>
+    %tpv = arith.addf %t0, %one : f64
+    %tmv = arith.subf %t0, %one : f64
+    %tp = tensor.insert %tpv into %w[%i0, %i1, %i2, %i3] : tensor<3x2x3x3xf64>
+    %tm = tensor.insert %tmv into %w[%i0, %i1, %i2, %i3] : tensor<3x2x3x3xf64>
+    %dp = func.call @gconv_g3_s2_p0_d2_dot(%x, %tp, %d) : (tensor<2x6x9x9xf64>, tensor<3x2x3x3xf64>, tensor<2x3x3x3xf64>) -> f64
+    %dm = func.call @gconv_g3_s2_p0_d2_dot(%x, %tm, %d) : (tensor<2x6x9x9xf64>, tensor<3x2x3x3xf64>, tensor<2x3x3x3xf64>) -> f64
+    %diff = arith.subf %dp, %dm : f64
+    %exact = arith.mulf %diff, %half : f64
+    %gj = tensor.extract %g[%i0, %i1, %i2, %i3] : tensor<3x2x3x3xf64>
+    %dev = arith.subf %gj, %exact : f64
+    %adev = math.absf %dev : f64
+    %mx2 = arith.maximumf %mx, %adev : f64
+    scf.yield %mx2 : f64
+  }
+  %tol = arith.constant 1.0e-9 : f64
+  %ok = arith.cmpf olt, %err, %tol : f64
+  vector.print str "grouped conv generic, 3 groups, stride 2 padding 0 dilation 2: max deviation below 1e-9 "
+  vector.print %ok : i1
+  return
+}
+
+func.func @dwconv_s1_p1(%x: tensor<2x4x6x6xf64>, %w: tensor<4x1x3x3xf64>) -> tensor<2x4x6x6xf64> {
+  %zp = arith.constant 0.0 : f64
+  %xp = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zp : f64
+  } : tensor<2x4x6x6xf64> to tensor<2x4x8x8xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<2x4x6x6xf64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<2x4x6x6xf64>) -> tensor<2x4x6x6xf64>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 1) * 1 + d4, d2 * 1 + d5 * 1, d3 * 1 + d6 * 1)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"], flops.test.vjp = 1 : i64} ins(%xp, %w : tensor<2x4x8x8xf64>, tensor<4x1x3x3xf64>) outs(%f : tensor<2x4x6x6xf64>) {
+  ^bb0(%a: f64, %b: f64, %o: f64):
+    %p = arith.mulf %a, %b : f64
+    %s = arith.addf %o, %p : f64
+    linalg.yield %s : f64
+  } -> tensor<2x4x6x6xf64>
+  return %y : tensor<2x4x6x6xf64>
+}
+
+func.func private @dwconv_s1_p1_vjp(tensor<2x4x6x6xf64>, tensor<4x1x3x3xf64>, tensor<2x4x6x6xf64>) -> tensor<4x1x3x3xf64>
+
+func.func @dwconv_s1_p1_dot(%x: tensor<2x4x6x6xf64>, %w: tensor<4x1x3x3xf64>, %d: tensor<2x4x6x6xf64>) -> f64 {
+  %y = call @dwconv_s1_p1(%x, %w) : (tensor<2x4x6x6xf64>, tensor<4x1x3x3xf64>) -> tensor<2x4x6x6xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<f64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<f64>) -> tensor<f64>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> ()>], iterator_types = ["reduction", "reduction", "reduction", "reduction"]}
+      ins(%y, %d : tensor<2x4x6x6xf64>, tensor<2x4x6x6xf64>) outs(%f : tensor<f64>) {
+  ^bb0(%a: f64, %b: f64, %acc: f64):
+    %p = arith.mulf %a, %b : f64
+    %q = arith.addf %acc, %p : f64
+    linalg.yield %q : f64
+  } -> tensor<f64>
+  %v = tensor.extract %s[] : tensor<f64>
+  return %v : f64
+}
+
+func.func @dwconv_s1_p1_check(%x: tensor<2x4x6x6xf64>, %w: tensor<4x1x3x3xf64>, %d: tensor<2x4x6x6xf64>) {
+  %g = call @dwconv_s1_p1_vjp(%x, %w, %d) : (tensor<2x4x6x6xf64>, tensor<4x1x3x3xf64>, tensor<2x4x6x6xf64>) -> tensor<4x1x3x3xf64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 36 : index
+  %one = arith.constant 1.0 : f64
+  %half = arith.constant 0.5 : f64
+  %z = arith.constant 0.0 : f64
+  %st0 = arith.constant 9 : index
+  %sz0 = arith.constant 4 : index
+  %st1 = arith.constant 9 : index
+  %sz1 = arith.constant 1 : index
+  %st2 = arith.constant 3 : index
+  %sz2 = arith.constant 3 : index
+  %st3 = arith.constant 1 : index
+  %sz3 = arith.constant 3 : index
+  %err = scf.for %j = %c0 to %n step %c1 iter_args(%mx = %z) -> f64 {
+    %q0 = arith.divui %j, %st0 : index
+    %i0 = arith.remui %q0, %sz0 : index
+    %q1 = arith.divui %j, %st1 : index
+    %i1 = arith.remui %q1, %sz1 : index
+    %q2 = arith.divui %j, %st2 : index
+    %i2 = arith.remui %q2, %sz2 : index
+    %q3 = arith.divui %j, %st3 : index
+    %i3 = arith.remui %q3, %sz3 : index
+    %t0 = tensor.extract %w[%i0, %i1, %i2, %i3] : tensor<4x1x3x3xf64>
+    %tpv = arith.addf %t0, %one : f64
+    %tmv = arith.subf %t0, %one : f64
+    %tp = tensor.insert %tpv into %w[%i0, %i1, %i2, %i3] : tensor<4x1x3x3xf64>
+    %tm = tensor.insert %tmv into %w[%i0, %i1, %i2, %i3] : tensor<4x1x3x3xf64>
+    %dp = func.call @dwconv_s1_p1_dot(%x, %tp, %d) : (tensor<2x4x6x6xf64>, tensor<4x1x3x3xf64>, tensor<2x4x6x6xf64>) -> f64
+    %dm = func.call @dwconv_s1_p1_dot(%x, %tm, %d) : (tensor<2x4x6x6xf64>, tensor<4x1x3x3xf64>, tensor<2x4x6x6xf64>) -> f64
+    %diff = arith.subf %dp, %dm : f64
+    %exact = arith.mulf %diff, %half : f64
+    %gj = tensor.extract %g[%i0, %i1, %i2, %i3] : tensor<4x1x3x3xf64>
+    %dev = arith.subf %gj, %exact : f64
+    %adev = math.absf %dev : f64
+    %mx2 = arith.maximumf %mx, %adev : f64
+    scf.yield %mx2 : f64
+  }
+  %tol = arith.constant 1.0e-9 : f64
+  %ok = arith.cmpf olt, %err, %tol : f64
+  vector.print str "depthwise conv generic stride 1 padding 1: max deviation below 1e-9 "
+  vector.print %ok : i1
+  return
+}
+
+func.func @dwconv_m2_s2_p1(%x: tensor<2x3x7x7xf64>, %w: tensor<6x1x3x3xf64>) -> tensor<2x6x4x4xf64> {
+  %zp = arith.constant 0.0 : f64
+  %xp = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zp : f64
+  } : tensor<2x3x7x7xf64> to tensor<2x3x9x9xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<2x6x4x4xf64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<2x6x4x4xf64>) -> tensor<2x6x4x4xf64>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 2) * 1 + d4, d2 * 2 + d5 * 1, d3 * 2 + d6 * 1)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"], flops.test.vjp = 1 : i64} ins(%xp, %w : tensor<2x3x9x9xf64>, tensor<6x1x3x3xf64>) outs(%f : tensor<2x6x4x4xf64>) {
+  ^bb0(%a: f64, %b: f64, %o: f64):
+    %p = arith.mulf %a, %b : f64
+    %s = arith.addf %o, %p : f64
+    linalg.yield %s : f64
+  } -> tensor<2x6x4x4xf64>
+  return %y : tensor<2x6x4x4xf64>
+}
+
+func.func private @dwconv_m2_s2_p1_vjp(tensor<2x3x7x7xf64>, tensor<6x1x3x3xf64>, tensor<2x6x4x4xf64>) -> tensor<6x1x3x3xf64>
+
+func.func @dwconv_m2_s2_p1_dot(%x: tensor<2x3x7x7xf64>, %w: tensor<6x1x3x3xf64>, %d: tensor<2x6x4x4xf64>) -> f64 {
+  %y = call @dwconv_m2_s2_p1(%x, %w) : (tensor<2x3x7x7xf64>, tensor<6x1x3x3xf64>) -> tensor<2x6x4x4xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<f64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<f64>) -> tensor<f64>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> ()>], iterator_types = ["reduction", "reduction", "reduction", "reduction"]}
+      ins(%y, %d : tensor<2x6x4x4xf64>, tensor<2x6x4x4xf64>) outs(%f : tensor<f64>) {
+  ^bb0(%a: f64, %b: f64, %acc: f64):
+    %p = arith.mulf %a, %b : f64
+    %q = arith.addf %acc, %p : f64
+    linalg.yield %q : f64
+  } -> tensor<f64>
+  %v = tensor.extract %s[] : tensor<f64>
+  return %v : f64
+}
+
+func.func @dwconv_m2_s2_p1_check(%x: tensor<2x3x7x7xf64>, %w: tensor<6x1x3x3xf64>, %d: tensor<2x6x4x4xf64>) {
+  %g = call @dwconv_m2_s2_p1_vjp(%x, %w, %d) : (tensor<2x3x7x7xf64>, tensor<6x1x3x3xf64>, tensor<2x6x4x4xf64>) -> tensor<6x1x3x3xf64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 54 : index
+  %one = arith.constant 1.0 : f64
+  %half = arith.constant 0.5 : f64
+  %z = arith.constant 0.0 : f64
+  %st0 = arith.constant 9 : index
+  %sz0 = arith.constant 6 : index
+  %st1 = arith.constant 9 : index
+  %sz1 = arith.constant 1 : index
+  %st2 = arith.constant 3 : index
+  %sz2 = arith.constant 3 : index
+  %st3 = arith.constant 1 : index
+  %sz3 = arith.constant 3 : index
+  %err = scf.for %j = %c0 to %n step %c1 iter_args(%mx = %z) -> f64 {
+    %q0 = arith.divui %j, %st0 : index
+    %i0 = arith.remui %q0, %sz0 : index
+    %q1 = arith.divui %j, %st1 : index
+    %i1 = arith.remui %q1, %sz1 : index
+    %q2 = arith.divui %j, %st2 : index
+    %i2 = arith.remui %q2, %sz2 : index
+    %q3 = arith.divui %j, %st3 : index
+    %i3 = arith.remui %q3, %sz3 : index
+    %t0 = tensor.extract %w[%i0, %i1, %i2, %i3] : tensor<6x1x3x3xf64>
+    %tpv = arith.addf %t0, %one : f64
+    %tmv = arith.subf %t0, %one : f64
+    %tp = tensor.insert %tpv into %w[%i0, %i1, %i2, %i3] : tensor<6x1x3x3xf64>
+    %tm = tensor.insert %tmv into %w[%i0, %i1, %i2, %i3] : tensor<6x1x3x3xf64>
+    %dp = func.call @dwconv_m2_s2_p1_dot(%x, %tp, %d) : (tensor<2x3x7x7xf64>, tensor<6x1x3x3xf64>, tensor<2x6x4x4xf64>) -> f64
+    %dm = func.call @dwconv_m2_s2_p1_dot(%x, %tm, %d) : (tensor<2x3x7x7xf64>, tensor<6x1x3x3xf64>, tensor<2x6x4x4xf64>) -> f64
+    %diff = arith.subf %dp, %dm : f64
+    %exact = arith.mulf %diff, %half : f64
+    %gj = tensor.extract %g[%i0, %i1, %i2, %i3] : tensor<6x1x3x3xf64>
+    %dev = arith.subf %gj, %exact : f64
+    %adev = math.absf %dev : f64
+    %mx2 = arith.maximumf %mx, %adev : f64
+    scf.yield %mx2 : f64
+  }
+  %tol = arith.constant 1.0e-9 : f64
+  %ok = arith.cmpf olt, %err, %tol : f64
+  vector.print str "depthwise conv generic, multiplier 2, stride 2 padding 1: max deviation below 1e-9 "
+  vector.print %ok : i1
+  return
+}
+
+func.func @ngchw_s1_p1(%x: tensor<2x2x3x5x5xf64>, %w: tensor<2x4x3x3x3xf64>) -> tensor<2x2x4x5x5xf64> {
+  %zp = arith.constant 0.0 : f64
+  %xp = tensor.pad %x low[0, 0, 0, 1, 1] high[0, 0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index, %m: index):
+    tensor.yield %zp : f64
+  } : tensor<2x2x3x5x5xf64> to tensor<2x2x3x7x7xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<2x2x4x5x5xf64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<2x2x4x5x5xf64>) -> tensor<2x2x4x5x5xf64>
+  %y = linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>, flops.test.vjp = 1 : i64} ins(%xp, %w : tensor<2x2x3x7x7xf64>, tensor<2x4x3x3x3xf64>) outs(%f : tensor<2x2x4x5x5xf64>) -> tensor<2x2x4x5x5xf64>
+  return %y : tensor<2x2x4x5x5xf64>
+}
+
+func.func private @ngchw_s1_p1_vjp(tensor<2x2x3x5x5xf64>, tensor<2x4x3x3x3xf64>, tensor<2x2x4x5x5xf64>) -> tensor<2x4x3x3x3xf64>
+
+func.func @ngchw_s1_p1_dot(%x: tensor<2x2x3x5x5xf64>, %w: tensor<2x4x3x3x3xf64>, %d: tensor<2x2x4x5x5xf64>) -> f64 {
+  %y = call @ngchw_s1_p1(%x, %w) : (tensor<2x2x3x5x5xf64>, tensor<2x4x3x3x3xf64>) -> tensor<2x2x4x5x5xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<f64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<f64>) -> tensor<f64>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> ()>], iterator_types = ["reduction", "reduction", "reduction", "reduction", "reduction"]}
+      ins(%y, %d : tensor<2x2x4x5x5xf64>, tensor<2x2x4x5x5xf64>) outs(%f : tensor<f64>) {
+  ^bb0(%a: f64, %b: f64, %acc: f64):
+    %p = arith.mulf %a, %b : f64
+    %q = arith.addf %acc, %p : f64
+    linalg.yield %q : f64
+  } -> tensor<f64>
+  %v = tensor.extract %s[] : tensor<f64>
+  return %v : f64
+}
+
+func.func @ngchw_s1_p1_check(%x: tensor<2x2x3x5x5xf64>, %w: tensor<2x4x3x3x3xf64>, %d: tensor<2x2x4x5x5xf64>) {
+  %g = call @ngchw_s1_p1_vjp(%x, %w, %d) : (tensor<2x2x3x5x5xf64>, tensor<2x4x3x3x3xf64>, tensor<2x2x4x5x5xf64>) -> tensor<2x4x3x3x3xf64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 216 : index
+  %one = arith.constant 1.0 : f64
+  %half = arith.constant 0.5 : f64
+  %z = arith.constant 0.0 : f64
+  %st0 = arith.constant 108 : index
+  %sz0 = arith.constant 2 : index
+  %st1 = arith.constant 27 : index
+  %sz1 = arith.constant 4 : index
+  %st2 = arith.constant 9 : index
+  %sz2 = arith.constant 3 : index
+  %st3 = arith.constant 3 : index
+  %sz3 = arith.constant 3 : index
+  %st4 = arith.constant 1 : index
+  %sz4 = arith.constant 3 : index
+  %err = scf.for %j = %c0 to %n step %c1 iter_args(%mx = %z) -> f64 {
+    %q0 = arith.divui %j, %st0 : index
+    %i0 = arith.remui %q0, %sz0 : index
+    %q1 = arith.divui %j, %st1 : index
+    %i1 = arith.remui %q1, %sz1 : index
+    %q2 = arith.divui %j, %st2 : index
+    %i2 = arith.remui %q2, %sz2 : index
+    %q3 = arith.divui %j, %st3 : index
+    %i3 = arith.remui %q3, %sz3 : index
+    %q4 = arith.divui %j, %st4 : index
+    %i4 = arith.remui %q4, %sz4 : index
+    %t0 = tensor.extract %w[%i0, %i1, %i2, %i3, %i4] : tensor<2x4x3x3x3xf64>
+    %tpv = arith.addf %t0, %one : f64
+    %tmv = arith.subf %t0, %one : f64
+    %tp = tensor.insert %tpv into %w[%i0, %i1, %i2, %i3, %i4] : tensor<2x4x3x3x3xf64>
+    %tm = tensor.insert %tmv into %w[%i0, %i1, %i2, %i3, %i4] : tensor<2x4x3x3x3xf64>
+    %dp = func.call @ngchw_s1_p1_dot(%x, %tp, %d) : (tensor<2x2x3x5x5xf64>, tensor<2x4x3x3x3xf64>, tensor<2x2x4x5x5xf64>) -> f64
+    %dm = func.call @ngchw_s1_p1_dot(%x, %tm, %d) : (tensor<2x2x3x5x5xf64>, tensor<2x4x3x3x3xf64>, tensor<2x2x4x5x5xf64>) -> f64
+    %diff = arith.subf %dp, %dm : f64
+    %exact = arith.mulf %diff, %half : f64
+    %gj = tensor.extract %g[%i0, %i1, %i2, %i3, %i4] : tensor<2x4x3x3x3xf64>
+    %dev = arith.subf %gj, %exact : f64
+    %adev = math.absf %dev : f64
+    %mx2 = arith.maximumf %mx, %adev : f64
+    scf.yield %mx2 : f64
+  }
+  %tol = arith.constant 1.0e-9 : f64
+  %ok = arith.cmpf olt, %err, %tol : f64
+  vector.print str "conv_2d_ngchw_gfchw stride 1 padding 1: max deviation below 1e-9 "
+  vector.print %ok : i1
+  return
+}
+
+func.func @dw_nchw_s2_p1(%x: tensor<2x3x7x7xf64>, %w: tensor<3x3x3xf64>) -> tensor<2x3x4x4xf64> {
+  %zp = arith.constant 0.0 : f64
+  %xp = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zp : f64
+  } : tensor<2x3x7x7xf64> to tensor<2x3x9x9xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<2x3x4x4xf64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<2x3x4x4xf64>) -> tensor<2x3x4x4xf64>
+  %y = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>, flops.test.vjp = 1 : i64} ins(%xp, %w : tensor<2x3x9x9xf64>, tensor<3x3x3xf64>) outs(%f : tensor<2x3x4x4xf64>) -> tensor<2x3x4x4xf64>
+  return %y : tensor<2x3x4x4xf64>
+}
+
+func.func private @dw_nchw_s2_p1_vjp(tensor<2x3x7x7xf64>, tensor<3x3x3xf64>, tensor<2x3x4x4xf64>) -> tensor<3x3x3xf64>
+
+func.func @dw_nchw_s2_p1_dot(%x: tensor<2x3x7x7xf64>, %w: tensor<3x3x3xf64>, %d: tensor<2x3x4x4xf64>) -> f64 {
+  %y = call @dw_nchw_s2_p1(%x, %w) : (tensor<2x3x7x7xf64>, tensor<3x3x3xf64>) -> tensor<2x3x4x4xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<f64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<f64>) -> tensor<f64>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> ()>], iterator_types = ["reduction", "reduction", "reduction", "reduction"]}
+      ins(%y, %d : tensor<2x3x4x4xf64>, tensor<2x3x4x4xf64>) outs(%f : tensor<f64>) {
+  ^bb0(%a: f64, %b: f64, %acc: f64):
+    %p = arith.mulf %a, %b : f64
+    %q = arith.addf %acc, %p : f64
+    linalg.yield %q : f64
+  } -> tensor<f64>
+  %v = tensor.extract %s[] : tensor<f64>
+  return %v : f64
+}
+
+func.func @dw_nchw_s2_p1_check(%x: tensor<2x3x7x7xf64>, %w: tensor<3x3x3xf64>, %d: tensor<2x3x4x4xf64>) {
+  %g = call @dw_nchw_s2_p1_vjp(%x, %w, %d) : (tensor<2x3x7x7xf64>, tensor<3x3x3xf64>, tensor<2x3x4x4xf64>) -> tensor<3x3x3xf64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 27 : index
+  %one = arith.constant 1.0 : f64
+  %half = arith.constant 0.5 : f64
+  %z = arith.constant 0.0 : f64
+  %st0 = arith.constant 9 : index
+  %sz0 = arith.constant 3 : index
+  %st1 = arith.constant 3 : index
+  %sz1 = arith.constant 3 : index
+  %st2 = arith.constant 1 : index
+  %sz2 = arith.constant 3 : index
+  %err = scf.for %j = %c0 to %n step %c1 iter_args(%mx = %z) -> f64 {
+    %q0 = arith.divui %j, %st0 : index
+    %i0 = arith.remui %q0, %sz0 : index
+    %q1 = arith.divui %j, %st1 : index
+    %i1 = arith.remui %q1, %sz1 : index
+    %q2 = arith.divui %j, %st2 : index
+    %i2 = arith.remui %q2, %sz2 : index
+    %t0 = tensor.extract %w[%i0, %i1, %i2] : tensor<3x3x3xf64>
+    %tpv = arith.addf %t0, %one : f64
+    %tmv = arith.subf %t0, %one : f64
+    %tp = tensor.insert %tpv into %w[%i0, %i1, %i2] : tensor<3x3x3xf64>
+    %tm = tensor.insert %tmv into %w[%i0, %i1, %i2] : tensor<3x3x3xf64>
+    %dp = func.call @dw_nchw_s2_p1_dot(%x, %tp, %d) : (tensor<2x3x7x7xf64>, tensor<3x3x3xf64>, tensor<2x3x4x4xf64>) -> f64
+    %dm = func.call @dw_nchw_s2_p1_dot(%x, %tm, %d) : (tensor<2x3x7x7xf64>, tensor<3x3x3xf64>, tensor<2x3x4x4xf64>) -> f64
+    %diff = arith.subf %dp, %dm : f64
+    %exact = arith.mulf %diff, %half : f64
+    %gj = tensor.extract %g[%i0, %i1, %i2] : tensor<3x3x3xf64>
+    %dev = arith.subf %gj, %exact : f64
+    %adev = math.absf %dev : f64
+    %mx2 = arith.maximumf %mx, %adev : f64
+    scf.yield %mx2 : f64
+  }
+  %tol = arith.constant 1.0e-9 : f64
+  %ok = arith.cmpf olt, %err, %tol : f64
+  vector.print str "depthwise_conv_2d_nchw_chw stride 2 padding 1: max deviation below 1e-9 "
+  vector.print %ok : i1
+  return
+}
+
 func.func @bias(%x: tensor<5x4xf64>, %w: tensor<4xf64>) -> tensor<5x4xf64> {
   %e = tensor.empty() : tensor<5x4xf64>
   %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], flops.test.vjp = 1 : i64} ins(%x, %w : tensor<5x4xf64>, tensor<4xf64>) outs(%e : tensor<5x4xf64>) {
@@ -691,16 +1175,52 @@ func.func @main() {
   // CHECK: matmul input 0: max deviation below 1e-9 1
   call @matmul_x_check(%x6, %w6, %d6) : (tensor<5x3xf64>, tensor<3x4xf64>, tensor<5x4xf64>) -> ()
   %s7 = arith.constant 7 : i64
-  %x7 = flops.normal %seed, %s7 {site = 1 : i64} : tensor<5x4xf64>
-  %w7 = flops.normal %seed, %s7 {site = 2 : i64} : tensor<4xf64>
-  %d7 = flops.normal %seed, %s7 {site = 3 : i64} : tensor<5x4xf64>
-  // CHECK: bias add: max deviation below 1e-9 1
-  call @bias_check(%x7, %w7, %d7) : (tensor<5x4xf64>, tensor<4xf64>, tensor<5x4xf64>) -> ()
+  %x7 = flops.normal %seed, %s7 {site = 1 : i64} : tensor<2x4x6x6xf64>
+  %w7 = flops.normal %seed, %s7 {site = 2 : i64} : tensor<6x2x3x3xf64>
+  %d7 = flops.normal %seed, %s7 {site = 3 : i64} : tensor<2x6x6x6xf64>
+  // CHECK: grouped conv generic, 2 groups, stride 1 padding 1 dilation 1: max deviation below 1e-9 1
+  call @gconv_g2_s1_p1_check(%x7, %w7, %d7) : (tensor<2x4x6x6xf64>, tensor<6x2x3x3xf64>, tensor<2x6x6x6xf64>) -> ()
   %s8 = arith.constant 8 : i64
-  %x8 = flops.normal %seed, %s8 {site = 1 : i64} : tensor<5x4xf64>
-  %w8 = flops.normal %seed, %s8 {site = 2 : i64} : tensor<4xf64>
-  %d8 = flops.normal %seed, %s8 {site = 3 : i64} : tensor<5x4xf64>
+  %x8 = flops.normal %seed, %s8 {site = 1 : i64} : tensor<2x6x9x9xf64>
+  %w8 = flops.normal %seed, %s8 {site = 2 : i64} : tensor<3x2x3x3xf64>
+  %d8 = flops.normal %seed, %s8 {site = 3 : i64} : tensor<2x3x3x3xf64>
+  // CHECK: grouped conv generic, 3 groups, stride 2 padding 0 dilation 2: max deviation below 1e-9 1
+  call @gconv_g3_s2_p0_d2_check(%x8, %w8, %d8) : (tensor<2x6x9x9xf64>, tensor<3x2x3x3xf64>, tensor<2x3x3x3xf64>) -> ()
+  %s9 = arith.constant 9 : i64
+  %x9 = flops.normal %seed, %s9 {site = 1 : i64} : tensor<2x4x6x6xf64>
+  %w9 = flops.normal %seed, %s9 {site = 2 : i64} : tensor<4x1x3x3xf64>
+  %d9 = flops.normal %seed, %s9 {site = 3 : i64} : tensor<2x4x6x6xf64>
+  // CHECK: depthwise conv generic stride 1 padding 1: max deviation below 1e-9 1
+  call @dwconv_s1_p1_check(%x9, %w9, %d9) : (tensor<2x4x6x6xf64>, tensor<4x1x3x3xf64>, tensor<2x4x6x6xf64>) -> ()
+  %s10 = arith.constant 10 : i64
+  %x10 = flops.normal %seed, %s10 {site = 1 : i64} : tensor<2x3x7x7xf64>
+  %w10 = flops.normal %seed, %s10 {site = 2 : i64} : tensor<6x1x3x3xf64>
+  %d10 = flops.normal %seed, %s10 {site = 3 : i64} : tensor<2x6x4x4xf64>
+  // CHECK: depthwise conv generic, multiplier 2, stride 2 padding 1: max deviation below 1e-9 1
+  call @dwconv_m2_s2_p1_check(%x10, %w10, %d10) : (tensor<2x3x7x7xf64>, tensor<6x1x3x3xf64>, tensor<2x6x4x4xf64>) -> ()
+  %s11 = arith.constant 11 : i64
+  %x11 = flops.normal %seed, %s11 {site = 1 : i64} : tensor<2x2x3x5x5xf64>
+  %w11 = flops.normal %seed, %s11 {site = 2 : i64} : tensor<2x4x3x3x3xf64>
+  %d11 = flops.normal %seed, %s11 {site = 3 : i64} : tensor<2x2x4x5x5xf64>
+  // CHECK: conv_2d_ngchw_gfchw stride 1 padding 1: max deviation below 1e-9 1
+  call @ngchw_s1_p1_check(%x11, %w11, %d11) : (tensor<2x2x3x5x5xf64>, tensor<2x4x3x3x3xf64>, tensor<2x2x4x5x5xf64>) -> ()
+  %s12 = arith.constant 12 : i64
+  %x12 = flops.normal %seed, %s12 {site = 1 : i64} : tensor<2x3x7x7xf64>
+  %w12 = flops.normal %seed, %s12 {site = 2 : i64} : tensor<3x3x3xf64>
+  %d12 = flops.normal %seed, %s12 {site = 3 : i64} : tensor<2x3x4x4xf64>
+  // CHECK: depthwise_conv_2d_nchw_chw stride 2 padding 1: max deviation below 1e-9 1
+  call @dw_nchw_s2_p1_check(%x12, %w12, %d12) : (tensor<2x3x7x7xf64>, tensor<3x3x3xf64>, tensor<2x3x4x4xf64>) -> ()
+  %s13 = arith.constant 13 : i64
+  %x13 = flops.normal %seed, %s13 {site = 1 : i64} : tensor<5x4xf64>
+  %w13 = flops.normal %seed, %s13 {site = 2 : i64} : tensor<4xf64>
+  %d13 = flops.normal %seed, %s13 {site = 3 : i64} : tensor<5x4xf64>
+  // CHECK: bias add: max deviation below 1e-9 1
+  call @bias_check(%x13, %w13, %d13) : (tensor<5x4xf64>, tensor<4xf64>, tensor<5x4xf64>) -> ()
+  %s14 = arith.constant 14 : i64
+  %x14 = flops.normal %seed, %s14 {site = 1 : i64} : tensor<5x4xf64>
+  %w14 = flops.normal %seed, %s14 {site = 2 : i64} : tensor<4xf64>
+  %d14 = flops.normal %seed, %s14 {site = 3 : i64} : tensor<5x4xf64>
   // CHECK: affine scale 3 - x*w/2: max deviation below 1e-9 1
-  call @scale_check(%x8, %w8, %d8) : (tensor<5x4xf64>, tensor<4xf64>, tensor<5x4xf64>) -> ()
+  call @scale_check(%x14, %w14, %d14) : (tensor<5x4xf64>, tensor<4xf64>, tensor<5x4xf64>) -> ()
   return
 }

@@ -37,17 +37,72 @@ SmallVector<utils::IteratorType> rules::reduceOnto(AffineMap resultMap) {
   return iters;
 }
 
+/// `v` with float casts (extf, truncf) stripped.
+static Value stripCasts(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<arith::ExtFOp, arith::TruncFOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return v;
+}
+
+bool rules::isMultiplyAccumulate(linalg::LinalgOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op->getNumRegions() != 1 || !op->getRegion(0).hasOneBlock())
+    return false;
+  Block *body = op.getBlock();
+  if (body->getNumArguments() != 3)
+    return false;
+  auto yield = dyn_cast<linalg::YieldOp>(body->getTerminator());
+  if (!yield || yield->getNumOperands() != 1)
+    return false;
+  auto add = stripCasts(yield->getOperand(0)).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = body->getArgument(2);
+  Value lhs = stripCasts(add.getLhs()), rhs = stripCasts(add.getRhs());
+  Value prod = lhs == acc ? rhs : rhs == acc ? lhs : Value();
+  if (!prod)
+    return false;
+  auto mul = prod.getDefiningOp<arith::MulFOp>();
+  if (!mul)
+    return false;
+  Value a = stripCasts(mul.getLhs()), b = stripCasts(mul.getRhs());
+  Value x = body->getArgument(0), y = body->getArgument(1);
+  if (!((a == x && b == y) || (a == y && b == x)))
+    return false;
+  // Nothing else in the body: the ops are the casts, the multiply, the add
+  // and the yield.
+  for (Operation &inner : *body)
+    if (!isa<arith::ExtFOp, arith::TruncFOp, arith::MulFOp, arith::AddFOp,
+             linalg::YieldOp>(inner))
+      return false;
+  return llvm::count_if(*body, [](Operation &inner) {
+           return isa<arith::MulFOp, arith::AddFOp>(inner);
+         }) == 2;
+}
+
 LogicalResult rules::checkBilinear(linalg::LinalgOp op, unsigned index,
                                    std::string &reason) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1) {
     reason = "expects two inputs and one output";
     return failure();
   }
-  Operation *raw = op.getOperation();
-  if (!linalg::isaContractionOpInterface(op) &&
-      !isa<linalg::ConvolutionOpInterface>(raw) &&
-      !linalg::isaConvolutionOpInterface(op)) {
-    reason = "is not a contraction or a convolution";
+  for (Value v : op->getOperands())
+    if (!isa<FloatType>(getElementTypeOrSelf(v.getType()))) {
+      reason = "has non-float operands";
+      return failure();
+    }
+  if (op.getNumReductionLoops() == 0) {
+    reason = "is not a contraction or a convolution (no reduction loop)";
+    return failure();
+  }
+  // The rule is the adjoint of out += a * b; any other body (e.g.
+  // maximumf(o, a * b)) would get a wrong estimate.
+  if (!isMultiplyAccumulate(op)) {
+    reason = "has a body that is not a multiply-accumulate (out + a * b, "
+             "with optional float casts)";
     return failure();
   }
   if (index >= 2) {
@@ -61,11 +116,6 @@ LogicalResult rules::checkBilinear(linalg::LinalgOp op, unsigned index,
              "input); only its other input can be estimated";
     return failure();
   }
-  for (Value v : op->getOperands())
-    if (!isa<FloatType>(getElementTypeOrSelf(v.getType()))) {
-      reason = "has non-float operands";
-      return failure();
-    }
   return success();
 }
 
@@ -82,6 +132,18 @@ int64_t rules::bilinearChannelDim(linalg::LinalgOp op) {
           if (d.getPosition() == loopDim)
             return pos;
     }
+  }
+  // Other bilinear generics (e.g. the importer's grouped and depthwise
+  // convolutions, whose input map reads (f floordiv Fg) * Cg + c): the last
+  // result dimension past the batch whose loop also indexes the second
+  // input (the weight): the output channel of a convolution, the output
+  // unit of a matmul.
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  AffineMap wMap = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  for (int64_t pos = outMap.getNumResults() - 1; pos > 0; --pos) {
+    auto d = dyn_cast<AffineDimExpr>(outMap.getResult(pos));
+    if (d && llvm::is_contained(wMap.getResults(), AffineExpr(d)))
+      return pos;
   }
   return resultType.getRank() - 1;
 }
@@ -102,7 +164,19 @@ FailureOr<Value> rules::buildBilinearGradient(linalg::LinalgOp op,
       b, loc, TypeRange{acc.getType()}, ValueRange{inputs[other], delta},
       ValueRange{acc}, SmallVector<AffineMap>{mapO, mapD, mapI},
       reduceOnto(mapI), [&](OpBuilder &nb, Location l, ValueRange args) {
-        Value p = arith::MulFOp::create(nb, l, args[0], args[1]);
+        // The product in the accumulator's type (the op may cast its
+        // operands).
+        Type et = args[2].getType();
+        auto toAcc = [&](Value v) -> Value {
+          auto from = cast<FloatType>(v.getType());
+          auto to = cast<FloatType>(et);
+          if (from == to)
+            return v;
+          if (from.getWidth() < to.getWidth())
+            return arith::ExtFOp::create(nb, l, to, v);
+          return arith::TruncFOp::create(nb, l, to, v);
+        };
+        Value p = arith::MulFOp::create(nb, l, toAcc(args[0]), toAcc(args[1]));
         linalg::YieldOp::create(
             nb, l, Value(arith::AddFOp::create(nb, l, args[2], p)));
       });

@@ -221,8 +221,16 @@ LogicalResult rules::checkElementwise(linalg::GenericOp op, unsigned index,
     reason = "has a non-float input";
     return failure();
   }
-  // Dry run of the derivative into a scratch block.
   Block &body = op.getRegion().front();
+  // The derivative is emitted into a body whose output argument is the
+  // gradient accumulator, so the op's own output value must not be read
+  // (e.g. `%o * %b` with the data passed as `outs`).
+  if (!body.getArgument(op.getNumDpsInputs()).use_empty()) {
+    reason = "reads its output (init) operand in the body; only bodies "
+             "computed from the inputs alone are supported";
+    return failure();
+  }
+  // Dry run of the derivative into a scratch block.
   OpBuilder scratch(op.getContext());
   Block tmp;
   scratch.setInsertionPointToStart(&tmp);
@@ -286,9 +294,8 @@ FailureOr<Value> rules::buildElementwiseGradient(linalg::GenericOp op,
         IRMapping map;
         for (unsigned i = 0, e = op.getNumDpsInputs(); i < e; ++i)
           map.map(body.getArgument(i), args[1 + i]);
-        // The output block argument of an elementwise op is not read by a
-        // body this rule accepts; map it to the accumulator for safety.
-        map.map(body.getArgument(op.getNumDpsInputs()), args.back());
+        // checkElementwise rejects bodies that read the output block
+        // argument, so it is deliberately left unmapped here.
         Derivative d(body, body.getArgument(index), nb, map);
         std::string why;
         FailureOr<Value> dy = d.of(body.getTerminator()->getOperand(0), why);

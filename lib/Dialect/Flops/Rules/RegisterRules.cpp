@@ -42,11 +42,12 @@ struct BilinearModel
 struct GenericModel
     : EstimatorRuleOpInterface::ExternalModel<GenericModel,
                                               linalg::GenericOp> {
+  /// Any generic with a reduction loop is checked (and built) by the
+  /// bilinear rule, which accepts it only when its body is exactly a
+  /// multiply-accumulate of its two inputs (a matmul, a grouped or
+  /// depthwise convolution as the importer writes them, ...).
   static bool bilinear(Operation *op) {
-    auto lop = cast<linalg::LinalgOp>(op);
-    return lop.getNumDpsInputs() == 2 && lop.getNumReductionLoops() > 0 &&
-           (linalg::isaContractionOpInterface(lop) ||
-            linalg::isaConvolutionOpInterface(lop));
+    return cast<linalg::LinalgOp>(op).getNumReductionLoops() > 0;
   }
   bool isSiteContraction(Operation *op) const { return bilinear(op); }
   int64_t getSiteChannelDim(Operation *op) const {
@@ -97,6 +98,10 @@ void mlir::flops::registerEstimatorRules(DialectRegistry &registry) {
         BilinearModel<linalg::Conv2DNgchwGfchwOp>>(*ctx);
     linalg::Conv2DNhwcHwcfOp::attachInterface<
         BilinearModel<linalg::Conv2DNhwcHwcfOp>>(*ctx);
+    linalg::DepthwiseConv2DNchwChwOp::attachInterface<
+        BilinearModel<linalg::DepthwiseConv2DNchwChwOp>>(*ctx);
+    linalg::DepthwiseConv2DNhwcHwcOp::attachInterface<
+        BilinearModel<linalg::DepthwiseConv2DNhwcHwcOp>>(*ctx);
     linalg::GenericOp::attachInterface<GenericModel>(*ctx);
   });
 }

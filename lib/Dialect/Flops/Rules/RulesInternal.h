@@ -17,6 +17,9 @@ Value zerosLike(OpBuilder &b, Location loc, Value like);
 SmallVector<utils::IteratorType> reduceOnto(AffineMap resultMap);
 
 /// Bilinear ops (contractions and convolutions: out += a * b).
+/// Whether `op`'s body is exactly out + a * b (operands in either order,
+/// float casts allowed) over its two inputs and its init.
+bool isMultiplyAccumulate(linalg::LinalgOp op);
 LogicalResult checkBilinear(linalg::LinalgOp op, unsigned index,
                             std::string &reason);
 FailureOr<Value> buildBilinearGradient(linalg::LinalgOp op, OpBuilder &b,

@@ -73,6 +73,8 @@ private:
   std::pair<Value, Value> rowLoss(OpBuilder &b, Location loc,
                                   ValueRange outputs, Value labels,
                                   ModuleOp module);
+  /// Set when an estimator rule failed to build (reported on its op).
+  bool ruleFailed = false;
   Baseline baselineKind() const {
     if (baseline == "none")
       return Baseline::none;
@@ -665,8 +667,17 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
         Value init = view ? reshapeLike(view, grads[j]) : grads[j];
         FailureOr<Value> gr = rule.buildInputGradient(
             b, l, in->getOperandNumber(), delta, ins, init);
-        if (succeeded(gr))
-          grads[j] = view ? reshapeBack(view, *gr, grads[j].getType()) : *gr;
+        // Site analysis checked this use, so a failure here is a rule whose
+        // build disagrees with its check: an error, never a parameter left
+        // with no or a partial gradient.
+        if (failed(gr)) {
+          op->emitError("the estimator rule failed to build the gradient of "
+                        "parameter ")
+              << paramName(info.fn, info.paramArgs[*p]);
+          ruleFailed = true;
+          continue;
+        }
+        grads[j] = view ? reshapeBack(view, *gr, grads[j].getType()) : *gr;
       }
       if (o == 0)
         break;
@@ -676,8 +687,14 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
         if (in->get() == prev) {
           FailureOr<Value> d = rule.buildInputGradient(
               b, l, in->getOperandNumber(), delta, ins, Value());
-          if (succeeded(d))
-            delta = *d;
+          if (failed(d)) {
+            op->emitError("the estimator rule failed to carry the site's "
+                          "perturbation back to its input #")
+                << in->getOperandNumber();
+            ruleFailed = true;
+            return;
+          }
+          delta = *d;
           break;
         }
     }
@@ -1213,11 +1230,43 @@ void ForwardTrainPass::runOnOperation() {
     }
   }
 
+  // A parameter shared by several sites gets the sum of their estimates; if
+  // only some of them are perturbed, its gradient would miss the others'
+  // contributions.
+  {
+    DenseSet<unsigned> isPerturbed(perturbed.begin(), perturbed.end());
+    DenseMap<unsigned, unsigned> perturbedReader; // Param -> a site.
+    for (unsigned g : perturbed)
+      for (Operation *op : info->groups[g].ops)
+        for (Value in : op->getOperands())
+          if (auto p = info->paramOf(in))
+            perturbedReader.try_emplace(*p, g);
+    for (unsigned g = 0; g < numGroups; ++g) {
+      if (isPerturbed.contains(g))
+        continue;
+      for (Operation *op : info->groups[g].ops)
+        for (Value in : op->getOperands()) {
+          auto p = info->paramOf(in);
+          if (!p || !perturbedReader.count(*p))
+            continue;
+          op->emitError()
+              << "parameter " << paramName(fn, info->paramArgs[*p])
+              << " is shared by perturbed site " << perturbedReader[*p]
+              << " and by this op of site " << g
+              << ", which is not perturbed (perturb-last / sites): its "
+                 "gradient would miss this use; perturb both sites";
+          return signalPassFailure();
+        }
+    }
+  }
+
   SmallVector<SiteExtras> extras;
   PointPrefix prefix;
   func::FuncOp rows = buildRows(module, *info, perturbed, extras, prefix);
   buildTrainStep(module, *info, rows, perturbed, extras, prefix, batch,
                  labelType);
+  if (ruleFailed)
+    return signalPassFailure();
   buildEvalStep(module, *info, batch, labelType);
 }
 

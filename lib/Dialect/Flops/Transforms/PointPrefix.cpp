@@ -62,14 +62,53 @@ bool hasDim0(Value t, OpFoldResult size) {
   return false;
 }
 
-/// Whether each row of `op`'s results depends on the same row of its data
-/// operands (`isData`) alone.
-bool isRowwise(Operation *op, function_ref<bool(Value)> isData) {
+/// Whether `size` is dimension 0 of `src` (a data value, whose dimension 0
+/// is the batch): a static match, or `tensor.dim` of a data value at 0.
+bool isBatchSize(OpFoldResult size, Value src,
+                 function_ref<bool(Value)> isData) {
+  auto type = cast<RankedTensorType>(src.getType());
+  if (!type.isDynamicDim(0))
+    return isConstantIntValue(size, type.getDimSize(0));
+  auto v = dyn_cast<Value>(size);
+  auto dim = v ? v.getDefiningOp<tensor::DimOp>() : tensor::DimOp();
+  if (!dim || !isConstantIntValue(dim.getDimension(), 0))
+    return false;
+  Value of = dim.getSource();
+  return of == src || isData(of);
+}
+
+} // namespace
+
+bool mlir::flops::isRowwiseOp(Operation *op,
+                              function_ref<bool(Value)> isData) {
   for (Type t : op->getResultTypes()) {
     auto rt = dyn_cast<RankedTensorType>(t);
     if (!rt || rt.getRank() < 1)
       return false;
   }
+  if (isa<tensor::CastOp>(op))
+    return true;
+  // Elementwise ops on tensors (arith/math on whole tensors).
+  if (op->hasTrait<OpTrait::Elementwise>() && op->getNumRegions() == 0)
+    return llvm::all_of(op->getOperandTypes(), [&](Type t) {
+      auto rt = dyn_cast<RankedTensorType>(t);
+      return rt && rt.getRank() == cast<RankedTensorType>(
+                                       op->getResultTypes()[0])
+                                       .getRank();
+    });
+  // Rows of a slice: all of dimension 0, in order.
+  if (auto ex = dyn_cast<tensor::ExtractSliceOp>(op)) {
+    if (ex.getSourceType().getRank() < 1 || ex.getDroppedDims().test(0))
+      return false;
+    return isConstantIntValue(ex.getMixedOffsets()[0], 0) &&
+           isConstantIntValue(ex.getMixedStrides()[0], 1) &&
+           isBatchSize(ex.getMixedSizes()[0], ex.getSource(), isData);
+  }
+  // Concatenation along another dimension.
+  if (auto cat = dyn_cast<tensor::ConcatOp>(op))
+    return cat.getDim() != 0;
+  if (auto sm = dyn_cast<linalg::SoftmaxOp>(op))
+    return sm.getDimension() != 0;
   if (auto c = dyn_cast<tensor::CollapseShapeOp>(op))
     return keepsDim0(c.getReassociationIndices());
   if (auto e = dyn_cast<tensor::ExpandShapeOp>(op))
@@ -132,7 +171,6 @@ bool isRowwise(Operation *op, function_ref<bool(Value)> isData) {
   return !readsRow;
 }
 
-} // namespace
 
 PointPrefix mlir::flops::analyzePointPrefix(const ForwardInfo &info,
                                             ArrayRef<unsigned> perturbed) {
@@ -164,7 +202,7 @@ PointPrefix mlir::flops::analyzePointPrefix(const ForwardInfo &info,
     else if (isa<tensor::DimOp>(op))
       k = Kind::Free; // A shape, computable wherever its operand is.
     else if (data)
-      k = isRowwise(&op, isData) ? Kind::Prefix : Kind::Rows;
+      k = isRowwiseOp(&op, isData) ? Kind::Prefix : Kind::Rows;
     else
       k = Kind::Free;
     for (Value r : op.getResults())

@@ -42,6 +42,14 @@ struct PointPrefix {
   bool empty() const { return ops.empty(); }
 };
 
+/// Whether each row (dimension 0) of `op`'s results depends on the same row
+/// of its data operands (`isData`) alone: linalg ops whose data operands and
+/// results have dimension 0 on one parallel loop that nothing else indexes,
+/// reshapes keeping dimension 0 alone, padding and slices of the other
+/// dimensions, whole rows inserted into a filled tensor, concatenation and
+/// softmax along another dimension, elementwise ops on tensors, casts.
+bool isRowwiseOp(Operation *op, function_ref<bool(Value)> isData);
+
 /// Classifies the ops of `info.fn` (ops, freeOps and pointSite);
 /// `perturbed` are the perturbed site groups, in site order.
 PointPrefix analyzePointPrefix(const ForwardInfo &info,

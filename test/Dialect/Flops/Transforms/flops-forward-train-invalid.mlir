@@ -289,7 +289,7 @@ func.func @forward(%x: tensor<4x3xf32>, %b: tensor<3xf32> {flops.param}) -> tens
   %ninf = arith.constant 0xFF800000 : f32
   %e = tensor.empty() : tensor<4xf32>
   %f = linalg.fill ins(%ninf : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
-  // expected-error @below {{cannot estimate the gradient of parameter #1: 'linalg.generic' is not an elementwise op with one result}}
+  // expected-error @below {{cannot estimate the gradient of parameter #1: 'linalg.generic' has a body that is not a multiply-accumulate (out + a * b, with optional float casts)}}
   %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
       ins(%x, %b : tensor<4x3xf32>, tensor<3xf32>) outs(%f : tensor<4xf32>) {
   ^bb0(%a: f32, %p: f32, %o: f32):
