@@ -1,7 +1,7 @@
 //===- SiteAnalysis.cpp - perturbation sites of a forward function --------===//
 
 #include "SiteAnalysis.h"
-#include "PointPrefix.h"
+#include "RowIndependence.h"
 
 #include "flops/Dialect/Flops/IR/FlopsInterfaces.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -54,101 +54,6 @@ static LogicalResult unifyBatch(Operation *where, Type type, int64_t &batch,
            << (ShapedType::isDynamic(batch) ? std::string("?")
                                             : std::to_string(batch));
   return success();
-}
-
-/// Every chunk of the training step runs the forward on rows that belong to
-/// different points (and queries), so each row of every value must depend on
-/// the same row of the data alone: an op that mixes rows (batch statistics,
-/// a reduction or indexing across dimension 0, a reshape merging the batch
-/// into another dimension) would make a point's result depend on its chunk
-/// neighbours, and the estimate biased. Values that no data reaches
-/// (parameters, constants, shapes) are row-free. A value may hold the batch
-/// merged with the dimensions after it in dimension 0 (tokens flattened into
-/// rows: `factor` consecutive entries of dimension 0 per batch row) as long
-/// as every op treats dimension 0 entrywise; the results and the sites need
-/// the batch alone (factor 1). Returns value -> factor for the values that
-/// data reaches.
-static FailureOr<DenseMap<Value, int64_t>>
-checkRowIndependence(const ForwardInfo &info) {
-  DenseMap<Value, int64_t> factor;
-  for (unsigned i : info.dataArgs)
-    factor[info.entry->getArgument(i)] = 1;
-  auto isRow = [&](Value v) { return factor.count(v) != 0; };
-  auto mixes = [&](Operation &op) {
-    InFlightDiagnostic diag = op.emitError()
-        << "'" << op.getName()
-        << "' mixes the rows of the batch: each row (dimension 0) of its "
-           "result must depend on the same row of the data alone, because "
-           "the training step evaluates rows of different points together "
-           "(batch statistics, reductions or indexing across dimension 0, "
-           "and reshapes that merge the batch are not supported)";
-    return diag;
-  };
-  // The static product of `shape[from, to)`, or nullopt.
-  auto product = [](ArrayRef<int64_t> shape, size_t from,
-                    size_t to) -> std::optional<int64_t> {
-    int64_t p = 1;
-    for (size_t i = from; i < to; ++i) {
-      if (ShapedType::isDynamic(shape[i]))
-        return std::nullopt;
-      p *= shape[i];
-    }
-    return p;
-  };
-  for (Operation &op : info.entry->without_terminator()) {
-    SetVector<Value> used(op.operand_begin(), op.operand_end());
-    getUsedValuesDefinedAbove(op.getRegions(), used);
-    if (!llvm::any_of(used, isRow) || isa<tensor::DimOp>(op))
-      continue; // Row-free (a shape is the same for every row).
-    std::optional<int64_t> k;
-    if (auto c = dyn_cast<tensor::CollapseShapeOp>(op)) {
-      // Dimensions merged into dimension 0 multiply its entries per row.
-      auto groups = c.getReassociationIndices();
-      std::optional<int64_t> inner =
-          groups.empty() ? std::nullopt
-                         : product(c.getSrcType().getShape(), 1,
-                                   groups.front().size());
-      if (inner)
-        k = factor[c.getSrc()] * *inner;
-    } else if (auto e = dyn_cast<tensor::ExpandShapeOp>(op)) {
-      // Dimension 0 split into (rows, inner...): whole batch rows only.
-      auto groups = e.getReassociationIndices();
-      std::optional<int64_t> inner =
-          groups.empty() ? std::nullopt
-                         : product(e.getResultType().getShape(), 1,
-                                   groups.front().size());
-      int64_t from = factor[e.getSrc()];
-      if (inner && *inner > 0 && from % *inner == 0)
-        k = from / *inner;
-    } else if (isRowwiseOp(&op, isRow)) {
-      // Entrywise in dimension 0: the data operands agree on the layout.
-      for (Value v : used) {
-        auto it = factor.find(v);
-        if (it == factor.end())
-          continue;
-        if (k && *k != it->second) {
-          k.reset();
-          break;
-        }
-        k = it->second;
-      }
-    }
-    if (!k)
-      return mixes(op), failure();
-    for (Value r : op.getResults())
-      factor[r] = *k;
-  }
-  Operation *ret = info.entry->getTerminator();
-  for (auto [i, v] : llvm::enumerate(ret->getOperands())) {
-    auto it = factor.find(v);
-    if (it != factor.end() && it->second != 1)
-      return ret->emitError() << "result #" << i
-                              << " has the batch merged with other "
-                                 "dimensions in dimension 0 ("
-                              << it->second << " entries per row)",
-             failure();
-  }
-  return factor;
 }
 
 FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
@@ -249,8 +154,8 @@ FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
     }
   }
 
-  FailureOr<DenseMap<Value, int64_t>> rowFactor = checkRowIndependence(info);
-  if (failed(rowFactor))
+  FailureOr<DenseMap<Value, RowLayout>> rowLayout = checkRowIndependence(info);
+  if (failed(rowLayout))
     return failure();
 
   // Group the parametric ops into sites, in program order.
@@ -307,13 +212,14 @@ FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
                          : std::to_string(info.batch))
                  << " (sites must keep the batch in dimension 0)",
              failure();
-    auto merged = rowFactor->find(g.tail);
-    if (merged != rowFactor->end() && merged->second != 1)
+    auto merged = rowLayout->find(g.tail);
+    if (merged != rowLayout->end() && !merged->second.isBatchAlone())
       return op.emitError()
-                 << "this perturbation site has the batch merged with other "
-                    "dimensions in dimension 0 ("
-                 << merged->second
-                 << " entries per row; sites must keep the batch in "
+                 << "this perturbation site does not hold the batch alone in "
+                    "dimension 0 (batch in dimension "
+                 << merged->second.dim << ", "
+                 << merged->second.outer * merged->second.inner
+                 << " entries per row there; sites must keep the batch in "
                     "dimension 0)",
              failure();
   }
