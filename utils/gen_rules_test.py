@@ -113,6 +113,20 @@ def named_depthwise(name, xs, ws, stride, pad):
     body.append(f"  %y = linalg.depthwise_conv_2d_nchw_chw {{dilations = dense<1> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>, flops.test.vjp = 1 : i64}} ins({xin}, %w : {ttype(pxs)}, {ttype(ws)}) outs(%f : {ttype(out)}) -> {ttype(out)}")
     cases.append(dict(name=name, xs=xs, ws=ws, out=out, body=body, desc=f"depthwise_conv_2d_nchw_chw stride {stride} padding {pad}"))
 
+def embedding(name, xs, ws):
+    # A gather from the table %w as the ONNX importer writes Gather: ids
+    # (computed here from %x, with repeats) select rows of the table in the
+    # body of a generic (a negative id wraps around).
+    n, t = xs
+    v, d = ws
+    out = (n, t, d)
+    ids = f"tensor<{n}x{t}xi64>"
+    body = [f"  %ei = tensor.empty() : {ids}",
+            f"  %ids = linalg.generic {{indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = [\"parallel\", \"parallel\"]}} ins(%x : {ttype(xs)}) outs(%ei : {ids}) {{\n  ^bb0(%a: f64, %o: i64):\n    %two = arith.constant 2.0 : f64\n    %s = arith.mulf %a, %two : f64\n    %i = arith.fptosi %s : f64 to i64\n    %nv = arith.constant {v} : i64\n    %r = arith.remsi %i, %nv : i64\n    linalg.yield %r : i64\n  }} -> {ids}",
+            f"  %e = tensor.empty() : {ttype(out)}",
+            f"  %y = linalg.generic {{indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = [\"parallel\", \"parallel\", \"parallel\"], flops.test.vjp_captured}} ins(%ids : {ids}) outs(%e : {ttype(out)}) {{\n  ^bb0(%i: i64, %o: f64):\n    %k = arith.index_cast %i : i64 to index\n    %c0 = arith.constant 0 : index\n    %neg = arith.cmpi slt, %k, %c0 : index\n    %cv = arith.constant {v} : index\n    %kw = arith.addi %k, %cv : index\n    %kk = arith.select %neg, %kw, %k : index\n    %j = linalg.index 2 : index\n    %val = tensor.extract %w[%kk, %j] : {ttype(ws)}\n    linalg.yield %val : f64\n  }} -> {ttype(out)}"]
+    cases.append(dict(name=name, xs=xs, ws=ws, out=out, body=body, desc="embedding gather (scatter-add of delta into the looked-up rows)"))
+
 conv("conv_s1_p0", (2,3,6,6), (4,3,3,3), 1, 0)
 conv("conv_s1_p1", (2,3,6,6), (4,3,3,3), 1, 1)
 conv("conv_s2_p0", (2,3,7,7), (4,3,3,3), 2, 0)
@@ -126,6 +140,7 @@ grouped_conv("dwconv_s1_p1", (2,4,6,6), (4,1,3,3), 4, 1, 1, desc="depthwise conv
 grouped_conv("dwconv_m2_s2_p1", (2,3,7,7), (6,1,3,3), 3, 2, 1, desc="depthwise conv generic, multiplier 2, stride 2 padding 1")
 named_grouped_conv("ngchw_s1_p1", (2,2,3,5,5), (2,4,3,3,3), 1, 1)
 named_depthwise("dw_nchw_s2_p1", (2,3,7,7), (3,3,3), 2, 1)
+embedding("embedding", (5,3), (4,6))
 bias("bias", (5,4))
 scale("scale", (5,4))
 
@@ -142,7 +157,8 @@ out.append("""// RUN: flops-opt %s --flops-test-rule-vjp --flops-reference-to-ll
 /// the largest deviation must be below 1e-9 (f64) for convolutions with
 /// strides 1 and 2, padding 0 and 1 and dilation 2, grouped and depthwise
 /// convolutions (the importer's generics and the named linalg ops), both
-/// inputs of a matmul, a bias add and an elementwise affine op.
+/// inputs of a matmul, an embedding gather (ids with repeats and negative
+/// values), a bias add and an elementwise affine op.
 """)
 for c in cases:
     xs, ws, o = c["xs"], c["ws"], c["out"]

@@ -3,8 +3,10 @@
 // Test pass `flops-test-rule-vjp`: for every function that holds an op
 // carrying `flops.test.vjp = k`, adds `@<name>_vjp(args..., delta)` that
 // returns the estimator rule's gradient with respect to input k of that op,
-// given `delta` shaped like the op's result. An execution test compares it
-// with the exact vector-Jacobian product (test/Integration/CPU/rules.mlir).
+// given `delta` shaped like the op's result. With `flops.test.vjp_captured`
+// instead, the gradient is with respect to the function argument that the
+// op's body reads (an embedding table). An execution test compares it with
+// the exact vector-Jacobian product (test/Integration/CPU/rules.mlir).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +17,7 @@
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
 using namespace mlir::flops;
@@ -37,21 +40,33 @@ struct TestRuleVjpPass
         continue;
       Operation *marked = nullptr;
       fn.walk([&](Operation *op) {
-        if (op->hasAttr("flops.test.vjp"))
+        if (op->hasAttr("flops.test.vjp") ||
+            op->hasAttr("flops.test.vjp_captured"))
           marked = op;
       });
       if (!marked)
         continue;
       auto rule = dyn_cast<EstimatorRuleOpInterface>(marked);
       auto index = marked->getAttrOfType<IntegerAttr>("flops.test.vjp");
-      if (!rule || !index || marked->getNumResults() != 1) {
+      // The captured function argument, for flops.test.vjp_captured.
+      Value captured;
+      if (!index) {
+        SetVector<Value> above;
+        getUsedValuesDefinedAbove(marked->getRegions(), above);
+        for (Value v : above)
+          if (isa<BlockArgument>(v))
+            captured = v;
+      }
+      if (!rule || (!index && !captured) || marked->getNumResults() != 1) {
         marked->emitError("flops.test.vjp needs an op with an estimator rule "
-                          "and one result");
+                          "and one result (flops.test.vjp_captured: a body "
+                          "that reads a function argument)");
         return signalPassFailure();
       }
-      unsigned k = index.getInt();
+      unsigned k = index ? index.getInt() : 0;
       std::string reason;
-      if (failed(rule.checkEstimable(k, reason))) {
+      if (failed(captured ? rule.checkCapturedEstimable(captured, reason)
+                          : rule.checkEstimable(k, reason))) {
         marked->emitError("not estimable: ") << reason;
         return signalPassFailure();
       }
@@ -70,7 +85,8 @@ struct TestRuleVjpPass
       SmallVector<Type> args(fn.getArgumentTypes());
       args.push_back(marked->getResult(0).getType());
       auto dps = cast<DestinationStyleOpInterface>(marked);
-      Type gradType = dps.getDpsInputs()[k].getType();
+      Type gradType =
+          captured ? captured.getType() : dps.getDpsInputs()[k].getType();
       auto vjp = func::FuncOp::create(b, fn.getLoc(), vjpName,
                                       b.getFunctionType(args, {gradType}));
       Block *body = vjp.addEntryBlock();
@@ -86,9 +102,14 @@ struct TestRuleVjpPass
       SmallVector<Value> inputs;
       for (Value in : dps.getDpsInputs())
         inputs.push_back(map.lookupOrDefault(in));
-      FailureOr<Value> g = rule.buildInputGradient(
-          vb, marked->getLoc(), k, body->getArguments().back(), inputs,
-          Value());
+      FailureOr<Value> g =
+          captured ? rule.buildCapturedGradient(vb, marked->getLoc(),
+                                                captured,
+                                                body->getArguments().back(),
+                                                inputs, Value())
+                   : rule.buildInputGradient(vb, marked->getLoc(), k,
+                                             body->getArguments().back(),
+                                             inputs, Value());
       if (failed(g)) {
         marked->emitError("the rule failed to build the gradient");
         return signalPassFailure();

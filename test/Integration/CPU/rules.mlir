@@ -10,7 +10,8 @@
 /// the largest deviation must be below 1e-9 (f64) for convolutions with
 /// strides 1 and 2, padding 0 and 1 and dilation 2, grouped and depthwise
 /// convolutions (the importer's generics and the named linalg ops), both
-/// inputs of a matmul, a bias add and an elementwise affine op.
+/// inputs of a matmul, an embedding gather (ids with repeats and negative
+/// values), a bias add and an elementwise affine op.
 
 func.func @conv_s1_p0(%x: tensor<2x3x6x6xf64>, %w: tensor<4x3x3x3xf64>) -> tensor<2x4x4x4xf64> {
   %z = arith.constant 0.0 : f64
@@ -1000,6 +1001,90 @@ func.func @dw_nchw_s2_p1_check(%x: tensor<2x3x7x7xf64>, %w: tensor<3x3x3xf64>, %
   return
 }
 
+func.func @embedding(%x: tensor<5x3xf64>, %w: tensor<4x6xf64>) -> tensor<5x3x6xf64> {
+  %ei = tensor.empty() : tensor<5x3xi64>
+  %ids = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<5x3xf64>) outs(%ei : tensor<5x3xi64>) {
+  ^bb0(%a: f64, %o: i64):
+    %two = arith.constant 2.0 : f64
+    %s = arith.mulf %a, %two : f64
+    %i = arith.fptosi %s : f64 to i64
+    %nv = arith.constant 4 : i64
+    %r = arith.remsi %i, %nv : i64
+    linalg.yield %r : i64
+  } -> tensor<5x3xi64>
+  %e = tensor.empty() : tensor<5x3x6xf64>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"], flops.test.vjp_captured} ins(%ids : tensor<5x3xi64>) outs(%e : tensor<5x3x6xf64>) {
+  ^bb0(%i: i64, %o: f64):
+    %k = arith.index_cast %i : i64 to index
+    %c0 = arith.constant 0 : index
+    %neg = arith.cmpi slt, %k, %c0 : index
+    %cv = arith.constant 4 : index
+    %kw = arith.addi %k, %cv : index
+    %kk = arith.select %neg, %kw, %k : index
+    %j = linalg.index 2 : index
+    %val = tensor.extract %w[%kk, %j] : tensor<4x6xf64>
+    linalg.yield %val : f64
+  } -> tensor<5x3x6xf64>
+  return %y : tensor<5x3x6xf64>
+}
+
+func.func private @embedding_vjp(tensor<5x3xf64>, tensor<4x6xf64>, tensor<5x3x6xf64>) -> tensor<4x6xf64>
+
+func.func @embedding_dot(%x: tensor<5x3xf64>, %w: tensor<4x6xf64>, %d: tensor<5x3x6xf64>) -> f64 {
+  %y = call @embedding(%x, %w) : (tensor<5x3xf64>, tensor<4x6xf64>) -> tensor<5x3x6xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<f64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<f64>) -> tensor<f64>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> ()>], iterator_types = ["reduction", "reduction", "reduction"]}
+      ins(%y, %d : tensor<5x3x6xf64>, tensor<5x3x6xf64>) outs(%f : tensor<f64>) {
+  ^bb0(%a: f64, %b: f64, %acc: f64):
+    %p = arith.mulf %a, %b : f64
+    %q = arith.addf %acc, %p : f64
+    linalg.yield %q : f64
+  } -> tensor<f64>
+  %v = tensor.extract %s[] : tensor<f64>
+  return %v : f64
+}
+
+func.func @embedding_check(%x: tensor<5x3xf64>, %w: tensor<4x6xf64>, %d: tensor<5x3x6xf64>) {
+  %g = call @embedding_vjp(%x, %w, %d) : (tensor<5x3xf64>, tensor<4x6xf64>, tensor<5x3x6xf64>) -> tensor<4x6xf64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 24 : index
+  %one = arith.constant 1.0 : f64
+  %half = arith.constant 0.5 : f64
+  %z = arith.constant 0.0 : f64
+  %st0 = arith.constant 6 : index
+  %sz0 = arith.constant 4 : index
+  %st1 = arith.constant 1 : index
+  %sz1 = arith.constant 6 : index
+  %err = scf.for %j = %c0 to %n step %c1 iter_args(%mx = %z) -> f64 {
+    %q0 = arith.divui %j, %st0 : index
+    %i0 = arith.remui %q0, %sz0 : index
+    %q1 = arith.divui %j, %st1 : index
+    %i1 = arith.remui %q1, %sz1 : index
+    %t0 = tensor.extract %w[%i0, %i1] : tensor<4x6xf64>
+    %tpv = arith.addf %t0, %one : f64
+    %tmv = arith.subf %t0, %one : f64
+    %tp = tensor.insert %tpv into %w[%i0, %i1] : tensor<4x6xf64>
+    %tm = tensor.insert %tmv into %w[%i0, %i1] : tensor<4x6xf64>
+    %dp = func.call @embedding_dot(%x, %tp, %d) : (tensor<5x3xf64>, tensor<4x6xf64>, tensor<5x3x6xf64>) -> f64
+    %dm = func.call @embedding_dot(%x, %tm, %d) : (tensor<5x3xf64>, tensor<4x6xf64>, tensor<5x3x6xf64>) -> f64
+    %diff = arith.subf %dp, %dm : f64
+    %exact = arith.mulf %diff, %half : f64
+    %gj = tensor.extract %g[%i0, %i1] : tensor<4x6xf64>
+    %dev = arith.subf %gj, %exact : f64
+    %adev = math.absf %dev : f64
+    %mx2 = arith.maximumf %mx, %adev : f64
+    scf.yield %mx2 : f64
+  }
+  %tol = arith.constant 1.0e-9 : f64
+  %ok = arith.cmpf olt, %err, %tol : f64
+  vector.print str "embedding gather (scatter-add of delta into the looked-up rows): max deviation below 1e-9 "
+  vector.print %ok : i1
+  return
+}
+
 func.func @bias(%x: tensor<5x4xf64>, %w: tensor<4xf64>) -> tensor<5x4xf64> {
   %e = tensor.empty() : tensor<5x4xf64>
   %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], flops.test.vjp = 1 : i64} ins(%x, %w : tensor<5x4xf64>, tensor<4xf64>) outs(%e : tensor<5x4xf64>) {
@@ -1211,16 +1296,22 @@ func.func @main() {
   // CHECK: depthwise_conv_2d_nchw_chw stride 2 padding 1: max deviation below 1e-9 1
   call @dw_nchw_s2_p1_check(%x12, %w12, %d12) : (tensor<2x3x7x7xf64>, tensor<3x3x3xf64>, tensor<2x3x4x4xf64>) -> ()
   %s13 = arith.constant 13 : i64
-  %x13 = flops.normal %seed, %s13 {site = 1 : i64} : tensor<5x4xf64>
-  %w13 = flops.normal %seed, %s13 {site = 2 : i64} : tensor<4xf64>
-  %d13 = flops.normal %seed, %s13 {site = 3 : i64} : tensor<5x4xf64>
-  // CHECK: bias add: max deviation below 1e-9 1
-  call @bias_check(%x13, %w13, %d13) : (tensor<5x4xf64>, tensor<4xf64>, tensor<5x4xf64>) -> ()
+  %x13 = flops.normal %seed, %s13 {site = 1 : i64} : tensor<5x3xf64>
+  %w13 = flops.normal %seed, %s13 {site = 2 : i64} : tensor<4x6xf64>
+  %d13 = flops.normal %seed, %s13 {site = 3 : i64} : tensor<5x3x6xf64>
+  // CHECK: embedding gather (scatter-add of delta into the looked-up rows): max deviation below 1e-9 1
+  call @embedding_check(%x13, %w13, %d13) : (tensor<5x3xf64>, tensor<4x6xf64>, tensor<5x3x6xf64>) -> ()
   %s14 = arith.constant 14 : i64
   %x14 = flops.normal %seed, %s14 {site = 1 : i64} : tensor<5x4xf64>
   %w14 = flops.normal %seed, %s14 {site = 2 : i64} : tensor<4xf64>
   %d14 = flops.normal %seed, %s14 {site = 3 : i64} : tensor<5x4xf64>
+  // CHECK: bias add: max deviation below 1e-9 1
+  call @bias_check(%x14, %w14, %d14) : (tensor<5x4xf64>, tensor<4xf64>, tensor<5x4xf64>) -> ()
+  %s15 = arith.constant 15 : i64
+  %x15 = flops.normal %seed, %s15 {site = 1 : i64} : tensor<5x4xf64>
+  %w15 = flops.normal %seed, %s15 {site = 2 : i64} : tensor<4xf64>
+  %d15 = flops.normal %seed, %s15 {site = 3 : i64} : tensor<5x4xf64>
   // CHECK: affine scale 3 - x*w/2: max deviation below 1e-9 1
-  call @scale_check(%x14, %w14, %d14) : (tensor<5x4xf64>, tensor<4xf64>, tensor<5x4xf64>) -> ()
+  call @scale_check(%x15, %w15, %d15) : (tensor<5x4xf64>, tensor<4xf64>, tensor<5x4xf64>) -> ()
   return
 }

@@ -83,6 +83,17 @@ struct GenericModel
     return rules::buildElementwiseGradient(cast<linalg::GenericOp>(op), b,
                                            loc, index, delta, inputs, init);
   }
+  LogicalResult checkCapturedEstimable(Operation *op, Value captured,
+                                       std::string &reason) const {
+    return rules::checkGather(cast<linalg::GenericOp>(op), captured, reason);
+  }
+  FailureOr<Value> buildCapturedGradient(Operation *op, OpBuilder &b,
+                                         Location loc, Value captured,
+                                         Value delta, ValueRange inputs,
+                                         Value init) const {
+    return rules::buildGatherGradient(cast<linalg::GenericOp>(op), b, loc,
+                                      captured, delta, inputs, init);
+  }
 };
 
 } // namespace

@@ -36,6 +36,14 @@ FailureOr<Value> buildElementwiseGradient(linalg::GenericOp op, OpBuilder &b,
                                           Value delta, ValueRange inputs,
                                           Value init);
 
+/// Gathers from a captured table (embedding lookups).
+LogicalResult checkGather(linalg::GenericOp op, Value captured,
+                          std::string &reason);
+FailureOr<Value> buildGatherGradient(linalg::GenericOp op, OpBuilder &b,
+                                     Location loc, Value captured,
+                                     Value delta, ValueRange inputs,
+                                     Value init);
+
 } // namespace mlir::flops::rules
 
 #endif

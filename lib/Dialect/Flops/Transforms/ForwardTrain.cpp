@@ -350,7 +350,7 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
   SmallVector<bool> trainable(numParams, false);
   for (unsigned g : perturbed)
     for (Operation *op : info.groups[g].ops)
-      for (Value v : op->getOperands())
+      for (Value v : info.paramReads(op))
         if (auto p = info.paramOf(v))
           trainable[*p] = true;
 
@@ -679,6 +679,23 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
         }
         grads[j] = view ? reshapeBack(view, *gr, grads[j].getType()) : *gr;
       }
+      // Parameters the body reads (an embedding table).
+      auto captured = info.captured.find(op);
+      if (captured != info.captured.end())
+        for (Value c : captured->second) {
+          auto p = info.paramOf(c);
+          unsigned j = gradOf.lookup(*p);
+          FailureOr<Value> gr =
+              rule.buildCapturedGradient(b, l, c, delta, ins, grads[j]);
+          if (failed(gr)) {
+            op->emitError("the estimator rule failed to build the gradient "
+                          "of parameter ")
+                << paramName(info.fn, info.paramArgs[*p]);
+            ruleFailed = true;
+            continue;
+          }
+          grads[j] = *gr;
+        }
       if (o == 0)
         break;
       // Δ of the previous op of the site, through this one.
@@ -1209,7 +1226,7 @@ void ForwardTrainPass::runOnOperation() {
     for (unsigned g = 0; g < numGroups; ++g) {
       SmallVector<std::string> names;
       for (Operation *op : info->groups[g].ops)
-        for (Value in : op->getOperands())
+        for (Value in : info->paramReads(op))
           if (auto p = info->paramOf(in))
             names.push_back(paramName(fn, info->paramArgs[*p]));
       bool match = llvm::any_of(names, [&](const std::string &n) {
@@ -1238,14 +1255,14 @@ void ForwardTrainPass::runOnOperation() {
     DenseMap<unsigned, unsigned> perturbedReader; // Param -> a site.
     for (unsigned g : perturbed)
       for (Operation *op : info->groups[g].ops)
-        for (Value in : op->getOperands())
+        for (Value in : info->paramReads(op))
           if (auto p = info->paramOf(in))
             perturbedReader.try_emplace(*p, g);
     for (unsigned g = 0; g < numGroups; ++g) {
       if (isPerturbed.contains(g))
         continue;
       for (Operation *op : info->groups[g].ops)
-        for (Value in : op->getOperands()) {
+        for (Value in : info->paramReads(op)) {
           auto p = info->paramOf(in);
           if (!p || !perturbedReader.count(*p))
             continue;

@@ -24,6 +24,14 @@ std::optional<unsigned> ForwardInfo::paramOf(Value v) const {
   return it->second;
 }
 
+SmallVector<Value> ForwardInfo::paramReads(Operation *op) const {
+  SmallVector<Value> reads(op->getOperands());
+  auto it = captured.find(op);
+  if (it != captured.end())
+    reads.append(it->second.begin(), it->second.end());
+  return reads;
+}
+
 static std::string argName(func::FuncOp fn, unsigned i) {
   if (auto name = fn.getArgAttrOfType<StringAttr>(i, "flops.name"))
     return name.str();
@@ -123,6 +131,26 @@ FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
     for (OpOperand *usePtr : uses) {
       OpOperand &use = *usePtr;
       Operation *user = use.getOwner();
+      // Read inside the body of a top-level op (a gather from an embedding
+      // table): the op's rule must accept the captured parameter.
+      if (user->getBlock() != info.entry) {
+        Operation *top = info.entry->findAncestorOpInBlock(*user);
+        auto topRule = dyn_cast_or_null<EstimatorRuleOpInterface>(top);
+        if (!topRule || top->getNumResults() != 1)
+          return user->emitError() << "parameter " << argName(fn, i)
+                                   << " is used inside a nested region",
+                 failure();
+        std::string reason;
+        if (failed(topRule.checkCapturedEstimable(use.get(), reason)))
+          return top->emitError() << "cannot estimate the gradient of "
+                                     "parameter "
+                                  << argName(fn, i) << ": '"
+                                  << top->getName() << "' " << reason,
+                 failure();
+        if (!llvm::is_contained(info.captured[top], use.get()))
+          info.captured[top].push_back(use.get());
+        continue;
+      }
       auto rule = dyn_cast<EstimatorRuleOpInterface>(user);
       if (!rule)
         return user->emitError()
@@ -161,7 +189,7 @@ FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
   // Group the parametric ops into sites, in program order.
   DenseMap<Value, unsigned> groupOfTail;
   for (Operation &op : fn.getBody().front()) {
-    bool usesParam = llvm::any_of(op.getOperands(), [&](Value v) {
+    bool usesParam = llvm::any_of(info.paramReads(&op), [&](Value v) {
       return info.paramOf(v).has_value();
     });
     if (!usesParam)

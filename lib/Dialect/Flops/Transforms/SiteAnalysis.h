@@ -29,6 +29,13 @@ struct ForwardInfo {
   /// tosa-to-linalg emits for biases) -> the parameter's position.
   DenseMap<Value, unsigned> views;
 
+  /// Parameters that an op's body reads (captured from above, e.g. the
+  /// table of an embedding gather) -> the op; its rule's
+  /// checkCapturedEstimable accepts them.
+  DenseMap<Operation *, SmallVector<Value>> captured;
+  /// The op's operands, then the parameters its body captures.
+  SmallVector<Value> paramReads(Operation *op) const;
+
   /// The parameter position of `v` if it is a parameter argument or a
   /// reshape of one.
   std::optional<unsigned> paramOf(Value v) const;

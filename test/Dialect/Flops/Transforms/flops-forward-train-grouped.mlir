@@ -1,6 +1,7 @@
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=dw_forward point-prefix=false})" | FileCheck %s --check-prefix=DW
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=shared_forward point-prefix=false})" | FileCheck %s --check-prefix=SHARED
 // RUN: not flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=shared_forward perturb-last=1})" 2>&1 | FileCheck %s --check-prefix=SHARED-LAST
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{entry=embed_forward})" | FileCheck %s --check-prefix=EMBED
 
 /// A depthwise convolution (4 channels, multiplier 2) as the ONNX importer
 /// writes it: a generic reading x[n, (f floordiv 2) * 1 + c, ...], then a
@@ -88,3 +89,46 @@ func.func @shared_forward(%x: tensor<4x3xf32>,
 // SHARED:           scf.yield %[[G1]],
 
 // SHARED-LAST: error: parameter tied is shared by perturbed site 1 and by this op of site 0, which is not perturbed (perturb-last / sites): its gradient would miss this use; perturb both sites
+
+/// An embedding lookup as the importer writes Gather of an initializer: the
+/// table is read by tensor.extract in the body. The gather is a site (noise
+/// on the 8 embedding units); inside the point prefix, its Δ is summed per
+/// point in the loop and scatter-added into the looked-up rows of the
+/// table's accumulator once after it.
+#ids = affine_map<(d0, d1, d2) -> (d0, d1)>
+#tok = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @embed_forward(%x: tensor<4x3xi64>,
+                         %table: tensor<10x8xf32> {flops.param, flops.name = "embed.weight"},
+                         %w: tensor<24x2xf32> {flops.param, flops.name = "fc.weight"}) -> tensor<4x2xf32> {
+  %e = tensor.empty() : tensor<4x3x8xf32>
+  %g = linalg.generic {indexing_maps = [#ids, #tok], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : tensor<4x3xi64>) outs(%e : tensor<4x3x8xf32>) {
+  ^bb0(%i: i64, %o: f32):
+    %k = arith.index_cast %i : i64 to index
+    %j = linalg.index 2 : index
+    %v = tensor.extract %table[%k, %j] : tensor<10x8xf32>
+    linalg.yield %v : f32
+  } -> tensor<4x3x8xf32>
+  %f = tensor.collapse_shape %g [[0], [1, 2]] : tensor<4x3x8xf32> into tensor<4x24xf32>
+  %z = arith.constant 0.0 : f32
+  %eo = tensor.empty() : tensor<4x2xf32>
+  %fo = linalg.fill ins(%z : f32) outs(%eo : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %y = linalg.matmul ins(%f, %w : tensor<4x24xf32>, tensor<24x2xf32>) outs(%fo : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// EMBED-LABEL: func.func @train_step(
+// EMBED-SAME:    %{{[^:]+}}: tensor<8xf32> {flops.name = "site0", flops.role = "log_sigma"}
+// EMBED-SAME:    %[[IDS:[^:]+]]: tensor<4x3xi64> {flops.name = "input0", flops.role = "input"}
+// EMBED:         %[[LOOP:.*]]:6 = scf.for {{.*}} -> (tensor<10x8xf32>, tensor<24x2xf32>, tensor<8xf32>, tensor<2xf32>, f32, tensor<4x3x8xf32>)
+// EMBED:           flops.site_delta {{.*}} {antithetic, channel_dim = 2 : i64} : {{.*}}, tensor<4x3x8xf32>
+// EMBED:           flops.scatter_add
+// EMBED:         scf.for %[[N:[^ ]+]] = {{.*}} iter_args(%{{[^ ]+}} = %[[LOOP]]#0) -> (tensor<10x8xf32>)
+// EMBED:           scf.for %[[T:[^ ]+]] =
+// EMBED:             scf.for %[[D:[^ ]+]] = {{.*}} iter_args(%[[ACC:[^ ]+]] = {{.*}}) -> (tensor<10x8xf32>)
+// EMBED:               %[[ID:.*]] = tensor.extract %[[IDS]][%[[N]], %[[T]]] : tensor<4x3xi64>
+// EMBED:               %[[ROW:.*]] = arith.index_cast %[[ID]] : i64 to index
+// EMBED:               %[[DELTA:.*]] = tensor.extract %[[LOOP]]#5[%[[N]], %[[T]], %[[D]]] : tensor<4x3x8xf32>
+// EMBED:               %[[OLD:.*]] = tensor.extract %[[ACC]][%[[ROW]], %[[D]]] : tensor<10x8xf32>
+// EMBED:               %[[NEW:.*]] = arith.addf %[[OLD]], %[[DELTA]] : f32
+// EMBED:               tensor.insert %[[NEW]] into %[[ACC]][%[[ROW]], %[[D]]] : tensor<10x8xf32>

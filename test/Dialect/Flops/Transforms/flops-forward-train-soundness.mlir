@@ -314,3 +314,42 @@ func.func @forward(%x: tensor<4x3x2xf32>, %b: tensor<2xf32> {flops.param}) -> te
   } -> tensor<4x3x2xf32>
   return %y : tensor<4x3x2xf32>
 }
+
+// -----
+
+/// A parameter read inside a body must be a gather (the body yields the
+/// extracted element itself): a scaled lookup is not estimated.
+#ids = affine_map<(d0, d1, d2) -> (d0, d1)>
+#tok = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @forward(%x: tensor<4x3xi64>, %table: tensor<10x2xf32> {flops.param, flops.name = "embed.weight"}) -> tensor<4x3x2xf32> {
+  %e = tensor.empty() : tensor<4x3x2xf32>
+  // expected-error @below {{cannot estimate the gradient of parameter embed.weight: 'linalg.generic' reads it other than as a gather (the body must yield `tensor.extract` of it, used once)}}
+  %g = linalg.generic {indexing_maps = [#ids, #tok], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : tensor<4x3xi64>) outs(%e : tensor<4x3x2xf32>) {
+  ^bb0(%i: i64, %o: f32):
+    %k = arith.index_cast %i : i64 to index
+    %j = linalg.index 2 : index
+    %v = tensor.extract %table[%k, %j] : tensor<10x2xf32>
+    %s = arith.mulf %v, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<4x3x2xf32>
+  return %g : tensor<4x3x2xf32>
+}
+
+// -----
+
+/// A gather whose ids come from the output (init) operand.
+#tok = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @forward(%x: tensor<4x3x2xf32>, %table: tensor<10x2xf32> {flops.param}) -> tensor<4x3x2xf32> {
+  // expected-error @below {{cannot estimate the gradient of parameter #1: 'linalg.generic' computes the gathered indices from its output or from values outside the op}}
+  %g = linalg.generic {indexing_maps = [#tok], iterator_types = ["parallel", "parallel", "parallel"]}
+      outs(%x : tensor<4x3x2xf32>) {
+  ^bb0(%o: f32):
+    %i = arith.fptosi %o : f32 to i64
+    %k = arith.index_cast %i : i64 to index
+    %j = linalg.index 2 : index
+    %v = tensor.extract %table[%k, %j] : tensor<10x2xf32>
+    linalg.yield %v : f32
+  } -> tensor<4x3x2xf32>
+  return %g : tensor<4x3x2xf32>
+}

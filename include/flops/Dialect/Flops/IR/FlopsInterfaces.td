@@ -37,7 +37,27 @@ def Flops_EstimatorRuleOpInterface : OpInterface<"EstimatorRuleOpInterface"> {
     }], "::mlir::FailureOr<::mlir::Value>", "buildInputGradient",
       (ins "::mlir::OpBuilder &":$b, "::mlir::Location":$loc,
            "unsigned":$index, "::mlir::Value":$delta,
-           "::mlir::ValueRange":$inputs, "::mlir::Value":$init)>
+           "::mlir::ValueRange":$inputs, "::mlir::Value":$init)>,
+    InterfaceMethod<[{
+      Whether the rule can build the gradient with respect to `captured`, a
+      value defined above the op that its body reads (an embedding table
+      that a gather reads with `tensor.extract`); on failure, `reason` says
+      why.
+    }], "::mlir::LogicalResult", "checkCapturedEstimable",
+      (ins "::mlir::Value":$captured, "std::string &":$reason), [{}], [{
+        reason = "reads it inside its body";
+        return ::mlir::failure();
+      }]>,
+    InterfaceMethod<[{
+      Builds the estimate of the gradient with respect to `captured` (the
+      value as the op's body reads it), given `delta` and `inputs` as for
+      buildInputGradient; accumulated into `init` when it is set.
+    }], "::mlir::FailureOr<::mlir::Value>", "buildCapturedGradient",
+      (ins "::mlir::OpBuilder &":$b, "::mlir::Location":$loc,
+           "::mlir::Value":$captured, "::mlir::Value":$delta,
+           "::mlir::ValueRange":$inputs, "::mlir::Value":$init), [{}], [{
+        return ::mlir::failure();
+      }]>
   ];
 }
 
