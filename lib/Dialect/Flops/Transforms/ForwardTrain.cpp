@@ -634,13 +634,36 @@ void ForwardTrainPass::buildTrainStep(ModuleOp module, const ForwardInfo &info,
       auto dps = cast<DestinationStyleOpInterface>(op);
       // A parameter view (a reshape) is re-applied to the parameter, and its
       // gradient is reshaped back.
+      // A permuted copy (a flipped window) is re-applied into a fresh
+      // tensor, and its gradient copied back by the inverse permutation.
+      auto copyInto = [&](Value src, Type type, AffineMap inMap) -> Value {
+        auto t = cast<RankedTensorType>(type);
+        Value empty = tensor::EmptyOp::create(b, l, t.getShape(),
+                                              t.getElementType());
+        SmallVector<AffineMap> maps{
+            inMap, b.getMultiDimIdentityMap(t.getRank())};
+        return linalg::GenericOp::create(
+                   b, l, TypeRange{t}, ValueRange{src}, ValueRange{empty},
+                   maps,
+                   SmallVector<utils::IteratorType>(
+                       t.getRank(), utils::IteratorType::parallel),
+                   [](OpBuilder &nb, Location nl, ValueRange a) {
+                     linalg::YieldOp::create(nb, nl, a[0]);
+                   })
+            .getResult(0);
+      };
       auto reshapeLike = [&](Operation *view, Value src) -> Value {
+        if (auto g = dyn_cast<linalg::GenericOp>(view))
+          return copyInto(src, g->getResult(0).getType(),
+                          g.getMatchingIndexingMap(g.getDpsInputOperand(0)));
         IRMapping m;
         m.map(view->getOperand(0), src);
         return b.clone(*view, m)->getResult(0);
       };
       auto reshapeBack = [&](Operation *view, Value g,
                              Type paramType) -> Value {
+        if (isa<linalg::GenericOp>(view))
+          return copyInto(g, paramType, inversePermutedCopyMap(view));
         if (auto c = dyn_cast<tensor::CollapseShapeOp>(view))
           return tensor::ExpandShapeOp::create(b, l, paramType, g,
                                                c.getReassociationIndices());

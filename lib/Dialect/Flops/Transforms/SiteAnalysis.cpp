@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 using namespace mlir;
 using namespace mlir::flops;
@@ -30,6 +31,66 @@ SmallVector<Value> ForwardInfo::paramReads(Operation *op) const {
   if (it != captured.end())
     reads.append(it->second.begin(), it->second.end());
   return reads;
+}
+
+/// Per result of a permuted copy's input map: the output dimension it reads
+/// and whether it reads it flipped (size - 1 - d).
+static std::optional<SmallVector<std::pair<unsigned, bool>>>
+copyPermutation(Operation *op) {
+  auto g = dyn_cast<linalg::GenericOp>(op);
+  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0 || g->getNumResults() != 1)
+    return std::nullopt;
+  auto inType = dyn_cast<RankedTensorType>(g.getDpsInputs()[0].getType());
+  auto outType = dyn_cast<RankedTensorType>(g->getResult(0).getType());
+  if (!inType || !outType || !inType.hasStaticShape() ||
+      !outType.hasStaticShape() || inType.getRank() != outType.getRank())
+    return std::nullopt;
+  Block &body = g.getRegion().front();
+  if (body.getOperations().size() != 1 ||
+      body.getTerminator()->getOperand(0) != body.getArgument(0))
+    return std::nullopt;
+  if (!g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity())
+    return std::nullopt;
+  AffineMap m = g.getMatchingIndexingMap(g.getDpsInputOperand(0));
+  SmallVector<std::pair<unsigned, bool>> perm;
+  llvm::SmallBitVector seen(outType.getRank());
+  for (auto [i, e] : llvm::enumerate(m.getResults())) {
+    std::optional<std::pair<unsigned, bool>> found;
+    for (unsigned d = 0; d < outType.getRank() && !found; ++d) {
+      if (inType.getDimSize(i) != outType.getDimSize(d))
+        continue;
+      AffineExpr dim = getAffineDimExpr(d, op->getContext());
+      if (e == dim)
+        found = {d, false};
+      else if (e == inType.getDimSize(i) - 1 - dim)
+        found = {d, true};
+    }
+    if (!found || seen.test(found->first))
+      return std::nullopt;
+    seen.set(found->first);
+    perm.push_back(*found);
+  }
+  return perm;
+}
+
+bool mlir::flops::isPermutedCopy(Operation *op) {
+  return copyPermutation(op).has_value();
+}
+
+AffineMap mlir::flops::inversePermutedCopyMap(Operation *op) {
+  SmallVector<std::pair<unsigned, bool>> perm = *copyPermutation(op);
+  auto inType = cast<RankedTensorType>(op->getOperand(0).getType());
+  MLIRContext *ctx = op->getContext();
+  // in[i] = out[d_i] (flipped or not), so out[d_i] = in[i] with the same
+  // flip: the inverse map reads the gradient of `out` at d_i from the
+  // gradient of `in`'s index i.
+  SmallVector<AffineExpr> exprs(perm.size());
+  for (auto [i, pf] : llvm::enumerate(perm)) {
+    AffineExpr dim = getAffineDimExpr(i, ctx);
+    exprs[pf.first] = pf.second ? inType.getDimSize(i) - 1 - dim : dim;
+  }
+  return AffineMap::get(perm.size(), 0, exprs, ctx);
 }
 
 static std::string argName(func::FuncOp fn, unsigned i) {
@@ -117,10 +178,12 @@ FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
     SmallVector<OpOperand *> uses;
     for (OpOperand &use : fn.getArgument(i).getUses()) {
       Operation *user = use.getOwner();
-      if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(user) &&
-          user->getBlock() == info.entry &&
-          cast<RankedTensorType>(user->getResult(0).getType())
-              .hasStaticShape()) {
+      bool reshape = isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
+                         user) &&
+                     cast<RankedTensorType>(user->getResult(0).getType())
+                         .hasStaticShape();
+      if (user->getBlock() == info.entry &&
+          (reshape || (isPermutedCopy(user) && use.getOperandNumber() == 0))) {
         info.views[user->getResult(0)] = info.paramPos[i];
         for (OpOperand &viewUse : user->getResult(0).getUses())
           uses.push_back(&viewUse);
@@ -189,6 +252,10 @@ FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
   // Group the parametric ops into sites, in program order.
   DenseMap<Value, unsigned> groupOfTail;
   for (Operation &op : fn.getBody().front()) {
+    // A view of a parameter (a reshape, a permuted copy) is not a site: its
+    // users are.
+    if (op.getNumResults() == 1 && info.views.count(op.getResult(0)))
+      continue;
     bool usesParam = llvm::any_of(info.paramReads(&op), [&](Value v) {
       return info.paramOf(v).has_value();
     });

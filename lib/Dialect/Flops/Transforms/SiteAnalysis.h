@@ -45,6 +45,16 @@ struct ForwardInfo {
   }
 };
 
+/// Whether `op` is a copy of a statically shaped tensor that permutes and
+/// flips its dimensions (out[i...] = in[signed permutation of i...], as the
+/// ONNX importer flips a transposed convolution's window): an all-parallel
+/// linalg.generic with one input whose body yields it. Such a copy of a
+/// parameter is a view of it.
+bool isPermutedCopy(Operation *op);
+/// The map of the inverse copy of a permuted copy (the gradient of its
+/// input from the gradient of its output).
+AffineMap inversePermutedCopyMap(Operation *op);
+
 /// Finds parameters, data arguments, the batch size and the perturbation
 /// sites of `fn`; emits a diagnostic on the offending op and fails on input
 /// the pass cannot handle.
