@@ -68,3 +68,19 @@ try:
 except (OSError, subprocess.TimeoutExpired):
     pass
 config.substitutions.append(("%python", "/usr/bin/python3"))
+
+# CUDA: `cuda-toolkit` when the configured toolkit has ptxas (GPU code
+# generation tests), `cuda-device` only when flops-gpu-info finds a usable
+# device (GPU-executing tests; test/GPU).
+cuda_toolkit_dir = getattr(config, "cuda_toolkit_dir", "")
+if cuda_toolkit_dir and os.path.exists(os.path.join(cuda_toolkit_dir, "bin", "ptxas")):
+    config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%cuda_toolkit_dir", cuda_toolkit_dir))
+config.substitutions.append(("%flops_lib_dir", config.flops_lib_dir))
+try:
+    if subprocess.run([os.path.join(config.flops_tools_dir, "flops-gpu-info")],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                      timeout=120).returncode == 0:
+        config.available_features.add("cuda-device")
+except (OSError, subprocess.TimeoutExpired):
+    pass
