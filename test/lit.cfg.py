@@ -84,3 +84,14 @@ try:
         config.available_features.add("cuda-device")
 except (OSError, subprocess.TimeoutExpired):
     pass
+# %run_gpu: %run with libFlopsCudaRuntime (the mgpu* host runtime) instead of
+# the CPU runtime; %flops_fake_cuda: the test-only fake driver.
+config.substitutions.insert(
+    0,
+    ("%run_gpu",
+     "mlir-runner -e main -entry-point-result=void "
+     "-shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%flops_cuda_runtime"))
+config.substitutions.append(
+    ("%flops_cuda_runtime", os.path.join(config.flops_lib_dir, "libFlopsCudaRuntime.so")))
+config.substitutions.append(
+    ("%flops_fake_cuda", os.path.join(config.flops_lib_dir, "libFlopsFakeCuda.so")))

@@ -11,6 +11,7 @@
 
 #include "CudaApi.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -53,6 +54,8 @@ struct Fake {
   int liveStreams = 0, liveEvents = 0;
   std::vector<FlopsFakeLaunch> launches;
   bool envRead = false;
+  bool anyImage = false; // FLOPS_FAKE_CUDA_ANY_IMAGE
+  bool trace = false;    // FLOPS_FAKE_CUDA_TRACE
 };
 
 Fake &fake() {
@@ -70,6 +73,12 @@ void readEnvLocked(Fake &f) {
   if (f.envRead)
     return;
   f.envRead = true;
+  auto flag = [](const char *name) {
+    const char *v = std::getenv(name);
+    return v && *v && std::strcmp(v, "0") != 0;
+  };
+  f.anyImage = flag("FLOPS_FAKE_CUDA_ANY_IMAGE");
+  f.trace = flag("FLOPS_FAKE_CUDA_TRACE");
   if (const char *n = std::getenv("FLOPS_FAKE_CUDA_DEVICES"))
     f.deviceCount = std::atoi(n);
   if (const char *spec = std::getenv("FLOPS_FAKE_CUDA_FAIL")) {
@@ -100,6 +109,20 @@ CUresult enter(const char *call) {
   if (rule.times > 0 && --rule.times == 0)
     f.failures.erase(it);
   return r;
+}
+
+bool tracing() {
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  readEnvLocked(f);
+  return f.trace;
+}
+
+bool anyImage() {
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  readEnvLocked(f);
+  return f.anyImage;
 }
 
 #define ENTER(name)                                                            \
@@ -152,6 +175,12 @@ CUresult recordLaunch(CUfunction function, const unsigned grid[3],
       return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(&l.params[i], params[i], std::min(8u, fn->paramSizes[i]));
   }
+  if (tracing())
+    std::fprintf(stderr,
+                 "fake-cuda: launch %s grid (%u, %u, %u) block (%u, %u, %u) "
+                 "cluster (%u, %u, %u) smem %u\n",
+                 l.name, grid[0], grid[1], grid[2], block[0], block[1],
+                 block[2], cluster[0], cluster[1], cluster[2], smem);
   Fake &f = fake();
   std::lock_guard<std::mutex> lock(f.mu);
   f.launches.push_back(l);
@@ -272,7 +301,19 @@ FAKE_EXPORT CUresult cuModuleLoadDataEx(CUmodule *module, const void *image,
   ENTER("cuModuleLoadDataEx");
   std::istringstream in(static_cast<const char *>(image));
   std::string line;
-  if (!std::getline(in, line) || line != "FLOPS-FAKE-MODULE") {
+  bool fakeFormat = std::getline(in, line) && line == "FLOPS-FAKE-MODULE";
+  if (!fakeFormat && anyImage()) {
+    // A real cubin/fatbin/PTX: accept it; functions are made up on lookup.
+    auto *m = new FakeModule;
+    if (tracing())
+      std::fprintf(stderr, "fake-cuda: module load (any image)\n");
+    Fake &f = fake();
+    std::lock_guard<std::mutex> lock(f.mu);
+    f.modules.insert(m);
+    *module = reinterpret_cast<CUmodule>(m);
+    return CUDA_SUCCESS;
+  }
+  if (!fakeFormat) {
     for (unsigned i = 0; i < numOptions; ++i)
       if (options[i] == CU_JIT_ERROR_LOG_BUFFER) {
         for (unsigned j = 0; j < numOptions; ++j)
@@ -330,6 +371,14 @@ FAKE_EXPORT CUresult cuModuleGetFunction(CUfunction *function,
       *function = reinterpret_cast<CUfunction>(fn);
       return CUDA_SUCCESS;
     }
+  if (f.anyImage) {
+    // Parameters unknown: launches record none.
+    auto *fn = new FakeFunction;
+    fn->name = name;
+    m->functions.push_back(fn);
+    *function = reinterpret_cast<CUfunction>(fn);
+    return CUDA_SUCCESS;
+  }
   return CUDA_ERROR_NOT_FOUND;
 }
 
@@ -447,6 +496,8 @@ static CUresult allocate(CUdeviceptr *ptr, size_t bytes) {
 
 FAKE_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *ptr, size_t bytes) {
   ENTER("cuMemAlloc_v2");
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: alloc %zu bytes\n", bytes);
   return allocate(ptr, bytes);
 }
 
@@ -460,6 +511,8 @@ FAKE_EXPORT CUresult cuMemAllocManaged(CUdeviceptr *ptr, size_t bytes,
 
 FAKE_EXPORT CUresult cuMemFree_v2(CUdeviceptr ptr) {
   ENTER("cuMemFree_v2");
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: free\n");
   Fake &f = fake();
   std::lock_guard<std::mutex> lock(f.mu);
   if (!f.allocations.erase(ptr))
@@ -471,6 +524,8 @@ FAKE_EXPORT CUresult cuMemFree_v2(CUdeviceptr ptr) {
 FAKE_EXPORT CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src,
                                    size_t bytes, CUstream) {
   ENTER("cuMemcpyAsync");
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: copy %zu bytes\n", bytes);
   std::memmove(toHost(dst), toHost(src), bytes);
   return CUDA_SUCCESS;
 }

@@ -9,7 +9,12 @@
 // A fake module image is NUL-terminated text:
 //   FLOPS-FAKE-MODULE
 //   kernel <name> <param size in bytes>...
-// Anything else makes cuModuleLoadDataEx fail with CUDA_ERROR_INVALID_IMAGE.
+// Anything else makes cuModuleLoadDataEx fail with CUDA_ERROR_INVALID_IMAGE,
+// unless FLOPS_FAKE_CUDA_ANY_IMAGE=1: then any image (a real cubin, fatbin or
+// PTX from MLIR) loads and every function name resolves (with no recorded
+// parameters; kernels never run). FLOPS_FAKE_CUDA_TRACE=1 prints module
+// loads, allocations, copies, frees and launches to stderr (lit tests of the
+// host code MLIR emits, test/GPURuntime).
 //
 //===----------------------------------------------------------------------===//
 
