@@ -37,3 +37,9 @@
 // LAUNCH: flops-cuda-runtime: cuLaunchKernel failed for kernel `main_kernel` in module #1 (PTX, {{[0-9]+}} bytes) [grid (4, 1, 1), block (32, 1, 1), 0 bytes of dynamic shared memory]: CUDA_ERROR_LAUNCH_FAILED (unspecified launch failure)
 // LAUNCH-NOT: flops-cuda-runtime:
 // LAUNCH: [0,  1,  2,  3]
+
+// FLOPS_CUDA_SYNC_LAUNCHES=1 synchronizes after each launch, so that a kernel
+// fault is attributed to the kernel that caused it.
+// RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_FAIL=cuStreamSynchronize=700 FLOPS_CUDA_SYNC_LAUNCHES=1 FLOPS_CUDA_VERBOSE=1 %run_gpu %t.mlir 2>&1 | FileCheck %s --check-prefix=SYNC
+// SYNC: flops-cuda-runtime: cuStreamSynchronize failed after the launch for kernel `main_kernel` in module #1 (PTX, {{[0-9]+}} bytes) [grid (4, 1, 1), block (32, 1, 1), 0 bytes of dynamic shared memory]: CUDA_ERROR_ILLEGAL_ADDRESS (an illegal memory access was encountered)
+// SYNC: flops-cuda-runtime: cuStreamSynchronize failed (last kernel launched on the stream: `main_kernel` in module #1 (PTX, {{[0-9]+}} bytes)): CUDA_ERROR_ILLEGAL_ADDRESS

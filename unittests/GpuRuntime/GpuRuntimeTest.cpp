@@ -20,6 +20,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <dlfcn.h>
@@ -653,6 +654,48 @@ TEST_F(GpuRuntime, TensorMapFromMemRef) {
             nullptr);
   EXPECT_NE(lastError().find("unsupported rank 2 or data type 13"),
             std::string::npos);
+}
+
+TEST_F(GpuRuntime, ConcurrentThreads) {
+  useFakes();
+  void *module = mgpuModuleLoad(const_cast<char *>(kModule), sizeof(kModule));
+  ASSERT_NE(module, nullptr);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([module, t]() {
+      void *stream = mgpuStreamCreate();
+      for (int i = 0; i < 50; ++i) {
+        void *f = mgpuModuleGetFunction(
+            module, (i + t) % 2 ? "main_kernel_0" : "main_kernel_1");
+        auto *dev = static_cast<float *>(mgpuMemAlloc(256, stream, 0));
+        int64_t n = i;
+        int32_t c = t;
+        void *params[3] = {&dev, &n, &c};
+        mgpuLaunchKernel(f, 1 + t, 1, 1, 32, 1, 1, 0, stream, params, nullptr,
+                         3);
+        mgpuStreamSynchronize(stream);
+        mgpuMemFree(dev, stream);
+      }
+      std::vector<float> A(4, 1.0f), B(4, 1.0f), C(4);
+      flopsGpuGemmF32(1, 2, 2, 2, 0, 0, A.data(), 2, 4, B.data(), 2, 4,
+                      C.data(), 2, 4, 1.0f, 0.0f, 0, stream);
+      mgpuStreamDestroy(stream);
+    });
+  for (std::thread &th : threads)
+    th.join();
+  EXPECT_EQ(lastError(), "");
+  EXPECT_EQ(FAKE(flopsFakeCudaLaunchCount)(), 200);
+  EXPECT_EQ(FAKE(flopsFakeCudaLiveAllocations)(), 0);
+  EXPECT_EQ(FAKE(flopsFakeCudaLiveStreams)(), 0);
+  // Each thread (and the main one, for the module) made the context current
+  // once; each worker created one cuBLAS handle.
+  EXPECT_EQ(FAKE(flopsFakeCudaCallCount)("cuCtxSetCurrent"), 5);
+  EXPECT_EQ(FAKE_BLAS(flopsFakeCublasHandleCount)(), 4);
+  // Two kernels, cached: at most one driver lookup per thread and kernel
+  // (threads may race on the first miss), not one per launch.
+  EXPECT_GE(FAKE(flopsFakeCudaCallCount)("cuModuleGetFunction"), 2);
+  EXPECT_LE(FAKE(flopsFakeCudaCallCount)("cuModuleGetFunction"), 8);
+  mgpuModuleUnload(module);
 }
 
 //===----------------------------------------------------------------------===//
