@@ -68,3 +68,30 @@ try:
 except (OSError, subprocess.TimeoutExpired):
     pass
 config.substitutions.append(("%python", "/usr/bin/python3"))
+
+# CUDA: `cuda-toolkit` when the configured toolkit has ptxas (GPU code
+# generation tests), `cuda-device` only when flops-gpu-info finds a usable
+# device (GPU-executing tests; test/GPU).
+cuda_toolkit_dir = getattr(config, "cuda_toolkit_dir", "")
+if cuda_toolkit_dir and os.path.exists(os.path.join(cuda_toolkit_dir, "bin", "ptxas")):
+    config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%cuda_toolkit_dir", cuda_toolkit_dir))
+config.substitutions.append(("%flops_lib_dir", config.flops_lib_dir))
+try:
+    if subprocess.run([os.path.join(config.flops_tools_dir, "flops-gpu-info")],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                      timeout=120).returncode == 0:
+        config.available_features.add("cuda-device")
+except (OSError, subprocess.TimeoutExpired):
+    pass
+# %run_gpu: %run with libFlopsCudaRuntime (the mgpu* host runtime) instead of
+# the CPU runtime; %flops_fake_cuda: the test-only fake driver.
+config.substitutions.insert(
+    0,
+    ("%run_gpu",
+     "mlir-runner -e main -entry-point-result=void "
+     "-shared-libs=%mlir_runner_utils,%mlir_c_runner_utils,%flops_cuda_runtime"))
+config.substitutions.append(
+    ("%flops_cuda_runtime", os.path.join(config.flops_lib_dir, "libFlopsCudaRuntime.so")))
+config.substitutions.append(
+    ("%flops_fake_cuda", os.path.join(config.flops_lib_dir, "libFlopsFakeCuda.so")))
