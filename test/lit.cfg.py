@@ -68,3 +68,8 @@ try:
 except (OSError, subprocess.TimeoutExpired):
     pass
 config.substitutions.append(("%python", "/usr/bin/python3"))
+
+# The CUDA toolkit (ptxas, libdevice) for the flops-lower-to-cuda compile
+# tests; the GPU-executing tests also need `cuda-device`.
+if os.path.exists("/usr/local/cuda/bin/ptxas"):
+    config.available_features.add("cuda-toolkit")
