@@ -131,10 +131,11 @@ SmallVector<OpFoldResult> asIndexAttrs(MLIRContext *ctx,
 
 /// Fuses only fills (and their tensor.empty inits) into the tile loops: any
 /// other producer is its own kernel (a contraction is not recomputed per
-/// tile, a broadcast producer not per element).
+/// tile, a broadcast producer not per element). A fill is recomputed
+/// wherever it is fused (its other users keep the original).
 std::optional<scf::SCFTileAndFuseOptions::ControlFnResult>
 fuseFillsOnly(tensor::ExtractSliceOp, OpResult producer, bool) {
-  if (isa<linalg::FillOp>(producer.getOwner()) && producer.hasOneUse())
+  if (isa<linalg::FillOp>(producer.getOwner()))
     return scf::SCFTileAndFuseOptions::ControlFnResult{};
   return std::nullopt;
 }
