@@ -123,7 +123,6 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   // expanded in place, loops, outlining.
   pm.addNestedPass<func::FuncOp>(createGPUMapForallPass());
   pm.addNestedPass<func::FuncOp>(createGPUHostSharedMemoryPass());
-  pm.addPass(createExpandNoisePass());
   pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
@@ -131,6 +130,11 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(createLoopInvariantCodeMotionPass());
   pm.addPass(createGpuKernelOutliningPass());
+  if (options.stopAtKernels)
+    return;
+  // The noise expanded where it ended up (kernels and host), square roots
+  // made IEEE in the kernels.
+  pm.addPass(createExpandNoisePass());
   pm.addNestedPass<gpu::GPUModuleOp>(createGPUExactMathPass());
 
   // Device code: NVVM, then (after the host) ptxas through

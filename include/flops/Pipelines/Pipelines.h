@@ -138,6 +138,12 @@ struct LowerToCUDAOptions : public PassPipelineOptions<LowerToCUDAOptions> {
                      "LLVM dialect, no gpu ops): the kernels' numerics "
                      "without a GPU"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> stopAtKernels{
+      *this, "stop-at-kernels",
+      llvm::cl::desc("Inspection mode: stop after kernel outlining (host "
+                     "func.func + gpu.module/gpu.func, the noise still "
+                     "flops.counter_normal)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> outParams{
       *this, "out-params",
       llvm::cl::desc("Functions return nothing and write their results into "
