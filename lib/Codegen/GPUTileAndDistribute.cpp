@@ -16,11 +16,14 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/SubsetInsertionOpInterfaceImpl.h"
 #include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/IR/TensorTilingInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/SubsetInsertionOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/Transforms/SubsetOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Iterators.h"
 #include "mlir/IR/PatternMatch.h"
@@ -57,6 +60,12 @@ bool isKernelRoot(linalg::LinalgOp op) {
 /// The tiling of one op: per loop, its block tile (0 = not tiled), the
 /// threads along it (0 = not distributed), and the forall mappings.
 struct KernelShape {
+  /// Per loop, the extent of one thread's tile (its vector shape when the
+  /// op is register-tiled; reduction loops 1).
+  SmallVector<int64_t> threadTile;
+  /// A contraction whose thread tile has more than one output: its k loop
+  /// runs over a vector accumulator.
+  bool registerTile = false;
   SmallVector<int64_t> blockTile;
   SmallVector<int64_t> threads;
   SmallVector<Attribute> blockMapping;
@@ -109,6 +118,16 @@ KernelShape chooseShape(linalg::LinalgOp op, int64_t bx, int64_t by,
     s.threads[loop] = threads;
     s.blockTile[loop] = threads * chunk;
   }
+  s.threadTile.assign(n, 1);
+  for (unsigned i = 0; i < n; ++i) {
+    if (iters[i] != utils::IteratorType::parallel)
+      continue;
+    if (s.threads[i] > 0)
+      s.threadTile[i] = s.blockTile[i] / s.threads[i];
+    else if (s.blockTile[i] == 0)
+      s.threadTile[i] = ranges[i];
+  }
+  s.registerTile = contraction && contractionTile[0] * contractionTile[1] > 1;
   for (unsigned i = 0; i < n; ++i) {
     auto it = mapped.find(i);
     if (it == mapped.end())
@@ -181,6 +200,22 @@ LogicalResult tileOne(RewriterBase &rewriter, linalg::LinalgOp op,
   for (OpResult r : blockTile->getResults())
     if (Value v = threads->replacements.lookup(r))
       rewriter.replaceAllUsesWith(r, v);
+  if (!shape.registerTile)
+    return success();
+
+  // Register tile: the thread's k loop as scf.for steps of 1 over a vector
+  // contraction of the thread tile's shape (masked when the tile is
+  // partial); the accumulator is hoisted out of the loop later.
+  auto threadOp = cast<linalg::LinalgOp>(threads->tiledAndFusedOps.front());
+  SmallVector<int64_t> kTile;
+  for (utils::IteratorType it : threadOp.getIteratorTypesArray())
+    kTile.push_back(it == utils::IteratorType::reduction ? 1 : 0);
+  FailureOr<linalg::LinalgOp> kLoop =
+      codegen::tileLinalgOp(rewriter, threadOp, kTile, /*forall=*/false);
+  // Partial tiles (dynamic shapes, masks) stay scalar: correct, slower.
+  if (failed(kLoop) || kLoop->hasDynamicShape())
+    return success();
+  (void)codegen::vectorizeLinalgOp(rewriter, *kLoop, shape.threadTile);
   return success();
 }
 
@@ -192,7 +227,10 @@ struct GPUTileAndDistributePass
   void getDependentDialects(DialectRegistry &registry) const override {
     Base::getDependentDialects(registry);
     linalg::registerTilingInterfaceExternalModels(registry);
+    linalg::registerSubsetOpInterfaceExternalModels(registry);
     tensor::registerTilingInterfaceExternalModels(registry);
+    tensor::registerSubsetOpInterfaceExternalModels(registry);
+    vector::registerSubsetOpInterfaceExternalModels(registry);
   }
 
   void runOnOperation() override {
@@ -253,6 +291,18 @@ struct GPUTileAndDistributePass
         root->setAttr(kHostAttr, rewriter.getUnitAttr());
     }
     func.walk([](Operation *op) { op->removeAttr(kHostAttr); });
+    // The register tiles: accumulators out of the k loops, contractions as
+    // FMAs (outer products), n-D vector arith the LLVM conversion accepts.
+    bool vectors = false;
+    func.walk([&](vector::ContractionOp) { vectors = true; });
+    if (!vectors)
+      return;
+    if (failed(codegen::hoistVectorAccumulators(rewriter, func)))
+      func.emitWarning("accumulator hoisting did not converge");
+    if (failed(codegen::lowerContractionsToFMA(func)))
+      func.emitWarning("contraction lowering did not converge");
+    if (failed(codegen::legalizeVectorArith(func)))
+      return signalPassFailure();
   }
 };
 

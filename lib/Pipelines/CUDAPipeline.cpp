@@ -14,6 +14,7 @@
 #include "flops/Codegen/Passes.h"
 #include "flops/Conversion/Passes.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,6 +24,7 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -113,6 +115,9 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());
     pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
     pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+    pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
+    pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+        VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1)));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     buildLoopsToLLVMPipeline(pm, /*openMP=*/false, options.cInterface);
@@ -126,6 +131,10 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+  // The register tiles' masks and transfers as 1-D vector code.
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1)));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createLoopInvariantCodeMotionPass());
