@@ -49,10 +49,12 @@ bool isKernelRoot(linalg::LinalgOp op) {
     return false;
   if (op.getNumParallelLoops() == 0)
     return false;
-  // A fill whose users are all linalg ops is fused into them.
+  // A fill whose users are all linalg ops is fused into them (not into the
+  // contractions left whole for cuBLAS: then it is its own kernel).
   if (isa<linalg::FillOp>(op.getOperation()) &&
-      llvm::all_of(op->getUsers(),
-                   [](Operation *u) { return isa<linalg::LinalgOp>(u); }))
+      llvm::all_of(op->getUsers(), [](Operation *u) {
+        return isa<linalg::LinalgOp>(u) && !u->hasAttr(kHostAttr);
+      }))
     return false;
   return true;
 }
@@ -250,6 +252,11 @@ struct GPUTileAndDistributePass
       func.emitWarning("elementwise fusion did not converge");
 
     IRRewriter rewriter(func.getContext());
+    if (!tileContractions)
+      func.walk([&](linalg::LinalgOp op) {
+        if (op.hasPureTensorSemantics() && codegen::isGpuGemm(op))
+          op->setAttr(kHostAttr, rewriter.getUnitAttr());
+      });
     // One fill per consumer (canonicalization merged equal fills), so that
     // each can be fused into its consumer's tiles.
     SmallVector<linalg::FillOp> fills;

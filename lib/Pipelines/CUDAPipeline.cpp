@@ -44,29 +44,60 @@ struct RejectPass : PassWrapper<RejectPass, OperationPass<ModuleOp>> {
   }
   std::string message;
 };
+/// Synchronises (and destroys) the stream of every flopsGpuGemmF32 call
+/// right after it: `gpu.wait [%stream]`. Runs just before gpu-to-llvm,
+/// after the last canonicalization (which would erase the wait: it sees
+/// no gpu work on the stream).
+struct GemmSyncPass : PassWrapper<GemmSyncPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GemmSyncPass)
+  StringRef getArgument() const override { return "flops-cuda-gemm-sync"; }
+  void runOnOperation() override {
+    getOperation().walk([](func::CallOp call) {
+      if (call.getCallee() != "flopsGpuGemmF32" || call.getNumOperands() == 0)
+        return;
+      Value stream = call.getOperands().back();
+      if (!isa<gpu::AsyncTokenType>(stream.getType()))
+        return;
+      OpBuilder b(call);
+      b.setInsertionPointAfter(call);
+      gpu::WaitOp::create(b, call.getLoc(), Type(), ValueRange{stream});
+    });
+  }
+};
 } // namespace
 
 void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
                                            const LowerToCUDAOptions &options) {
   std::string contraction = options.contraction;
   std::string precision = options.precision;
-  if (contraction != "mlir") {
+  bool cublas = contraction == "cublas";
+  if (contraction != "mlir" && !cublas) {
     pm.addPass(std::make_unique<RejectPass>(
-        contraction == "cublas"
-            ? "flops-lower-to-cuda: contraction=cublas (calls of "
-              "flopsGpuGemmF32) is not implemented yet; use contraction=mlir"
-            : "flops-lower-to-cuda: unknown contraction '" + contraction +
-                  "' (expected mlir or cublas)"));
+        "flops-lower-to-cuda: unknown contraction '" + contraction +
+        "' (expected mlir or cublas)"));
     return;
   }
-  if (precision != "f32") {
+  int64_t precisionCode = precision == "f32"    ? 0
+                          : precision == "tf32" ? 1
+                          : precision == "bf16" ? 2
+                                                : -1;
+  if (precisionCode < 0) {
     pm.addPass(std::make_unique<RejectPass>(
-        precision == "tf32" || precision == "bf16"
-            ? "flops-lower-to-cuda: precision=" + precision +
-                  " needs tensor-core contractions, not implemented yet; "
-                  "use precision=f32"
-            : "flops-lower-to-cuda: unknown precision '" + precision +
-                  "' (expected f32, tf32 or bf16)"));
+        "flops-lower-to-cuda: unknown precision '" + precision +
+        "' (expected f32, tf32 or bf16)"));
+    return;
+  }
+  if (precisionCode > 0 && !cublas) {
+    pm.addPass(std::make_unique<RejectPass>(
+        "flops-lower-to-cuda: precision=" + precision +
+        " needs contraction=cublas (the mlir contractions have no tensor-core "
+        "path yet)"));
+    return;
+  }
+  if (cublas && options.hostLoops) {
+    pm.addPass(std::make_unique<RejectPass>(
+        "flops-lower-to-cuda: host-loops=true tests our own kernels; it "
+        "cannot run contraction=cublas"));
     return;
   }
 
@@ -84,6 +115,7 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   tiling.blockSizeY = options.blockSizeY;
   tiling.contractionThreadTile.assign(options.contractionThreadTile.begin(),
                                       options.contractionThreadTile.end());
+  tiling.tileContractions = !cublas;
   pm.addNestedPass<func::FuncOp>(createGPUTileAndDistributePass(tiling));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -122,6 +154,13 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
     pm.addPass(createCSEPass());
     buildLoopsToLLVMPipeline(pm, /*openMP=*/false, options.cInterface);
     return;
+  }
+
+  // Contractions left whole: cuBLAS calls on managed buffers.
+  if (cublas) {
+    GPUContractionsToGemmPassOptions gemm;
+    gemm.precision = precisionCode;
+    pm.addPass(createGPUContractionsToGemmPass(gemm));
   }
 
   // Kernels: gpu.launch per block nest, managed host buffers, the noise
@@ -171,6 +210,8 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   if (options.cInterface)
     pm.addPass(createEmitCInterfacePass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (cublas)
+    pm.addPass(std::make_unique<GemmSyncPass>());
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

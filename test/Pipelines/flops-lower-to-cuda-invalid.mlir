@@ -1,11 +1,12 @@
-// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{contraction=cublas})" -verify-diagnostics
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{precision=tf32})" -verify-diagnostics
 // RUN: not flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{contraction=wmma})" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
-// RUN: not flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{precision=bf16})" 2>&1 | FileCheck %s --check-prefix=BF16
+// RUN: not flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{contraction=cublas precision=fp8})" 2>&1 | FileCheck %s --check-prefix=PRECISION
+// RUN: not flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{contraction=cublas host-loops=true})" 2>&1 | FileCheck %s --check-prefix=LOOPS
 // RUN: not flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{contraction-thread-tile=4})" 2>&1 | FileCheck %s --check-prefix=TILE
 
 /// Option values the pipeline does not implement are rejected with an error
 /// on the module, never silently replaced by something else.
-// expected-error @+1 {{flops-lower-to-cuda: contraction=cublas (calls of flopsGpuGemmF32) is not implemented yet; use contraction=mlir}}
+// expected-error @+1 {{flops-lower-to-cuda: precision=tf32 needs contraction=cublas (the mlir contractions have no tensor-core path yet)}}
 module {
   func.func @f(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>) -> tensor<4x4xf32> {
     %z = arith.constant 0.0 : f32
@@ -16,5 +17,6 @@ module {
   }
 }
 // UNKNOWN: error: flops-lower-to-cuda: unknown contraction 'wmma' (expected mlir or cublas)
-// BF16: error: flops-lower-to-cuda: precision=bf16 needs tensor-core contractions, not implemented yet; use precision=f32
+// PRECISION: error: flops-lower-to-cuda: unknown precision 'fp8' (expected f32, tf32 or bf16)
+// LOOPS: error: flops-lower-to-cuda: host-loops=true tests our own kernels; it cannot run contraction=cublas
 // TILE: error: flops-gpu-tile-and-distribute: contraction-thread-tile needs two positive sizes

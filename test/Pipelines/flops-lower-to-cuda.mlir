@@ -3,6 +3,7 @@
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=64 queries=8" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true})" | FileCheck %s --check-prefix=COUNT
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --flops-lower-to-cuda | FileCheck %s --check-prefix=BINARY
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{format=isa})" | FileCheck %s --check-prefix=PTX
+// RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{contraction=cublas})" | FileCheck %s --check-prefix=CUBLAS
 // RUN: flops-opt %S/../../examples/cnn.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{c-interface=true})" | FileCheck %s --check-prefix=CNN
 
 /// The MLP training step (examples/mlp.mlir, 784-256-256-10, Adam, 3 noise
@@ -81,6 +82,17 @@
 // PTX-NOT: sqrt.approx
 // PTX: gpu.binary @train_step_kernel_20 {{.*}}sqrt.rn.f32
 // PTX-NOT: sqrt.approx
+
+/// contraction=cublas: the MLP step's 8 contractions (the clean forward's 3,
+/// the perturbed forward's 2 (the first layer's product is shared) and the
+/// 3 weight gradients x^T Delta, transA = 1) call flopsGpuGemmF32; the rest
+/// stays our kernels.
+// CUBLAS-LABEL: llvm.func @train_step(
+// CUBLAS-COUNT-8: llvm.call @flopsGpuGemmF32(
+// CUBLAS-NOT: llvm.call @flopsGpuGemmF32(
+// CUBLAS-LABEL: llvm.func @eval_step(
+// CUBLAS-COUNT-3: llvm.call @flopsGpuGemmF32(
+// CUBLAS: gpu.binary
 
 /// The CNN example (convolutions, pooling) compiles the same way.
 // CNN-LABEL: llvm.func @train_step(

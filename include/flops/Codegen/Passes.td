@@ -162,7 +162,10 @@ def GPUTileAndDistributePass
                "Outputs (m, n) of a contraction computed by one thread "
                "(empty: 4,4; 1,1 = no register tile)">,
     Option<"fuseElementwise", "fuse-elementwise", "bool", /*default=*/"true",
-           "Fuse single-use elementwise producers into their consumers">
+           "Fuse single-use elementwise producers into their consumers">,
+    Option<"tileContractions", "tile-contractions", "bool", /*default=*/"true",
+           "Tile the contractions that flops-gpu-contractions-to-gemm can "
+           "call cuBLAS for (false: leave them whole for it)">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
@@ -224,6 +227,45 @@ def GPUExactMathPass : Pass<"flops-gpu-exact-math", "::mlir::gpu::GPUModuleOp"> 
     rounded as on the CPU). Vector square roots in kernels are rejected.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def GPUContractionsToGemmPass
+    : Pass<"flops-gpu-contractions-to-gemm", "::mlir::ModuleOp"> {
+  let summary = "Rewrite host-side f32 contractions on memrefs into calls "
+                "of flopsGpuGemmF32 (cuBLAS)";
+  let description = [{
+    `contraction=cublas` of `flops-lower-to-cuda`, after bufferization: a
+    linalg contraction outside kernels with one m, n and k dimension and at
+    most one batch dimension, f32 operands, the output stored row-major as
+    (batch, m, n), each operand with a unit innermost stride and static
+    shapes, becomes
+
+    ```
+    %s = gpu.wait async                       // a stream (mgpuStreamCreate)
+    call @flopsGpuGemmF32(batch, m, n, k, transA, transB, A, lda, strideA,
+                          B, ldb, strideB, C, ldc, strideC,
+                          1.0, 1.0, precision, %s)
+    ```
+
+    followed, when `flops-lower-to-cuda` adds it just before gpu-to-llvm, by
+    `gpu.wait [%s]` (synchronise and destroy the stream; added that late
+    because canonicalization erases a wait on a stream it believes empty).
+
+    (alpha = beta = 1: linalg accumulates into its output; transA/transB
+    from the operand maps; leading dimensions and batch strides from the
+    memref layouts). Other contractions are left alone (host loops).
+  }];
+  let options = [
+    Option<"precision", "precision", "int64_t", /*default=*/"0",
+           "flopsGpuGemmF32 precision: 0 = f32, 1 = tf32, 2 = bf16 inputs">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
 }
 
 #endif // FLOPS_CODEGEN_PASSES_TD

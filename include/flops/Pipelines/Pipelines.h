@@ -112,13 +112,13 @@ struct LowerToCUDAOptions : public PassPipelineOptions<LowerToCUDAOptions> {
   PassOptions::Option<std::string> contraction{
       *this, "contraction",
       llvm::cl::desc("Contractions as our own tiled kernels (mlir) or as "
-                     "calls of flopsGpuGemmF32 (cublas: not implemented "
-                     "yet, rejected)"),
+                     "calls of flopsGpuGemmF32, the runtime's cuBLAS "
+                     "wrapper (cublas)"),
       llvm::cl::init("mlir")};
   PassOptions::Option<std::string> precision{
       *this, "precision",
-      llvm::cl::desc("Contraction precision: f32 (tf32 and bf16 need "
-                     "contraction=cublas: rejected for now)"),
+      llvm::cl::desc("Contraction precision: f32, or tf32 / bf16 (only "
+                     "with contraction=cublas)"),
       llvm::cl::init("f32")};
   PassOptions::Option<int64_t> blockSizeX{
       *this, "block-size-x",
