@@ -2,6 +2,7 @@
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true})" | FileCheck %s --check-prefix=KERNELS
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=64 queries=8" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true})" | FileCheck %s --check-prefix=COUNT
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --flops-lower-to-cuda | FileCheck %s --check-prefix=BINARY
+// RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --flops-lower-to-cuda | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{format=isa})" | FileCheck %s --check-prefix=PTX
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{contraction=cublas})" | FileCheck %s --check-prefix=CUBLAS
 // RUN: flops-opt %S/../../examples/cnn.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{c-interface=true})" | FileCheck %s --check-prefix=CNN
@@ -76,6 +77,17 @@
 // BINARY: llvm.call @mgpuMemAlloc
 // BINARY: gpu.launch_func @train_step_kernel::@train_step_kernel
 // BINARY: gpu.binary @train_step_kernel  [#gpu.object<#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">, properties = {{.*}}, "{{.+}}">]
+
+/// The result translates to LLVM IR (what an ExecutionEngine does): each
+/// binary is loaded once by a global constructor, each launch site gets
+/// the function and launches it on a stream it then synchronises.
+// LLVMIR: @llvm.global_ctors = appending global [69 x
+// LLVMIR-LABEL: define void @train_step(
+// LLVMIR: call ptr @mgpuModuleGetFunction(
+// LLVMIR: call void @mgpuLaunchKernel(
+// LLVMIR-NEXT: call void @mgpuStreamSynchronize(
+// LLVMIR-LABEL: define internal void @train_step_kernel_load()
+// LLVMIR: call ptr @mgpuModuleLoad(ptr @train_step_kernel_binary
 
 /// The noise's square roots are IEEE (sqrt.rn.f32, as on the CPU), never
 /// the approximate ones libdevice's __nv_sqrtf would give.
