@@ -49,6 +49,14 @@ bool isTileableContraction(linalg::LinalgOp op);
 /// accepts (checked on the untiled op, with static shapes).
 bool isVectorizableElementwise(linalg::LinalgOp op);
 
+/// The contractions flops-gpu-contractions-to-gemm turns into cuBLAS calls:
+/// one m, n, k and at most one batch dimension, f32, static shapes, output
+/// maps (batch, m, n), operand maps (batch, m|k, k|m) / (batch, k|n, n|k).
+/// On memrefs it also checks the unit innermost strides. Sets `transA`,
+/// `transB` when given.
+bool isGpuGemm(linalg::LinalgOp op, bool *transA = nullptr,
+               bool *transB = nullptr);
+
 /// Fuses single-use elementwise producers into linalg.generic consumers that
 /// are neither contractions nor convolutions.
 LogicalResult fuseElementwiseOps(func::FuncOp func);

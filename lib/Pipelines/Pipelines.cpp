@@ -81,4 +81,5 @@ void mlir::flops::registerFlopsPipelines() {
       "LLVM dialect (the unoptimised reference path of the execution tests)",
       buildReferenceToLLVMPipeline);
   registerLowerToCPUPipeline();
+  registerLowerToCUDAPipeline();
 }

@@ -130,4 +130,142 @@ def EmitCInterfacePass : Pass<"flops-emit-c-interface", "::mlir::ModuleOp"> {
   }];
 }
 
+def GPUTileAndDistributePass
+    : Pass<"flops-gpu-tile-and-distribute", "::mlir::func::FuncOp"> {
+  let summary = "Tile and fuse linalg ops into scf.forall nests mapped to "
+                "GPU blocks and threads (on tensors)";
+  let description = [{
+    The tensor-level half of `flops-lower-to-cuda` (docs/GPU-CODEGEN.md):
+
+    1. Single-use elementwise producers (the noise generators with their
+       `flops.counter_normal`, bias additions, activations) are fused into
+       their linalg consumers (not into contractions).
+    2. Every linalg op with static shapes and at least one parallel loop,
+       consumers first, is tiled with an `scf.forall` over blocks
+       (`#gpu.block<x/y/z>`; x = the parallel loop innermost in the first
+       result, for coalescing) into which its `linalg.fill` producers are
+       fused, and inside it an `scf.forall` over `#gpu.thread<x/y>`
+       (`block-size-x` by `block-size-y` threads) into which the fills are
+       fused again. Reduction loops stay inside each thread. A
+       contraction's thread tile is `contraction-thread-tile` (m, n) outputs,
+       register-tiled: its k loop runs over a vector accumulator of that
+       shape that stays in registers.
+    3. Ops that cannot be tiled this way (no parallel loop, dynamic shapes,
+       non-linalg tensor ops) are left alone: they become host code.
+  }];
+  let options = [
+    Option<"blockSizeX", "block-size-x", "int64_t", /*default=*/"32",
+           "Threads of a block along x (the innermost parallel loop)">,
+    Option<"blockSizeY", "block-size-y", "int64_t", /*default=*/"8",
+           "Threads of a block along y">,
+    ListOption<"contractionThreadTile", "contraction-thread-tile", "int64_t",
+               "Outputs (m, n) of a contraction computed by one thread "
+               "(empty: 4,4; 1,1 = no register tile)">,
+    Option<"fuseElementwise", "fuse-elementwise", "bool", /*default=*/"true",
+           "Fuse single-use elementwise producers into their consumers">,
+    Option<"tileContractions", "tile-contractions", "bool", /*default=*/"true",
+           "Tile the contractions that flops-gpu-contractions-to-gemm can "
+           "call cuBLAS for (false: leave them whole for it)">
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def GPUMapForallPass : Pass<"flops-gpu-map-forall", "::mlir::func::FuncOp"> {
+  let summary = "Turn block/thread-mapped scf.forall nests (on memrefs) into "
+                "gpu.launch";
+  let description = [{
+    Every outermost `scf.forall` mapped to `#gpu.block<...>` becomes a
+    `gpu.launch` whose grid is its trip counts; the `scf.forall`s mapped to
+    `#gpu.thread<...>` inside it become the thread ids (the block size is
+    the largest trip count per dimension; a smaller nest is guarded by an
+    `scf.if`, and consecutive thread nests are separated by `gpu.barrier`).
+    Side-effecting ops of the block body outside every thread nest run on
+    thread 0 only, followed by a barrier. A per-thread `memref.alloc` of
+    static shape inside a kernel becomes a `memref.alloca` (no device
+    malloc); any other allocation in a kernel is an error.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
+def GPUHostSharedMemoryPass
+    : Pass<"flops-gpu-host-shared-memory", "::mlir::func::FuncOp"> {
+  let summary = "Allocate the host buffers as CUDA managed memory";
+  let description = [{
+    The first memory model of `flops-lower-to-cuda`: every buffer is
+    accessible from the host and the device. Host `memref.alloc`s become
+    `gpu.alloc host_shared` (mgpuMemAlloc with hostShared = 1, i.e.
+    cuMemAllocManaged), their `memref.dealloc`s a `gpu.dealloc` on a
+    stream that is synchronised; `memref.get_global` constants that a kernel
+    may read are copied into such a buffer (freed at the end of the block).
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def GPUExactMathPass : Pass<"flops-gpu-exact-math", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "IEEE square roots in the kernels";
+  let description = [{
+    `math.sqrt` on f32 inside a gpu.module would become libdevice's
+    `__nv_sqrtf`, which NVVM reflects to `sqrt.approx`: the noise's
+    Box-Muller radius would differ from the CPU's. It becomes a call of
+    the intrinsic `llvm.nvvm.sqrt.rn.f` (PTX `sqrt.rn.f32`, correctly
+    rounded as on the CPU). Vector square roots in kernels are rejected.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def GPUContractionsToGemmPass
+    : Pass<"flops-gpu-contractions-to-gemm", "::mlir::ModuleOp"> {
+  let summary = "Rewrite host-side f32 contractions on memrefs into calls "
+                "of flopsGpuGemmF32 (cuBLAS)";
+  let description = [{
+    `contraction=cublas` of `flops-lower-to-cuda`, after bufferization: a
+    linalg contraction outside kernels with one m, n and k dimension and at
+    most one batch dimension, f32 operands, the output stored row-major as
+    (batch, m, n), each operand with a unit innermost stride and static
+    shapes, becomes
+
+    ```
+    %s = gpu.wait async                       // a stream (mgpuStreamCreate)
+    call @flopsGpuGemmF32(batch, m, n, k, transA, transB, A, lda, strideA,
+                          B, ldb, strideB, C, ldc, strideC,
+                          1.0, 1.0, precision, %s)
+    ```
+
+    followed, when `flops-lower-to-cuda` adds it just before gpu-to-llvm, by
+    `gpu.wait [%s]` (synchronise and destroy the stream; added that late
+    because canonicalization erases a wait on a stream it believes empty).
+
+    (alpha = beta = 1: linalg accumulates into its output; transA/transB
+    from the operand maps; leading dimensions and batch strides from the
+    memref layouts). Other contractions are left alone (host loops).
+  }];
+  let options = [
+    Option<"precision", "precision", "int64_t", /*default=*/"0",
+           "flopsGpuGemmF32 precision: 0 = f32, 1 = tf32, 2 = bf16 inputs">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
 #endif // FLOPS_CODEGEN_PASSES_TD

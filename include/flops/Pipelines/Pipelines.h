@@ -88,6 +88,84 @@ void buildLowerToCPUPipeline(OpPassManager &pm,
 /// Registers `flops-lower-to-cpu` (called by registerFlopsPipelines).
 void registerLowerToCPUPipeline();
 
+/// Options of `flops-lower-to-cuda` (see docs/GPU-CODEGEN.md).
+struct LowerToCUDAOptions : public PassPipelineOptions<LowerToCUDAOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("GPU architecture of the device code"),
+      llvm::cl::init("sm_90a")};
+  PassOptions::Option<std::string> features{
+      *this, "features", llvm::cl::desc("PTX features (PTX ISA version)"),
+      llvm::cl::init("+ptx80")};
+  PassOptions::Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit root (ptxas, fatbinary, libdevice)"),
+      llvm::cl::init("/usr/local/cuda")};
+  PassOptions::Option<int> optLevel{
+      *this, "opt-level",
+      llvm::cl::desc("Optimisation level of the device code (0-3)"),
+      llvm::cl::init(3)};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("gpu.binary format: fatbin, bin (cubin), isa (PTX "
+                     "text) or offload (LLVM IR)"),
+      llvm::cl::init("fatbin")};
+  PassOptions::Option<std::string> contraction{
+      *this, "contraction",
+      llvm::cl::desc("Contractions as our own tiled kernels (mlir) or as "
+                     "calls of flopsGpuGemmF32, the runtime's cuBLAS "
+                     "wrapper (cublas)"),
+      llvm::cl::init("mlir")};
+  PassOptions::Option<std::string> precision{
+      *this, "precision",
+      llvm::cl::desc("Contraction precision: f32, or tf32 / bf16 (only "
+                     "with contraction=cublas)"),
+      llvm::cl::init("f32")};
+  PassOptions::Option<int64_t> blockSizeX{
+      *this, "block-size-x",
+      llvm::cl::desc("Threads of a block along x (innermost loop)"),
+      llvm::cl::init(32)};
+  PassOptions::Option<int64_t> blockSizeY{
+      *this, "block-size-y", llvm::cl::desc("Threads of a block along y"),
+      llvm::cl::init(8)};
+  PassOptions::ListOption<int64_t> contractionThreadTile{
+      *this, "contraction-thread-tile",
+      llvm::cl::desc("Outputs (m, n) of a contraction per thread (empty: "
+                     "4,4)")};
+  PassOptions::Option<bool> hostLoops{
+      *this, "host-loops",
+      llvm::cl::desc("Test mode: stop before the GPU mapping and run the "
+                     "tiled, fused block/thread loops as host loops (CPU "
+                     "LLVM dialect, no gpu ops): the kernels' numerics "
+                     "without a GPU"),
+      llvm::cl::init(false)};
+  PassOptions::Option<bool> stopAtKernels{
+      *this, "stop-at-kernels",
+      llvm::cl::desc("Inspection mode: stop after kernel outlining (host "
+                     "func.func + gpu.module/gpu.func, the noise still "
+                     "flops.counter_normal)"),
+      llvm::cl::init(false)};
+  PassOptions::Option<bool> outParams{
+      *this, "out-params",
+      llvm::cl::desc("Functions return nothing and write their results into "
+                     "caller-provided buffers (appended arguments)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> cInterface{
+      *this, "c-interface",
+      llvm::cl::desc("Emit a _mlir_ciface_ wrapper for every defined "
+                     "function"),
+      llvm::cl::init(false)};
+};
+
+/// The CUDA path: flops-to-linalg, flops-gpu-tile-and-distribute on
+/// tensors, bufferization, out-params, deallocation, flops-gpu-map-forall
+/// (gpu.launch), managed host buffers, kernel outlining, NVVM and the host
+/// LLVM dialect, gpu.binary via ptxas.
+void buildLowerToCUDAPipeline(OpPassManager &pm,
+                              const LowerToCUDAOptions &options);
+
+/// Registers `flops-lower-to-cuda` (called by registerFlopsPipelines).
+void registerLowerToCUDAPipeline();
+
 /// tosa -> linalg (named ops and generics), arith, tensor, then
 /// flops-prepare-forward: the input form of flops-forward-train.
 void buildTosaToForwardPipeline(OpPassManager &pm);

@@ -1,0 +1,232 @@
+//===- CUDAPipeline.cpp - the flops-lower-to-cuda pipeline -----------------===//
+//
+// The CUDA path (docs/GPU-CODEGEN.md): the CPU pipeline's structure with
+// flops-gpu-tile-and-distribute on tensors (block/thread scf.forall nests,
+// fills fused, noise fused into its consumers), then after bufferization
+// flops-gpu-map-forall (gpu.launch), managed host buffers, outlining, NVVM
+// with IEEE square roots, the host in the LLVM dialect, and gpu.binary from
+// ptxas.
+//
+//===----------------------------------------------------------------------===//
+
+#include "flops/Pipelines/Pipelines.h"
+
+#include "flops/Codegen/Passes.h"
+#include "flops/Conversion/Passes.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/Transforms/Passes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+/// Fails with `message` on the module: how the pipeline rejects option
+/// values it does not implement (never silently something else).
+struct RejectPass : PassWrapper<RejectPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(RejectPass)
+  explicit RejectPass(std::string message) : message(std::move(message)) {}
+  StringRef getArgument() const override { return "flops-cuda-reject"; }
+  void runOnOperation() override {
+    getOperation().emitError(message);
+    signalPassFailure();
+  }
+  std::string message;
+};
+/// Synchronises (and destroys) the stream of every flopsGpuGemmF32 call
+/// right after it: `gpu.wait [%stream]`. Runs just before gpu-to-llvm,
+/// after the last canonicalization (which would erase the wait: it sees
+/// no gpu work on the stream).
+struct GemmSyncPass : PassWrapper<GemmSyncPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GemmSyncPass)
+  StringRef getArgument() const override { return "flops-cuda-gemm-sync"; }
+  void runOnOperation() override {
+    getOperation().walk([](func::CallOp call) {
+      if (call.getCallee() != "flopsGpuGemmF32" || call.getNumOperands() == 0)
+        return;
+      Value stream = call.getOperands().back();
+      if (!isa<gpu::AsyncTokenType>(stream.getType()))
+        return;
+      OpBuilder b(call);
+      b.setInsertionPointAfter(call);
+      gpu::WaitOp::create(b, call.getLoc(), Type(), ValueRange{stream});
+    });
+  }
+};
+} // namespace
+
+void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
+                                           const LowerToCUDAOptions &options) {
+  std::string contraction = options.contraction;
+  std::string precision = options.precision;
+  bool cublas = contraction == "cublas";
+  if (contraction != "mlir" && !cublas) {
+    pm.addPass(std::make_unique<RejectPass>(
+        "flops-lower-to-cuda: unknown contraction '" + contraction +
+        "' (expected mlir or cublas)"));
+    return;
+  }
+  int64_t precisionCode = precision == "f32"    ? 0
+                          : precision == "tf32" ? 1
+                          : precision == "bf16" ? 2
+                                                : -1;
+  if (precisionCode < 0) {
+    pm.addPass(std::make_unique<RejectPass>(
+        "flops-lower-to-cuda: unknown precision '" + precision +
+        "' (expected f32, tf32 or bf16)"));
+    return;
+  }
+  if (precisionCode > 0 && !cublas) {
+    pm.addPass(std::make_unique<RejectPass>(
+        "flops-lower-to-cuda: precision=" + precision +
+        " needs contraction=cublas (the mlir contractions have no tensor-core "
+        "path yet)"));
+    return;
+  }
+  if (cublas && options.hostLoops) {
+    pm.addPass(std::make_unique<RejectPass>(
+        "flops-lower-to-cuda: host-loops=true tests our own kernels; it "
+        "cannot run contraction=cublas"));
+    return;
+  }
+
+  // Tensors: the flops ops as linalg (the noise stays one
+  // flops.counter_normal per element, expanded where it ends up), inlined
+  // calls (static out-params), then the block/thread tiling with fusion.
+  ConvertFlopsToLinalgPassOptions toLinalg;
+  toLinalg.expandNoise = false;
+  pm.addPass(createConvertFlopsToLinalgPass(toLinalg));
+  if (options.outParams)
+    pm.addPass(createInlinerPass());
+  pm.addPass(createCanonicalizerPass());
+  GPUTileAndDistributePassOptions tiling;
+  tiling.blockSizeX = options.blockSizeX;
+  tiling.blockSizeY = options.blockSizeY;
+  tiling.contractionThreadTile.assign(options.contractionThreadTile.begin(),
+                                      options.contractionThreadTile.end());
+  tiling.tileContractions = !cublas;
+  pm.addNestedPass<func::FuncOp>(createGPUTileAndDistributePass(tiling));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Buffers, as in flops-lower-to-cpu.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.allowReturnAllocsFromLoops = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // cse first: the tiles' memref.copy %x, %x self-copies then fold away.
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+  if (options.outParams) {
+    bufferization::BufferResultsToOutParamsPassOptions outParams;
+    outParams.hoistStaticAllocs = true;
+    outParams.modifyPublicFunctions = true;
+    pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  }
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+
+  if (options.hostLoops) {
+    // Test mode: the block/thread loops run as host loops, on the CPU tail.
+    pm.addPass(createExpandNoisePass());
+    pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+    pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+    pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
+    pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+        VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1)));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    buildLoopsToLLVMPipeline(pm, /*openMP=*/false, options.cInterface);
+    return;
+  }
+
+  // Contractions left whole: cuBLAS calls on managed buffers.
+  if (cublas) {
+    GPUContractionsToGemmPassOptions gemm;
+    gemm.precision = precisionCode;
+    pm.addPass(createGPUContractionsToGemmPass(gemm));
+  }
+
+  // Kernels: gpu.launch per block nest, managed host buffers, the noise
+  // expanded in place, loops, outlining.
+  pm.addNestedPass<func::FuncOp>(createGPUMapForallPass());
+  pm.addNestedPass<func::FuncOp>(createGPUHostSharedMemoryPass());
+  pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+  // The register tiles' masks and transfers as 1-D vector code.
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1)));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createLoopInvariantCodeMotionPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  if (options.stopAtKernels)
+    return;
+  // The noise expanded where it ended up (kernels and host), square roots
+  // made IEEE in the kernels.
+  pm.addPass(createExpandNoisePass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createGPUExactMathPass());
+
+  // Device code: NVVM, then (after the host) ptxas through
+  // gpu-module-to-binary.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = options.features;
+  target.optLevel = options.optLevel;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createCSEPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createReconcileUnrealizedCastsPass());
+
+  // Host code, as the CPU tail plus the GPU runtime calls.
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  if (options.cInterface)
+    pm.addPass(createEmitCInterfacePass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  if (cublas)
+    pm.addPass(std::make_unique<GemmSyncPass>());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+
+  GpuModuleToBinaryPassOptions binary;
+  binary.toolkitPath = options.toolkit;
+  binary.compilationTarget = options.format;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void mlir::flops::registerLowerToCUDAPipeline() {
+  PassPipelineRegistration<LowerToCUDAOptions>(
+      "flops-lower-to-cuda",
+      "Lower flops ops to CUDA: fused block/thread kernels (noise generated "
+      "in its consumers), managed buffers, host code in the LLVM dialect "
+      "with a gpu.binary (see docs/GPU-CODEGEN.md)",
+      buildLowerToCUDAPipeline);
+}
