@@ -7,8 +7,8 @@
 //   - per step, the recurrent projection h_{t-1} R^T as a contraction
 //     reading R through (b, n, k) -> (0, n, k) (R is read at every step);
 //   - per step, one elementwise generic over [batch, H] that reads the gate
-//     rows of both projections and of B [1, 2*G*H] through offset maps and
-//     computes the new state(s).
+//     slices of both projections and of B [1, 2*G*H] and computes the new
+//     state (LSTM: a second one for the cell).
 // Y [seq, 1, batch, H] is assembled with tensor.insert_slice; Y_h (and
 // LSTM's Y_c) are the last states with a leading unit dimension.
 //
@@ -145,29 +145,46 @@ LogicalResult recurrent(Importer &imp, bool lstm) {
          AffineMap::get(3, 0, {zero, d(1), d(2)}, ctx),
          AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
         {IT::parallel, IT::parallel, IT::reduction}, macBody);
-    // Inputs of the step: XW rows (G), RH rows (G), B (2G), h (and c).
+    // Inputs of the step: h (and c) first (the loop extents [batch, H] are
+    // inferred from the first operands), then the gate rows of XW (G), of
+    // RH (G) and of B (2G), read through offset maps.
     SmallVector<Value> ins;
     SmallVector<AffineMap> maps;
-    auto tE = getAffineConstantExpr(t, ctx);
-    for (unsigned g = 0; g < G; ++g) {
-      ins.push_back(xw);
-      maps.push_back(AffineMap::get(2, 0, {tE, d(0), d(1) + g * H}, ctx));
-    }
-    for (unsigned g = 0; g < G; ++g) {
-      ins.push_back(rh);
-      maps.push_back(AffineMap::get(2, 0, {d(0), d(1) + g * H}, ctx));
-    }
-    if (bias)
-      for (unsigned g = 0; g < 2 * G; ++g) {
-        ins.push_back(bias);
-        maps.push_back(AffineMap::get(2, 0, {zero, d(1) + g * H}, ctx));
-      }
     ins.push_back(h);
     maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
     if (lstm) {
       ins.push_back(c);
       maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
     }
+    // Static slices (non rank-reducing, then unit dimensions dropped).
+    auto slice = [&](Value src, ArrayRef<int64_t> offs, ArrayRef<SymDim> sz) {
+      SmallVector<OpFoldResult> o, n, st;
+      SmallVector<int64_t> shape;
+      for (auto [k, off] : llvm::enumerate(offs)) {
+        o.push_back(b.getIndexAttr(off));
+        n.push_back(imp.foldResult(sz[k]));
+        st.push_back(b.getIndexAttr(1));
+        shape.push_back(Importer::staticExtent(sz[k]));
+      }
+      return Value(tensor::ExtractSliceOp::create(
+          b, loc, RankedTensorType::get(shape, et), src, o, n, st));
+    };
+    SymDim one = SymDim::constant(1);
+    auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+    for (unsigned g = 0; g < G; ++g) {
+      ins.push_back(imp.dropUnitDims(slice(xw, {t, 0, g * H}, {one, batch, hD}),
+                                     {0}));
+      maps.push_back(id2);
+    }
+    for (unsigned g = 0; g < G; ++g) {
+      ins.push_back(slice(rh, {0, g * H}, {batch, hD}));
+      maps.push_back(id2);
+    }
+    if (bias)
+      for (unsigned g = 0; g < 2 * G; ++g) {
+        ins.push_back(slice(bias, {0, g * H}, {one, hD}));
+        maps.push_back(AffineMap::get(2, 0, {zero, d(1)}, ctx));
+      }
     maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
     // LSTM computes c_t then h_t: two generics sharing the gate code.
     auto stepBody = [&](bool wantCell) {
@@ -178,13 +195,13 @@ LogicalResult recurrent(Importer &imp, bool lstm) {
         auto mul = [&](Value p, Value q) {
           return Value(arith::MulFOp::create(nb, l, p, q));
         };
-        unsigned nb0 = bias ? 2 * G : 0;
-        auto xg = [&](unsigned g) { return a[g]; };
-        auto rg = [&](unsigned g) { return a[G + g]; };
-        auto wb = [&](unsigned g) { return bias ? a[2 * G + g] : Value(); };
-        auto rb = [&](unsigned g) { return bias ? a[3 * G + g] : Value(); };
+        unsigned s0 = lstm ? 2 : 1; // h (and c) come first
+        auto xg = [&](unsigned g) { return a[s0 + g]; };
+        auto rg = [&](unsigned g) { return a[s0 + G + g]; };
+        auto wb = [&](unsigned g) { return bias ? a[s0 + 2 * G + g] : Value(); };
+        auto rb = [&](unsigned g) { return bias ? a[s0 + 3 * G + g] : Value(); };
         auto withB = [&](Value v, Value bb) { return bb ? add(v, bb) : v; };
-        Value hp = a[2 * G + nb0];
+        Value hp = a[0];
         if (!lstm) {
           // gates z, r, h
           Value z = sigmoid(nb, l, withB(withB(add(xg(0), rg(0)), wb(0)), rb(0)));
@@ -196,7 +213,7 @@ LogicalResult recurrent(Importer &imp, bool lstm) {
           return add(mul(arith::SubFOp::create(nb, l, one, z), ht), mul(z, hp));
         }
         // gates i, o, f, c
-        Value cp = a[2 * G + nb0 + 1];
+        Value cp = a[1];
         auto gate = [&](unsigned g) {
           return withB(withB(add(xg(g), rg(g)), wb(g)), rb(g));
         };

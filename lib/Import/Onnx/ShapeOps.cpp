@@ -127,6 +127,24 @@ LogicalResult constantOfShape(Importer &imp) {
 }
 
 LogicalResult shapeOp(Importer &imp) {
+  // The shape of a known vector (shape arithmetic) without materialising it.
+  bool scalarIn = false;
+  if (auto s = imp.symbolicInput(0, &scalarIn)) {
+    SmallVector<int64_t> dims;
+    if (!scalarIn)
+      dims.push_back(s->size());
+    int64_t rank = dims.size();
+    int64_t start = imp.attrInt("start", 0), end = imp.attrInt("end", rank);
+    if (start < 0) start += rank;
+    if (end < 0) end += rank;
+    start = std::clamp<int64_t>(start, 0, rank);
+    end = std::clamp<int64_t>(end, 0, rank);
+    SmallVector<SymDim> out;
+    for (int64_t i = start; i < end; ++i)
+      out.push_back(SymDim::constant(dims[i]));
+    imp.setSymbolicOutput(0, out);
+    return success();
+  }
   Value x = imp.input(0);
   if (!x)
     return failure();
@@ -775,4 +793,11 @@ void onnx_import::registerShapeOps(OpTable &t) {
   t["Squeeze"] = squeeze;
   t["Expand"] = expand;
   t["Pad"] = padOp;
+  // Evaluated at import time when their inputs are known (ConstantFold.cpp);
+  // runtime inputs are not supported.
+  for (const char *op : {"Range", "ScatterND", "Tile", "Mod"})
+    t[op] = [op](Importer &i) {
+      return i.fail(std::string(op) + " with inputs that are not known at "
+                    "import time is not supported");
+    };
 }
