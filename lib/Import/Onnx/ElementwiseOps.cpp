@@ -281,8 +281,15 @@ LogicalResult castOp(Importer &imp) {
 LogicalResult dropout(Importer &imp) {
   if (imp.hasInput(2)) {
     DenseElementsAttr t = imp.constantInput(2);
-    if (!t || t.getSplatValue<bool>())
-      return imp.fail("training_mode must be a constant false (inference)");
+    // Training mode with a known ratio of 0 drops nothing (torchvision's
+    // Swin passes training=True to its attention dropout of p = 0).
+    DenseElementsAttr ratio = imp.constantInput(1);
+    bool zeroRatio = ratio && isa<FloatType>(ratio.getElementType()) &&
+                     ratio.getNumElements() == 1 &&
+                     (*ratio.getValues<APFloat>().begin()).isZero();
+    if (!t || (t.getSplatValue<bool>() && !zeroRatio))
+      return imp.fail("training_mode must be a constant false (inference), "
+                      "or the ratio a constant 0");
   }
   Value x = imp.input(0);
   if (!x)
