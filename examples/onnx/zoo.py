@@ -258,13 +258,16 @@ def run(cmd, timeout):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--build", required=True, help="build dir (tools in bin/)")
+    ap.add_argument("--build", required=True,
+                    help="build dir (tools in bin/, exports cached in "
+                         "onnx-zoo/)")
     ap.add_argument("--models", default="", help="comma-separated names")
     ap.add_argument("--subset", default="all", choices=["fast", "all"])
     ap.add_argument("--opset", type=int, default=17)
     ap.add_argument("--no-train", action="store_true")
     ap.add_argument("--check", action="store_true")
-    ap.add_argument("--work", default="", help="scratch dir (default: cache)")
+    ap.add_argument("--work", default="",
+                    help="where imports and runs write (default: the cache)")
     ap.add_argument("--train-timeout", type=int, default=300)
     ap.add_argument("--threads", type=int, default=0,
                     help="flops-train --num-threads (0: its default)")
@@ -289,21 +292,28 @@ def main():
     ok = True
     for name in names:
         d = os.path.join(cache, name)
-        os.makedirs(d, exist_ok=True)
-        work = os.path.join(args.work, name) if args.work else d
-        os.makedirs(work, exist_ok=True)
         row = {"name": name, "imports": "no", "matches": "-", "trains": "-",
                "compile": "-", "step": "-"}
         onnx_path = os.path.join(d, "model.onnx")
         if not os.path.exists(os.path.join(d, "expected.npy")):
+            # Export into a private directory, then rename it into place
+            # (concurrent runs share the cache).
+            tmp = f"{d}.tmp{os.getpid()}"
+            os.makedirs(tmp, exist_ok=True)
             try:
-                export(name, zoo[name], args.opset, d)
+                export(name, zoo[name], args.opset, tmp)
             except Exception as e:  # report, do not hide
                 row["imports"] = "export failed"
                 notes.append(f"{name}: torch.onnx.export: {e}".splitlines()[0])
                 rows.append(row)
                 ok = False
                 continue
+            try:
+                os.rename(tmp, d)
+            except OSError:  # another run was first
+                subprocess.run(["rm", "-rf", tmp])
+        work = os.path.join(args.work, name) if args.work else d
+        os.makedirs(work, exist_ok=True)
         mlir = os.path.join(work, "model.mlir")
         weights = os.path.join(work, "model.safetensors")
         t0 = time.time()
