@@ -1,7 +1,7 @@
 //===- RecurrentOps.cpp - GRU and LSTM, unrolled ---------------------------===//
 //
-// ONNX GRU and LSTM (forward direction, default activations, layout 0, no
-// sequence_lens) over a static sequence length, unrolled at import:
+// ONNX GRU (either linear_before_reset) and LSTM (forward direction,
+// default activations, layout 0, no sequence_lens) over a static sequence length, unrolled at import:
 //   - the input projection of every step at once, one contraction-shaped
 //     linalg.generic reading W [1, G*H, I] through (s, b, n, k) -> (0, n, k);
 //   - per step, the recurrent projection h_{t-1} R^T as a contraction
@@ -58,6 +58,7 @@ LogicalResult recurrent(Importer &imp, bool lstm) {
   if (lstm && imp.hasInput(7))
     return imp.fail("peephole weights (P) are not supported");
 
+  bool linearBeforeReset = !lstm && imp.attrInt("linear_before_reset", 0);
   Value x = imp.input(0), w = imp.input(1), r = imp.input(2);
   if (!x || !w || !r)
     return failure();
@@ -185,6 +186,40 @@ LogicalResult recurrent(Importer &imp, bool lstm) {
         ins.push_back(slice(bias, {0, g * H}, {one, hD}));
         maps.push_back(AffineMap::get(2, 0, {zero, d(1)}, ctx));
       }
+    // GRU with linear_before_reset = 0: the candidate reads (r * h) R_h^T,
+    // so r comes first (its own generic) and the contraction reads the h
+    // rows of R through (b, n, k) -> (0, n + 2H, k).
+    if (!lstm && !linearBeforeReset) {
+      unsigned s0 = 1;
+      SmallVector<Value> rin = {h, ins[s0 + 1], ins[s0 + G + 1]};
+      SmallVector<AffineMap> rmaps = {id2, id2, id2};
+      if (bias) {
+        rin.push_back(ins[s0 + 2 * G + 1]);
+        rin.push_back(ins[s0 + 3 * G + 1]);
+        rmaps.push_back(maps[s0 + 2 * G + 1]);
+        rmaps.push_back(maps[s0 + 3 * G + 1]);
+      }
+      rmaps.push_back(id2);
+      Value rhProd = imp.generic(
+          rin, imp.empty({batch, hD}, et), rmaps, {IT::parallel, IT::parallel},
+          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+            Value v = arith::AddFOp::create(nb, l, a[1], a[2]);
+            if (bias) {
+              v = arith::AddFOp::create(nb, l, v, a[3]);
+              v = arith::AddFOp::create(nb, l, v, a[4]);
+            }
+            return arith::MulFOp::create(nb, l, sigmoid(nb, l, v), a[0]);
+          });
+      Value init = imp.filled({batch, hD}, et, b.getFloatAttr(et, 0.0));
+      Value rhh = imp.generic(
+          {rhProd, r}, init,
+          {AffineMap::get(3, 0, {d(0), d(2)}, ctx),
+           AffineMap::get(3, 0, {zero, d(1) + 2 * H, d(2)}, ctx),
+           AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
+          {IT::parallel, IT::parallel, IT::reduction}, macBody);
+      ins.push_back(rhh);
+      maps.push_back(id2);
+    }
     maps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
     // LSTM computes c_t then h_t: two generics sharing the gate code.
     auto stepBody = [&](bool wantCell) {
@@ -206,8 +241,12 @@ LogicalResult recurrent(Importer &imp, bool lstm) {
           // gates z, r, h
           Value z = sigmoid(nb, l, withB(withB(add(xg(0), rg(0)), wb(0)), rb(0)));
           Value rr = sigmoid(nb, l, withB(withB(add(xg(1), rg(1)), wb(1)), rb(1)));
-          // linear_before_reset: r * (h R_h^T + Rb_h)
-          Value cand = add(withB(xg(2), wb(2)), mul(rr, withB(rg(2), rb(2))));
+          // linear_before_reset: r * (h R_h^T + Rb_h); otherwise
+          // (r * h) R_h^T + Rb_h (the last input).
+          Value cand =
+              linearBeforeReset
+                  ? add(withB(xg(2), wb(2)), mul(rr, withB(rg(2), rb(2))))
+                  : withB(add(withB(xg(2), wb(2)), a[a.size() - 2]), rb(2));
           Value ht = math::TanhOp::create(nb, l, cand);
           Value one = arith::ConstantOp::create(nb, l, nb.getFloatAttr(et, 1.0));
           return add(mul(arith::SubFOp::create(nb, l, one, z), ht), mul(z, hp));
@@ -252,12 +291,7 @@ LogicalResult recurrent(Importer &imp, bool lstm) {
   return success();
 }
 
-LogicalResult gru(Importer &imp) {
-  if (!imp.attrInt("linear_before_reset", 0))
-    return imp.fail("linear_before_reset = 0 is not supported (PyTorch "
-                    "exports 1)");
-  return recurrent(imp, false);
-}
+LogicalResult gru(Importer &imp) { return recurrent(imp, false); }
 
 } // namespace
 
