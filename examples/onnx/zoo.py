@@ -240,9 +240,12 @@ def read_safetensors(path):
 
 
 def first_error(text):
-    for line in text.splitlines():
-        if "error" in line:
-            return line.strip()
+    errs = [l.strip() for l in text.splitlines() if "error" in l]
+    if errs:
+        # "...failed on M.mlir:" is followed by the diagnostic with the reason.
+        if errs[0].endswith(":") and len(errs) > 1:
+            return errs[0] + " " + errs[1]
+        return errs[0]
     lines = [l for l in text.splitlines() if l.strip()]
     return lines[-1].strip() if lines else "failed"
 
@@ -293,7 +296,7 @@ def main():
     for name in names:
         d = os.path.join(cache, name)
         row = {"name": name, "imports": "no", "matches": "-", "trains": "-",
-               "compile": "-", "step": "-"}
+               "compile": "-", "step": "-", "start": time.time()}
         onnx_path = os.path.join(d, "model.onnx")
         if not os.path.exists(os.path.join(d, "expected.npy")):
             # Export into a private directory, then rename it into place
@@ -403,12 +406,15 @@ def main():
                          f"(update the list)")
         rows.append(row)
 
-    print(f"| architecture | imports | matches PyTorch | trains | compile s | "
-          f"step ms |")
-    print("| --- | --- | --- | --- | ---: | ---: |")
+    for i, r in enumerate(rows):  # wall seconds per model
+        end = rows[i + 1]["start"] if i + 1 < len(rows) else time.time()
+        r["s"] = f"{end - r['start']:.0f}"
+    print("| architecture | imports | matches PyTorch (max err / max abs y) | "
+          "trains | compile s | step ms | zoo s |")
+    print("| --- | --- | --- | --- | ---: | ---: | ---: |")
     for r in rows:
         print(f"| {r['name']} | {r['imports']} | {r['matches']} | "
-              f"{r['trains']} | {r['compile']} | {r['step']} |")
+              f"{r['trains']} | {r['compile']} | {r['step']} | {r['s']} |")
     for n in notes:
         print(f"- {n}")
     print(f"zoo: {key}; {'all checks passed' if ok else 'FAILED'}")
