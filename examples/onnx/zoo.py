@@ -36,7 +36,7 @@ import numpy as np
 # depthwise convolutions, embeddings, shared weights, row-wise analysis of
 # windowed or sequence-first layouts); --check fails when one of them does
 # not train, and notes (without failing) a model outside the list that does.
-EXPECTED_TO_TRAIN = {"resnet18", "densenet", "vgg"}
+EXPECTED_TO_TRAIN = {"resnet18", "squeezenet1_1", "densenet", "vgg"}
 
 # The fast subset that the lit test runs (test/Import/Onnx/zoo.mlir):
 # name -> whether to run the training step (False where compiling the train
