@@ -26,7 +26,7 @@ PACKAGES=(
   libomp-dev
   dataset-fashion-mnist
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
-  python3-onnx python3-torch python3-numpy
+  python3-onnx python3-torch python3-numpy python3-torchvision
 )
 
 if [[ "${FLOPS_SKIP_APT:-0}" != 1 ]]; then

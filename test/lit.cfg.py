@@ -95,3 +95,12 @@ config.substitutions.append(
     ("%flops_cuda_runtime", os.path.join(config.flops_lib_dir, "libFlopsCudaRuntime.so")))
 config.substitutions.append(
     ("%flops_fake_cuda", os.path.join(config.flops_lib_dir, "libFlopsFakeCuda.so")))
+config.substitutions.append(("%flops_obj_root", config.flops_obj_root))
+# torchvision (Debian's python3-torchvision) for the model zoo test.
+try:
+    if subprocess.run(["/usr/bin/python3", "-c", "import torchvision"],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                      timeout=120).returncode == 0:
+        config.available_features.add("torchvision")
+except (OSError, subprocess.TimeoutExpired):
+    pass

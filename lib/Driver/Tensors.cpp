@@ -2,7 +2,10 @@
 
 #include "flops/Driver/Tensors.h"
 
+#include <climits>
+#include <cstdint>
 #include <cstring>
+#include <string>
 
 using namespace mlir::flops::driver;
 namespace rt = ::flops::rt;
@@ -48,6 +51,33 @@ bool mlir::flops::driver::convertTensor(const rt::Tensor &in, rt::DType to,
     *error = std::string("cannot convert ") + rt::dtypeName(in.dtype) +
              " values to " + rt::dtypeName(to);
     return false;
+  }
+  // Integer -> narrower integer (token ids into an i32 argument): every
+  // value must fit; nothing is truncated silently.
+  if (!isFloat(in.dtype) && !isFloat(to)) {
+    int64_t lo = to == rt::DType::U8 ? 0
+                 : to == rt::DType::I32 ? INT32_MIN : INT64_MIN;
+    int64_t hi = to == rt::DType::U8 ? 255
+                 : to == rt::DType::I32 ? INT32_MAX : INT64_MAX;
+    rt::Tensor wide;
+    const rt::Tensor *src = &in;
+    if (in.dtype != rt::DType::I64) {
+      if (!rt::makeTensor(rt::DType::I64, in.shape, &wide, error))
+        return false;
+      switch (in.dtype) {
+      case rt::DType::I32: convertLoop<int32_t, int64_t>(in, &wide, 1.0); break;
+      case rt::DType::U8: convertLoop<uint8_t, int64_t>(in, &wide, 1.0); break;
+      default: break;
+      }
+      src = &wide;
+    }
+    const int64_t *v = src->data<int64_t>();
+    for (int64_t i = 0, n = in.numElements(); i < n; ++i)
+      if (v[i] < lo || v[i] > hi) {
+        *error = std::string("value ") + std::to_string(v[i]) + " at index " +
+                 std::to_string(i) + " does not fit " + rt::dtypeName(to);
+        return false;
+      }
   }
   if (!rt::makeTensor(to, in.shape, out, error))
     return false;

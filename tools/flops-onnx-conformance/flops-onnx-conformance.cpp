@@ -76,7 +76,7 @@ static const std::set<std::string> kSupported = {
     "ReduceMax", "Softmax", "LogSoftmax", "BatchNormalization",
     "LayerNormalization", "Constant", "ConstantOfShape", "Shape", "Reshape",
     "Flatten", "Transpose", "Concat", "Slice", "Split", "Gather", "Unsqueeze",
-    "Squeeze", "Expand"};
+    "Squeeze", "Expand", "Pad", "HardSigmoid", "HardSwish", "GRU", "LSTM"};
 
 namespace {
 struct Test {

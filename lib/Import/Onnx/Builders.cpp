@@ -58,7 +58,10 @@ SymDim Importer::dimOf(Value v, unsigned i) {
   }
   if (auto co = dyn_cast_or_null<tensor::CollapseShapeOp>(def)) {
     SymDim d;
-    for (int64_t j : co.getReassociationIndices()[i])
+    // Keep the reassociation alive: iterating an element of the returned
+    // temporary would read freed memory.
+    SmallVector<ReassociationIndices> re = co.getReassociationIndices();
+    for (int64_t j : re[i])
       d = mulDims(d, dimOf(co.getSrc(), j));
     return d;
   }

@@ -281,8 +281,15 @@ LogicalResult castOp(Importer &imp) {
 LogicalResult dropout(Importer &imp) {
   if (imp.hasInput(2)) {
     DenseElementsAttr t = imp.constantInput(2);
-    if (!t || t.getSplatValue<bool>())
-      return imp.fail("training_mode must be a constant false (inference)");
+    // Training mode with a known ratio of 0 drops nothing (torchvision's
+    // Swin passes training=True to its attention dropout of p = 0).
+    DenseElementsAttr ratio = imp.constantInput(1);
+    bool zeroRatio = ratio && isa<FloatType>(ratio.getElementType()) &&
+                     ratio.getNumElements() == 1 &&
+                     (*ratio.getValues<APFloat>().begin()).isZero();
+    if (!t || (t.getSplatValue<bool>() && !zeroRatio))
+      return imp.fail("training_mode must be a constant false (inference), "
+                      "or the ratio a constant 0");
   }
   Value x = imp.input(0);
   if (!x)
@@ -295,6 +302,75 @@ LogicalResult dropout(Importer &imp) {
     return imp.setOutput(1, m);
   }
   return success();
+}
+
+/// Comparisons (Equal, Less, ...) and logic (And, Or, Xor, Not) on
+/// runtime tensors; bool results. (Known values are folded before.)
+enum class Cmp { Eq, Lt, Gt, Le, Ge, And, Or, Xor, Not };
+
+LogicalResult compare(Importer &imp, Cmp kind) {
+  bool logic = kind == Cmp::And || kind == Cmp::Or || kind == Cmp::Xor ||
+               kind == Cmp::Not;
+  SmallVector<Value> xs;
+  for (unsigned k = 0; k < (kind == Cmp::Not ? 1u : 2u); ++k) {
+    Value v = imp.input(k);
+    if (!v)
+      return failure();
+    xs.push_back(v);
+  }
+  Type et = elementTypeOf(xs[0]);
+  if (logic && !et.isInteger(1))
+    return imp.fail("needs bool inputs");
+  if (xs.size() == 2 && et != elementTypeOf(xs[1]))
+    return imp.fail("operand element types differ");
+  bool f = isa<FloatType>(et);
+  FailureOr<Value> r = imp.elementwise(
+      xs, imp.b.getI1Type(), [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        switch (kind) {
+        case Cmp::And: return arith::AndIOp::create(nb, l, a[0], a[1]);
+        case Cmp::Or: return arith::OrIOp::create(nb, l, a[0], a[1]);
+        case Cmp::Xor: return arith::XOrIOp::create(nb, l, a[0], a[1]);
+        case Cmp::Not: {
+          Value t = arith::ConstantOp::create(nb, l, nb.getBoolAttr(true));
+          return arith::XOrIOp::create(nb, l, a[0], t);
+        }
+        default: break;
+        }
+        if (f) {
+          arith::CmpFPredicate p =
+              kind == Cmp::Eq ? arith::CmpFPredicate::OEQ
+              : kind == Cmp::Lt ? arith::CmpFPredicate::OLT
+              : kind == Cmp::Gt ? arith::CmpFPredicate::OGT
+              : kind == Cmp::Le ? arith::CmpFPredicate::OLE
+                                : arith::CmpFPredicate::OGE;
+          return arith::CmpFOp::create(nb, l, p, a[0], a[1]);
+        }
+        arith::CmpIPredicate p =
+            kind == Cmp::Eq ? arith::CmpIPredicate::eq
+            : kind == Cmp::Lt ? arith::CmpIPredicate::slt
+            : kind == Cmp::Gt ? arith::CmpIPredicate::sgt
+            : kind == Cmp::Le ? arith::CmpIPredicate::sle
+                              : arith::CmpIPredicate::sge;
+        return arith::CmpIOp::create(nb, l, p, a[0], a[1]);
+      });
+  if (failed(r))
+    return failure();
+  return imp.setOutput(0, *r);
+}
+
+/// HardSigmoid: max(0, min(1, alpha x + beta)); HardSwish: x HardSigmoid(x)
+/// with alpha = 1/6, beta = 1/2.
+LogicalResult hardSigmoid(Importer &imp, bool swish) {
+  double alpha = swish ? 1.0 / 6 : imp.attrFloat("alpha", 0.2f);
+  double beta = swish ? 0.5 : imp.attrFloat("beta", 0.5f);
+  return unary(imp, true, [&](OpBuilder &nb, Location l, Value x, Type t) {
+    Value y = arith::AddFOp::create(
+        nb, l, arith::MulFOp::create(nb, l, x, fconst(nb, l, t, alpha)),
+        fconst(nb, l, t, beta));
+    y = arith::MinimumFOp::create(nb, l, y, fconst(nb, l, t, 1.0));
+    y = arith::MaximumFOp::create(nb, l, y, fconst(nb, l, t, 0.0));
+    return swish ? Value(arith::MulFOp::create(nb, l, x, y)) : y;
+  });
 }
 
 } // namespace
@@ -380,4 +456,15 @@ void onnx_import::registerElementwiseOps(OpTable &t) {
   t["Cast"] = castOp;
   t["Identity"] = identity;
   t["Dropout"] = dropout;
+  t["HardSigmoid"] = [](Importer &i) { return hardSigmoid(i, false); };
+  t["HardSwish"] = [](Importer &i) { return hardSigmoid(i, true); };
+  t["Equal"] = [](Importer &i) { return compare(i, Cmp::Eq); };
+  t["Less"] = [](Importer &i) { return compare(i, Cmp::Lt); };
+  t["Greater"] = [](Importer &i) { return compare(i, Cmp::Gt); };
+  t["LessOrEqual"] = [](Importer &i) { return compare(i, Cmp::Le); };
+  t["GreaterOrEqual"] = [](Importer &i) { return compare(i, Cmp::Ge); };
+  t["And"] = [](Importer &i) { return compare(i, Cmp::And); };
+  t["Or"] = [](Importer &i) { return compare(i, Cmp::Or); };
+  t["Xor"] = [](Importer &i) { return compare(i, Cmp::Xor); };
+  t["Not"] = [](Importer &i) { return compare(i, Cmp::Not); };
 }

@@ -534,6 +534,14 @@ bool Importer::run(onnx::ModelProto &model, const std::string &name,
     bool isParam = !opts.inlineInitializers && !inlineOnly.count(t.name()) &&
                    isa<FloatType>(attr->getElementType()) &&
                    attr->getNumElements() >= opts.minParamElements;
+    // Non-finite values (an additive attention mask of -inf) are not
+    // trainable weights: keep them inline.
+    if (isParam)
+      for (APFloat v : attr->getValues<APFloat>())
+        if (!v.isFinite()) {
+          isParam = false;
+          break;
+        }
     if (!isParam) {
       constants[t.name()] = *attr;
       continue;
@@ -561,16 +569,12 @@ bool Importer::run(onnx::ModelProto &model, const std::string &name,
   registerLinearOps(table);
   registerNormalizationOps(table);
   registerShapeOps(table);
+  registerRecurrentOps(table);
   for (const auto &n : graph.node()) {
     node = &n;
     loc = NameLoc::get(b.getStringAttr(nodeLabel(n) + ":" + n.op_type()));
     if (!n.domain().empty() && n.domain() != "ai.onnx") {
       (void)fail("op domain '" + n.domain() + "' is not supported");
-      return bail(err);
-    }
-    auto h = table.find(n.op_type());
-    if (h == table.end()) {
-      (void)fail("unsupported op type");
       return bail(err);
     }
     for (int i = 0; i < n.input_size(); ++i)
@@ -579,7 +583,19 @@ bool Importer::run(onnx::ModelProto &model, const std::string &name,
         (void)fail("input '" + n.input(i) + "' is not defined before use");
         return bail(err);
       }
-    if (failed(h->second(*this))) {
+    // Shape-only computations on known values fold to constants.
+    FailureOr<bool> folded = foldNode(*this);
+    if (failed(folded)) {
+      if (err.empty())
+        (void)fail("constant folding failed");
+      return bail(err);
+    }
+    auto h = table.find(n.op_type());
+    if (!*folded && h == table.end()) {
+      (void)fail("unsupported op type");
+      return bail(err);
+    }
+    if (!*folded && failed(h->second(*this))) {
       if (err.empty())
         (void)fail("conversion failed");
       return bail(err);

@@ -65,6 +65,11 @@ void registerElementwiseOps(OpTable &table);
 void registerLinearOps(OpTable &table);
 void registerNormalizationOps(OpTable &table);
 void registerShapeOps(OpTable &table);
+void registerRecurrentOps(OpTable &table);
+/// Evaluates the current node at import time when its inputs are known
+/// (ConstantFold.cpp): true when its outputs were set, failure() after an
+/// error on the node.
+FailureOr<bool> foldNode(Importer &imp);
 
 /// Body builder of a linalg.generic: block arguments (inputs then the
 /// output) -> the value to yield.

@@ -127,6 +127,24 @@ LogicalResult constantOfShape(Importer &imp) {
 }
 
 LogicalResult shapeOp(Importer &imp) {
+  // The shape of a known vector (shape arithmetic) without materialising it.
+  bool scalarIn = false;
+  if (auto s = imp.symbolicInput(0, &scalarIn)) {
+    SmallVector<int64_t> dims;
+    if (!scalarIn)
+      dims.push_back(s->size());
+    int64_t rank = dims.size();
+    int64_t start = imp.attrInt("start", 0), end = imp.attrInt("end", rank);
+    if (start < 0) start += rank;
+    if (end < 0) end += rank;
+    start = std::clamp<int64_t>(start, 0, rank);
+    end = std::clamp<int64_t>(end, 0, rank);
+    SmallVector<SymDim> out;
+    for (int64_t i = start; i < end; ++i)
+      out.push_back(SymDim::constant(dims[i]));
+    imp.setSymbolicOutput(0, out);
+    return success();
+  }
   Value x = imp.input(0);
   if (!x)
     return failure();
@@ -158,6 +176,9 @@ LogicalResult reshapeOp(Importer &imp) {
       if (!d.isStatic()) { ok = false; break; }
       n *= d.coeff == -1 ? 1 : d.coeff;
     }
+    // A 1-D target of -1 keeps the vector (n counts -1 as 1).
+    if (ok && target->size() == 1 && (*target)[0].coeff == -1 && !scalarIn)
+      n = s->size();
     if (ok && target->size() <= 1 && (int64_t)s->size() == n) {
       imp.setSymbolicOutput(0, *s, target->empty());
       return success();
@@ -688,6 +709,73 @@ LogicalResult expand(Importer &imp) {
   return imp.setOutput(0, *y);
 }
 
+/// Pad, constant mode, with known pads (negative pads crop first).
+LogicalResult padOp(Importer &imp) {
+  std::string mode = imp.attrString("mode", "constant");
+  if (mode != "constant")
+    return imp.fail("mode '" + mode + "' is not supported (only constant)");
+  Value x = imp.input(0);
+  if (!x)
+    return failure();
+  int64_t rank = rankOf(x);
+  Type et = elementTypeOf(x);
+  SmallVector<int64_t> pads;
+  double value = 0;
+  if (imp.opset < 11) {
+    auto p = imp.attrInts("pads");
+    if (!p)
+      return imp.fail("pads are required");
+    pads = *p;
+    value = imp.attrFloat("value", 0.0f);
+  } else {
+    auto p = staticInts(imp, 1);
+    if (!p)
+      return imp.fail("pads must be known at import time");
+    pads = *p;
+    if (imp.hasInput(2)) {
+      DenseElementsAttr c = imp.constantInput(2);
+      if (!c || c.getNumElements() != 1)
+        return imp.fail("constant_value must be a known scalar");
+      value = isa<FloatType>(c.getElementType())
+                  ? (*c.getValues<APFloat>().begin()).convertToDouble()
+                  : double((*c.getValues<APInt>().begin()).getSExtValue());
+    }
+  }
+  SmallVector<int64_t> axes;
+  if (imp.hasInput(3)) {
+    auto a = staticInts(imp, 3);
+    if (!a)
+      return imp.fail("axes must be known at import time");
+    for (int64_t v : *a) {
+      FailureOr<int64_t> n = imp.normalizeAxis(v, rank);
+      if (failed(n))
+        return failure();
+      axes.push_back(*n);
+    }
+  } else {
+    for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
+  }
+  if ((int64_t)pads.size() != 2 * (int64_t)axes.size())
+    return imp.fail("expected " + std::to_string(2 * axes.size()) +
+                    " pads, got " + std::to_string(pads.size()));
+  SmallVector<int64_t> low(rank, 0), high(rank, 0);
+  for (auto [k, a] : llvm::enumerate(axes)) {
+    low[a] = pads[k];
+    high[a] = pads[k + axes.size()];
+  }
+  for (int64_t d = 0; d < rank; ++d) {
+    if (low[d] < 0 || high[d] < 0)
+      return imp.fail("negative pads are not supported");
+    if ((low[d] || high[d]) && !imp.dimOf(x, d).isStatic())
+      return imp.fail("padding dimension " + std::to_string(d) +
+                      ", which has a runtime extent, is not supported");
+  }
+  Attribute v = isa<FloatType>(et) ? Attribute(imp.b.getFloatAttr(et, value))
+                                   : Attribute(imp.b.getIntegerAttr(
+                                         et, (int64_t)value));
+  return imp.setOutput(0, imp.pad(x, low, high, v));
+}
+
 } // namespace
 
 void onnx_import::registerShapeOps(OpTable &t) {
@@ -704,4 +792,12 @@ void onnx_import::registerShapeOps(OpTable &t) {
   t["Unsqueeze"] = unsqueeze;
   t["Squeeze"] = squeeze;
   t["Expand"] = expand;
+  t["Pad"] = padOp;
+  // Evaluated at import time when their inputs are known (ConstantFold.cpp);
+  // runtime inputs are not supported.
+  for (const char *op : {"Range", "ScatterND", "Tile", "Mod"})
+    t[op] = [op](Importer &i) {
+      return i.fail(std::string(op) + " with inputs that are not known at "
+                    "import time is not supported");
+    };
 }
