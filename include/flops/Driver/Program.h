@@ -52,6 +52,8 @@ class FuncOp;
 
 namespace mlir::flops::driver {
 
+class ObjectJit;
+
 namespace rt = ::flops::rt;
 
 /// Registers the LLVM native target, the LLVM IR translations and the
@@ -200,6 +202,24 @@ struct CompileOptions {
   bool verbose = false;
   /// Writes the module right before lowering / after it (debugging).
   std::string dumpBeforeLowering, dumpLLVM;
+  /// Directory of the on-disk cache of compiled objects (CompileCache.h);
+  /// empty = no cache.
+  std::string cacheDir;
+  /// Threads of the LLVM optimisation and code generation (the module's
+  /// functions split into as many parts); 0 = all hardware threads.
+  int64_t compileThreads = 0;
+};
+
+/// Seconds of each compilation phase (0 for a phase that did not run).
+struct CompileTimes {
+  double prepare = 0.0;   // flops-to-linalg, inline, canonicalize
+  double lower = 0.0;     // the lowering pipeline (MLIR)
+  double translate = 0.0; // LLVM dialect -> LLVM IR
+  double optimize = 0.0;  // LLVM IR optimisation (summed over threads)
+  double codegen = 0.0;   // LLVM backend -> objects (summed over threads)
+  double parallel = 0.0;  // wall time of optimize + codegen
+  unsigned compileThreads = 1;
+  double link = 0.0;      // cache lookup/store, JIT link, symbol lookup
 };
 
 /// A JIT-compiled module and the signatures of its entry functions.
@@ -222,6 +242,9 @@ public:
   const std::string &pipelineText() const { return pipelineString; }
   int64_t numThreads() const { return threads; }
   double compileSeconds() const { return seconds; }
+  const CompileTimes &compileTimes() const { return times; }
+  /// Whether the object came from the compile cache.
+  bool cacheHit() const { return hit; }
 
   /// Calls `name`: one ArgValue per signature argument, one buffer per
   /// result (shapes must match the signature; results must not alias
@@ -232,7 +255,9 @@ public:
 private:
   Program();
   struct Entry;
-  std::unique_ptr<ExecutionEngine> engine;
+  std::unique_ptr<ObjectJit> jit;
+  CompileTimes times;
+  bool hit = false;
   std::vector<std::unique_ptr<Entry>> entries;
   PipelineKind used = PipelineKind::CPU;
   std::string pipelineString;

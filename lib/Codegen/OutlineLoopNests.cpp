@@ -1,0 +1,139 @@
+//===- OutlineLoopNests.cpp - the flops-cpu-outline-loop-nests pass -------===//
+//
+// Splits a big function into one function per loop nest, so that LLVM
+// optimises and compiles many small functions instead of one huge one (its
+// register allocation and scheduling are superlinear in a function's size).
+// See docs/CODEGEN.md, "Compile time".
+//
+//===----------------------------------------------------------------------===//
+
+#include "flops/Codegen/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace mlir::flops {
+#define GEN_PASS_DEF_OUTLINELOOPNESTSPASS
+#include "flops/Codegen/Passes.h.inc"
+} // namespace mlir::flops
+
+using namespace mlir;
+
+namespace {
+
+/// Ops nested in `op`'s regions (not `op` itself).
+int64_t nestedOps(Operation *op) {
+  int64_t n = 0;
+  op->walk([&](Operation *) { ++n; });
+  return n - 1;
+}
+
+/// An OpenMP op other than `omp.parallel` must stay where it is (a worksharing
+/// loop inside its parallel region, a loop nest inside its wsloop); the
+/// parallel region itself is self-contained.
+bool canOutline(Operation *op) {
+  if (op->hasTrait<OpTrait::IsTerminator>() ||
+      op->hasTrait<OpTrait::SymbolTable>() || isa<SymbolOpInterface>(op))
+    return false;
+  if (isa<omp::OpenMPDialect>(op->getDialect()))
+    return isa<omp::ParallelOp>(op);
+  return true;
+}
+
+struct OutlineLoopNestsPass
+    : mlir::flops::impl::OutlineLoopNestsPassBase<OutlineLoopNestsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (minOps < 1 || maxOps < minOps) {
+      getOperation().emitError()
+          << "flops-cpu-outline-loop-nests needs 1 <= min-ops <= max-ops, got "
+          << minOps << " and " << maxOps;
+      return signalPassFailure();
+    }
+    SymbolTable symbols(getOperation());
+    SmallVector<func::FuncOp> funcs;
+    for (auto f : getOperation().getOps<func::FuncOp>())
+      if (!f.isExternal() && nestedOps(f) >= minFunctionOps)
+        funcs.push_back(f);
+    for (func::FuncOp f : funcs) {
+      unsigned counter = 0;
+      for (Block &b : f.getBody())
+        visit(b, f, symbols, counter);
+    }
+  }
+
+  void visit(Block &block, func::FuncOp parent, SymbolTable &symbols,
+             unsigned &counter) {
+    SmallVector<Operation *> candidates;
+    for (Operation &op : block)
+      if (op.getNumRegions() > 0)
+        candidates.push_back(&op);
+    for (Operation *op : candidates) {
+      int64_t n = nestedOps(op);
+      if (n < minOps)
+        continue;
+      if (n <= maxOps && canOutline(op)) {
+        outline(op, parent, symbols, counter);
+        continue;
+      }
+      for (Region &r : op->getRegions())
+        for (Block &b : r)
+          visit(b, parent, symbols, counter);
+    }
+  }
+
+  void outline(Operation *op, func::FuncOp parent, SymbolTable &symbols,
+               unsigned &counter) {
+    MLIRContext *ctx = op->getContext();
+    Location loc = op->getLoc();
+    // What the nest reads from above: its operands and the values its
+    // regions use. Constants are re-created inside (LLVM folds them there).
+    llvm::SetVector<Value> used;
+    for (Value v : op->getOperands())
+      used.insert(v);
+    getUsedValuesDefinedAbove(op->getRegions(), used);
+    SmallVector<Value> args, constants;
+    for (Value v : used) {
+      Operation *def = v.getDefiningOp();
+      if (def && def->getNumOperands() == 0 && def->getNumRegions() == 0 &&
+          def->hasTrait<OpTrait::ConstantLike>())
+        constants.push_back(v);
+      else
+        args.push_back(v);
+    }
+
+    OpBuilder b(ctx);
+    b.setInsertionPointAfter(parent);
+    auto type = FunctionType::get(ctx, ValueRange(args).getTypes(),
+                                  op->getResultTypes());
+    auto fn = func::FuncOp::create(
+        b, loc, (parent.getName() + "_nest" + llvm::Twine(counter++)).str(),
+        type);
+    symbols.insert(fn, b.getInsertionPoint());
+    fn.setPrivate();
+    fn.setNoInline(true);
+    Block *entry = fn.addEntryBlock();
+    IRMapping map;
+    for (auto [v, a] : llvm::zip(args, entry->getArguments()))
+      map.map(v, a);
+    OpBuilder ib = OpBuilder::atBlockEnd(entry);
+    for (Value c : constants)
+      if (!map.contains(c))
+        ib.clone(*c.getDefiningOp(), map);
+    Operation *clone = ib.clone(*op, map);
+    func::ReturnOp::create(ib, loc, clone->getResults());
+
+    OpBuilder cb(op);
+    auto call = func::CallOp::create(cb, loc, fn, args);
+    call.setNoInline(true);
+    op->replaceAllUsesWith(call.getResults());
+    op->erase();
+  }
+};
+
+} // namespace
