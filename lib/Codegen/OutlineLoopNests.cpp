@@ -47,6 +47,7 @@ bool canOutline(Operation *op) {
 struct OutlineLoopNestsPass
     : mlir::flops::impl::OutlineLoopNestsPassBase<OutlineLoopNestsPass> {
   using Base::Base;
+  Operation *insertAfter = nullptr;
 
   void runOnOperation() override {
     if (minOps < 1 || maxOps < minOps) {
@@ -62,6 +63,8 @@ struct OutlineLoopNestsPass
         funcs.push_back(f);
     for (func::FuncOp f : funcs) {
       unsigned counter = 0;
+      // The new functions follow their parent, in program order.
+      insertAfter = f;
       for (Block &b : f.getBody())
         visit(b, f, symbols, counter);
     }
@@ -108,13 +111,14 @@ struct OutlineLoopNestsPass
     }
 
     OpBuilder b(ctx);
-    b.setInsertionPointAfter(parent);
+    b.setInsertionPointAfter(insertAfter);
     auto type = FunctionType::get(ctx, ValueRange(args).getTypes(),
                                   op->getResultTypes());
     auto fn = func::FuncOp::create(
         b, loc, (parent.getName() + "_nest" + llvm::Twine(counter++)).str(),
         type);
     symbols.insert(fn, b.getInsertionPoint());
+    insertAfter = fn;
     fn.setPrivate();
     fn.setNoInline(true);
     Block *entry = fn.addEntryBlock();

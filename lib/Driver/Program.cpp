@@ -39,6 +39,7 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -523,10 +524,15 @@ static int cInterfaceArity(ModuleOp module, const std::string &name) {
   return f ? int(f.getNumArguments()) : -1;
 }
 
-static double secondsSince(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t)
-      .count();
+/// CPU seconds of the process (all threads): the phases are timed in CPU
+/// time, which a busy machine does not inflate as it does wall time.
+static double processCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
+
+static double cpuSince(double t) { return processCpuSeconds() - t; }
 
 std::unique_ptr<Program>
 Program::compile(Session &session, ModuleOp module,
@@ -562,7 +568,7 @@ Program::compile(Session &session, ModuleOp module,
   // out-params needs). The noise stays one flops.counter_normal per element
   // for the CPU pipeline to expand after vectorization (the reference
   // pipeline's flops-to-linalg expands it).
-  auto tPrepare = std::chrono::steady_clock::now();
+  double tPrepare = processCpuSeconds();
   if (!runPipeline(module,
                    "flops-to-linalg{expand-noise=false},inline,symbol-dce,"
                    "canonicalize",
@@ -570,7 +576,7 @@ Program::compile(Session &session, ModuleOp module,
     return fail(*error);
 
   std::unique_ptr<Program> p(new Program());
-  p->times.prepare = secondsSince(tPrepare);
+  p->times.prepare = cpuSince(tPrepare);
   for (const std::string &name : entryNames) {
     auto e = std::make_unique<Entry>();
     if (!readSignature(module.lookupSymbol<func::FuncOp>(name), &e->sig,
@@ -611,7 +617,7 @@ Program::compile(Session &session, ModuleOp module,
   // The object: linked into a fresh JIT, each entry's packed wrapper looked
   // up.
   auto link = [&](const std::vector<std::string> &objects, std::string *err) {
-    auto tLink = std::chrono::steady_clock::now();
+    double tLink = processCpuSeconds();
     std::vector<std::string> libPaths = runnerUtilsLibraries();
     if (!omp.empty())
       libPaths.push_back(omp);
@@ -625,32 +631,37 @@ Program::compile(Session &session, ModuleOp module,
       if (!(e->fn = jit->lookupPacked(e->sig.name, err)))
         return false;
     p->jit = std::move(jit);
-    p->times.link += secondsSince(tLink);
+    p->times.link += cpuSince(tLink);
     return true;
   };
+  double cpuStart = processCpuSeconds();
   auto finish = [&]() {
-    p->seconds = secondsSince(start);
+    p->seconds = std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+    p->times.total = cpuSince(cpuStart);
     if (options.log && options.verbose) {
       const CompileTimes &t = p->times;
       *options.log << "note: compiled with " << p->pipelineString << " in "
                    << llvm::format("%.2f", p->seconds) << " s"
                    << (p->hit ? " (compile cache hit)" : "") << "\n"
-                   << "note: compile phases (s): prepare "
+                   << "note: compile phases (CPU s): prepare "
                    << llvm::format("%.2f", t.prepare) << ", lower "
                    << llvm::format("%.2f", t.lower) << ", translate "
                    << llvm::format("%.2f", t.translate) << ", optimize "
                    << llvm::format("%.2f", t.optimize) << " + codegen "
-                   << llvm::format("%.2f", t.codegen) << " thread-s in "
-                   << llvm::format("%.2f", t.parallel) << " on "
-                   << t.compileThreads << " thread(s), cache+link "
-                   << llvm::format("%.2f", t.link) << "\n";
+                   << llvm::format("%.2f", t.codegen) << " on "
+                   << t.compileThreads << " thread(s) (wall "
+                   << llvm::format("%.2f", t.parallel) << "), cache+link "
+                   << llvm::format("%.2f", t.link) << "; total "
+                   << llvm::format("%.2f", t.total) << "\n";
     }
   };
 
   // The compile cache: the key is everything the object depends on.
   std::string key;
   if (!options.cacheDir.empty()) {
-    auto tKey = std::chrono::steady_clock::now();
+    double tKey = processCpuSeconds();
     std::string text;
     llvm::raw_string_ostream os(text);
     module.print(os);
@@ -665,7 +676,7 @@ Program::compile(Session &session, ModuleOp module,
     CacheLookup found = options.dumpLLVM.empty()
                             ? readCacheEntry(options.cacheDir, key, &entry)
                             : CacheLookup::Miss;
-    p->times.link += secondsSince(tKey);
+    p->times.link += cpuSince(tKey);
     if (found == CacheLookup::Hit &&
         (entry.kind == int(PipelineKind::CPU) ||
          entry.kind == int(PipelineKind::Reference))) {
@@ -689,7 +700,7 @@ Program::compile(Session &session, ModuleOp module,
   }
 
   // Lowering.
-  auto tLower = std::chrono::steady_clock::now();
+  double tLower = processCpuSeconds();
   PipelineKind kind = options.pipeline;
   OwningOpRef<ModuleOp> lowered;
   if (kind != PipelineKind::Reference) {
@@ -737,7 +748,7 @@ Program::compile(Session &session, ModuleOp module,
   }
   p->used = kind;
   p->threads = threads;
-  p->times.lower = secondsSince(tLower);
+  p->times.lower = cpuSince(tLower);
   if (!options.dumpLLVM.empty() &&
       !writeModule(*lowered, options.dumpLLVM, error))
     return fail(*error);
@@ -773,7 +784,7 @@ Program::compile(Session &session, ModuleOp module,
   p->times.parallel = ct.parallel;
   p->times.compileThreads = ct.threads;
   if (!key.empty()) {
-    auto tStore = std::chrono::steady_clock::now();
+    double tStore = processCpuSeconds();
     CacheEntry entry;
     entry.objects = objects;
     entry.pipeline = p->pipelineString;
@@ -784,7 +795,7 @@ Program::compile(Session &session, ModuleOp module,
         options.log)
       *options.log << "note: not caching the compiled step: " << storeError
                    << "\n";
-    p->times.link += secondsSince(tStore);
+    p->times.link += cpuSince(tStore);
   }
   if (!link(objects, error))
     return fail(*error);

@@ -18,7 +18,7 @@
 // RUN: %python %S/Inputs/compile-cache.py count %t.env | FileCheck %s --check-prefix=ONE
 // RUN: env FLOPS_CACHE_DIR=%t.env flops-train %S/Inputs/mlp-4-16-2.mlir --train-npy %t.x.npy --train-labels %t.y.npy --limit-train 64 --batch-size 16 --epochs 1 --num-threads 1 --verbose --progress=false 2>&1 | FileCheck %s --check-prefix=HIT
 // RUN: env FLOPS_CACHE_DIR=off flops-train %S/Inputs/mlp-4-16-2.mlir --train-npy %t.x.npy --train-labels %t.y.npy --limit-train 64 --batch-size 16 --epochs 1 --num-threads 1 --verbose --progress=false 2>&1 | FileCheck %s --check-prefix=MISS
-// RUN: flops-train %S/Inputs/mlp-4-16-2.mlir --train-npy %t.x.npy --train-labels %t.y.npy --limit-train 64 --batch-size 16 --epochs 1 --num-threads 1 --cache-dir %t.cache --lr 0.02 --verbose --progress=false 2>&1 | FileCheck %s --check-prefix=MISS
+// RUN: flops-train %S/Inputs/mlp-4-16-2.mlir --train-npy %t.x.npy --train-labels %t.y.npy --limit-train 64 --batch-size 16 --epochs 1 --num-threads 1 --cache-dir %t.cache --queries 4 --verbose --progress=false 2>&1 | FileCheck %s --check-prefix=MISS
 
 /// The compile cache (docs/CLI.md, docs/CODEGEN.md "Compile time"): the
 /// first run compiles and stores one entry; the second, same model and
@@ -27,12 +27,12 @@
 /// short is reported, ignored and replaced (the next run hits again), with
 /// the same parameters. --no-cache neither reads nor writes (the directory
 /// stays absent); FLOPS_CACHE_DIR sets the directory, FLOPS_CACHE_DIR=off
-/// disables it. Another option of the step (--lr changes the module) is
-/// another key: a miss.
+/// disables it. Another option of the step (--queries changes the module)
+/// is another key: a miss (--lr is an argument of the step: same key).
 
 // MISS-NOT: cache hit
 // MISS-NOT: ignoring
-// MISS: note: compile phases (s): prepare {{[0-9.]+}}, lower {{[0-9.]+}}, translate {{[0-9.]+}}, optimize {{[0-9.]+}} + codegen {{[0-9.]+}} thread-s
+// MISS: note: compile phases (CPU s): prepare {{[0-9.]+}}, lower {{[0-9.]+}}, translate {{[0-9.]+}}, optimize {{[0-9.]+}} + codegen {{[0-9.]+}} on {{[0-9]+}} thread(s)
 // MISS-NOT: cache hit
 // MISS: epoch 1/1: train loss
 
@@ -40,7 +40,7 @@
 
 // HIT-NOT: ignoring
 // HIT: (compile cache hit)
-// HIT-NEXT: compile phases (s): prepare {{[0-9.]+}}, lower 0.00, translate 0.00, optimize 0.00 + codegen 0.00
+// HIT-NEXT: compile phases (CPU s): prepare {{[0-9.]+}}, lower 0.00, translate 0.00, optimize 0.00 + codegen 0.00
 // HIT: epoch 1/1: train loss
 
 // CORRUPT: note: ignoring the unusable compile cache entry {{.*}}.flopsobj; compiling again

@@ -29,10 +29,10 @@ class LLJIT;
 
 namespace mlir::flops::driver {
 
-/// Seconds spent in each step of objectsFromModule: translate (and split)
-/// is wall time; optimize and codegen are summed over the parts (thread
-/// seconds); parallel is the wall time of the parts' optimisation and
-/// code generation, on `threads` threads.
+/// CPU seconds spent in each step of objectsFromModule (translate and split
+/// on the calling thread; optimize and codegen summed over the parts'
+/// threads); parallel is the wall time of the parts' optimisation and code
+/// generation, on `threads` threads.
 struct CodegenTimes {
   double translate = 0.0, optimize = 0.0, codegen = 0.0, parallel = 0.0;
   unsigned threads = 1;

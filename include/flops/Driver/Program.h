@@ -210,7 +210,8 @@ struct CompileOptions {
   int64_t compileThreads = 0;
 };
 
-/// Seconds of each compilation phase (0 for a phase that did not run).
+/// CPU seconds (all threads) of each compilation phase (0 for a phase that
+/// did not run); `parallel` is wall time.
 struct CompileTimes {
   double prepare = 0.0;   // flops-to-linalg, inline, canonicalize
   double lower = 0.0;     // the lowering pipeline (MLIR)
@@ -220,6 +221,7 @@ struct CompileTimes {
   double parallel = 0.0;  // wall time of optimize + codegen
   unsigned compileThreads = 1;
   double link = 0.0;      // cache lookup/store, JIT link, symbol lookup
+  double total = 0.0;     // CPU seconds of the whole compilation
 };
 
 /// A JIT-compiled module and the signatures of its entry functions.
