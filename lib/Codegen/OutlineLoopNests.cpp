@@ -53,7 +53,7 @@ struct OutlineLoopNestsPass
     if (minOps < 1 || maxOps < minOps) {
       getOperation().emitError()
           << "flops-cpu-outline-loop-nests needs 1 <= min-ops <= max-ops, got "
-          << minOps << " and " << maxOps;
+          << int64_t(minOps) << " and " << int64_t(maxOps);
       return signalPassFailure();
     }
     SymbolTable symbols(getOperation());
