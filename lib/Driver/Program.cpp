@@ -539,6 +539,7 @@ Program::compile(Session &session, ModuleOp module,
                  llvm::ArrayRef<std::string> entryNames,
                  const CompileOptions &options, std::string *error) {
   auto start = std::chrono::steady_clock::now();
+  double cpuStart = processCpuSeconds();
   MLIRContext *ctx = module.getContext();
   auto fail = [&](const std::string &msg) -> std::unique_ptr<Program> {
     std::string d = session.takeDiagnostics();
@@ -634,7 +635,6 @@ Program::compile(Session &session, ModuleOp module,
     p->times.link += cpuSince(tLink);
     return true;
   };
-  double cpuStart = processCpuSeconds();
   auto finish = [&]() {
     p->seconds = std::chrono::duration<double>(
                      std::chrono::steady_clock::now() - start)
