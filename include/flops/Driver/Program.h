@@ -2,12 +2,13 @@
 //
 // The in-process compiler behind flops-train and flops-run (docs/CLI.md,
 // "The driver library"): parse a module, run flops passes, lower it with a
-// registered pipeline (flops-lower-to-cpu or flops-reference-to-llvm), JIT it
-// with mlir::ExecutionEngine and call its functions on host buffers.
+// registered pipeline (flops-lower-to-cpu or flops-reference-to-llvm), compile
+// it to objects (Jit.h: parallel parts, the on-disk cache of CompileCache.h),
+// link them in-process and call its functions on host buffers.
 //
 // Call ABI. Every entry function gets `llvm.emit_c_interface`; the driver
-// calls the packed wrapper of `_mlir_ciface_<name>` (ExecutionEngine's
-// `_mlir__mlir_ciface_<name>`, one `void *` per C argument):
+// calls the packed wrapper of `_mlir_ciface_<name>` (`_flops_packed_<name>`,
+// one `void *` per C argument, as ExecutionEngine::lookupPacked's):
 //  - a tensor argument is a pointer to a memref descriptor
 //    {allocated, aligned, offset, sizes[rank], strides[rank]} of a dense,
 //    row-major Buffer owned by the caller; scalars are passed by value;
@@ -44,7 +45,6 @@
 #include <vector>
 
 namespace mlir {
-class ExecutionEngine;
 namespace func {
 class FuncOp;
 } // namespace func
