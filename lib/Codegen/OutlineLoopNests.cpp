@@ -10,11 +10,14 @@
 #include "flops/Codegen/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace mlir::flops {
 #define GEN_PASS_DEF_OUTLINELOOPNESTSPASS
@@ -88,6 +91,114 @@ struct OutlineLoopNestsPass
         for (Block &b : r)
           visit(b, parent, symbols, counter);
     }
+    outlineStraightLineRuns(block, parent, symbols, counter);
+  }
+
+  /// Straight-line code between the nests (small ops whose loops were
+  /// folded away, unrolled vector code, descriptor arithmetic) can be most of
+  /// a big function too: runs of at least min-ops consecutive ops without
+  /// regions move out in pieces of at most max-ops. Constants stay (and are
+  /// re-created inside); stack allocations, terminators and OpenMP ops end a
+  /// run.
+  void outlineStraightLineRuns(Block &block, func::FuncOp parent,
+                               SymbolTable &symbols, unsigned &counter) {
+    SmallVector<Operation *> run;
+    auto flush = [&]() {
+      if (int64_t(run.size()) >= minOps)
+        outlineRun(run, parent, symbols, counter);
+      run.clear();
+    };
+    for (Operation &op : llvm::make_early_inc_range(block)) {
+      if (isConstant(&op))
+        continue;
+      if (op.getNumRegions() > 0 || op.hasTrait<OpTrait::IsTerminator>() ||
+          isa<memref::AllocaOp>(op) ||
+          isa<omp::OpenMPDialect>(op.getDialect())) {
+        flush();
+        continue;
+      }
+      run.push_back(&op);
+      if (int64_t(run.size()) >= maxOps)
+        flush();
+    }
+    flush();
+  }
+
+  static bool isConstant(Operation *op) {
+    return op->getNumOperands() == 0 && op->getNumRegions() == 0 &&
+           op->hasTrait<OpTrait::ConstantLike>();
+  }
+
+  /// Creates `@<parent>_nest<k>` after the previous one, with `args` as
+  /// arguments and `results` as results; returns it with its entry block.
+  func::FuncOp createFunction(Location loc, func::FuncOp parent,
+                              TypeRange args, TypeRange results,
+                              SymbolTable &symbols, unsigned &counter) {
+    OpBuilder b(parent.getContext());
+    b.setInsertionPointAfter(insertAfter);
+    auto type = FunctionType::get(parent.getContext(), args, results);
+    auto fn = func::FuncOp::create(
+        b, loc, (parent.getName() + "_nest" + llvm::Twine(counter++)).str(),
+        type);
+    symbols.insert(fn, b.getInsertionPoint());
+    insertAfter = fn;
+    fn.setPrivate();
+    fn.setNoInline(true);
+    fn.addEntryBlock();
+    return fn;
+  }
+
+  void outlineRun(ArrayRef<Operation *> ops, func::FuncOp parent,
+                  SymbolTable &symbols, unsigned &counter) {
+    llvm::SmallPtrSet<Operation *, 32> inRun(ops.begin(), ops.end());
+    llvm::SetVector<Value> args, constants;
+    SmallVector<Value> results;
+    for (Operation *op : ops) {
+      for (Value v : op->getOperands()) {
+        Operation *def = v.getDefiningOp();
+        if (def && inRun.contains(def))
+          continue;
+        if (def && isConstant(def))
+          constants.insert(v);
+        else
+          args.insert(v);
+      }
+      for (Value r : op->getResults())
+        if (llvm::any_of(r.getUsers(), [&](Operation *u) {
+              return !inRun.contains(u);
+            }))
+          results.push_back(r);
+    }
+    Location loc = ops.front()->getLoc();
+    func::FuncOp fn =
+        createFunction(loc, parent, ValueRange(args.getArrayRef()).getTypes(),
+                       ValueRange(results).getTypes(), symbols, counter);
+    Block *entry = &fn.getBody().front();
+    IRMapping map;
+    for (auto [v, a] : llvm::zip(args, entry->getArguments()))
+      map.map(v, a);
+    OpBuilder ib = OpBuilder::atBlockEnd(entry);
+    for (Value c : constants)
+      if (!map.contains(c))
+        ib.clone(*c.getDefiningOp(), map);
+    for (Operation *op : ops)
+      ib.clone(*op, map);
+    SmallVector<Value> returned;
+    for (Value r : results)
+      returned.push_back(map.lookup(r));
+    func::ReturnOp::create(ib, loc, returned);
+
+    // Uses of the results come after the run: the call takes its place.
+    OpBuilder cb(ops.back()->getContext());
+    cb.setInsertionPointAfter(ops.back());
+    auto call = func::CallOp::create(cb, loc, fn, args.getArrayRef());
+    call.setNoInline(true);
+    for (auto [r, c] : llvm::zip(results, call.getResults()))
+      r.replaceUsesWithIf(c, [&](OpOperand &use) {
+        return !inRun.contains(use.getOwner());
+      });
+    for (Operation *op : llvm::reverse(ops))
+      op->erase();
   }
 
   void outline(Operation *op, func::FuncOp parent, SymbolTable &symbols,

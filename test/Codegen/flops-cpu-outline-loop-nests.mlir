@@ -37,9 +37,9 @@
 // CHECK-LABEL: func.func private @nests_nest3(
 
 // SMALL-LABEL: func.func @nests(
-//   SMALL-NOT:   call
+//   SMALL-NOT:   call @
 //       SMALL:   return
-//   SMALL-NOT: func.func
+//   SMALL-NOT: func.func private
 
 // BAD: error: flops-cpu-outline-loop-nests needs 1 <= min-ops <= max-ops, got 8 and 4
 
@@ -85,4 +85,39 @@ func.func @nests(%a: memref<16xf32>, %b: memref<16xf32>) -> f32 {
     memref.store %v, %b[%i] : memref<16xf32>
   }
   return %s : f32
+}
+
+/// Straight-line code: a run of at least min-ops ops without regions moves
+/// out too (constants re-created inside, values used after the run
+/// returned); a stack allocation ends a run, a shorter run stays.
+
+// CHECK-LABEL: func.func @straight(
+//  CHECK-SAME:     %[[M:[^:]*]]: memref<4xf32>, %[[X:[^:]*]]: f32) -> f32
+//       CHECK:   %[[R:.*]] = call @straight_nest0(%[[M]], %[[X]]) {no_inline} : (memref<4xf32>, f32) -> f32
+//       CHECK:   %[[S:.*]] = memref.alloca() : memref<f32>
+//       CHECK:   memref.store %[[R]], %[[S]][]
+//       CHECK:   return %[[R]] : f32
+
+// CHECK-LABEL: func.func private @straight_nest0(
+//  CHECK-SAME:     %[[M2:[^:]*]]: memref<4xf32>, %[[X2:[^:]*]]: f32) -> f32 attributes {no_inline}
+//   CHECK-DAG:   %[[TWO:.*]] = arith.constant 2.000000e+00 : f32
+//       CHECK:   %[[A:.*]] = memref.load %[[M2]]
+//       CHECK:   %[[B:.*]] = arith.mulf %[[A]], %[[TWO]]
+//       CHECK:   %[[C:.*]] = arith.addf %[[B]], %[[X2]]
+//       CHECK:   memref.store %[[C]], %[[M2]]
+//       CHECK:   %[[D:.*]] = arith.subf %[[C]], %[[X2]]
+//       CHECK:   return %[[D]] : f32
+
+func.func @straight(%m: memref<4xf32>, %x: f32) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %two = arith.constant 2.0 : f32
+  %a = memref.load %m[%c0] : memref<4xf32>
+  %b = arith.mulf %a, %two : f32
+  %c = arith.addf %b, %x : f32
+  memref.store %c, %m[%c1] : memref<4xf32>
+  %d = arith.subf %c, %x : f32
+  %s = memref.alloca() : memref<f32>
+  memref.store %d, %s[] : memref<f32>
+  return %d : f32
 }

@@ -147,6 +147,10 @@ def OutlineLoopNestsPass
     constants re-created inside, its results as results) called in its
     place; a bigger one stays and its body's ops are visited in turn (the
     chunk loop of a training step stays; the layers inside it move out).
+    Then runs of at least `min-ops` consecutive region-free ops
+    (straight-line code) move out in pieces of at most `max-ops`, values
+    used after the run becoming results; constants stay, and
+    `memref.alloca`, terminators and OpenMP ops end a run.
     Functions with fewer than `min-function-ops` ops are left alone, so
     small programs compile as before. The new functions are `no_inline`
     (LLVM's inliner would put a private function with one call back).
