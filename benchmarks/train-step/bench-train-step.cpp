@@ -76,6 +76,13 @@ static cl::opt<std::string> variantCpuOptions(
              "flops-lower-to-cpu options instead of --cpu-options, and time "
              "it interleaved with the first (reports ratio_variant_over_train)"),
     cl::init(""));
+static cl::opt<unsigned> optLevel("opt-level",
+                                  cl::desc("LLVM optimisation level (0-3)"),
+                                  cl::init(3));
+static cl::opt<int> variantOptLevel(
+    "variant-opt-level",
+    cl::desc("Variant B with this LLVM optimisation level (-1: --opt-level)"),
+    cl::init(-1));
 static cl::opt<std::string> variantPointPrefix(
     "variant-point-prefix",
     cl::desc("Variant B with this point-prefix (true/false) instead of "
@@ -274,6 +281,7 @@ int main(int argc, char **argv) {
   copts.pipeline = kind;
   copts.numThreads = numThreads;
   copts.cpuOptions = cpuOptions;
+  copts.optLevel = optLevel;
   std::string notes;
   llvm::raw_string_ostream notesOS(notes);
   copts.log = &notesOS;
@@ -286,7 +294,8 @@ int main(int argc, char **argv) {
   stepOpts.perturbLast = perturbLast;
   stepOpts.pointPrefix = pointPrefix;
   bool haveVariant =
-      !variantCpuOptions.empty() || !variantPointPrefix.empty();
+      !variantCpuOptions.empty() || !variantPointPrefix.empty() ||
+      variantOptLevel >= 0;
   if (!variantPointPrefix.empty() && variantPointPrefix != "true" &&
       variantPointPrefix != "false")
     die("--variant-point-prefix must be true or false");
@@ -302,6 +311,8 @@ int main(int argc, char **argv) {
     CompileOptions vCopts = copts;
     if (!variantCpuOptions.empty())
       vCopts.cpuOptions = variantCpuOptions;
+    if (variantOptLevel >= 0)
+      vCopts.optLevel = unsigned(variantOptLevel);
     variant = TimedStep::compile(vOpts, vCopts, B, &error);
     if (!variant)
       die(error);

@@ -2,6 +2,8 @@
 
 #include "flops/Driver/CompileFlags.h"
 
+#include "flops/Driver/CompileCache.h"
+
 using namespace mlir::flops::driver;
 namespace cl = llvm::cl;
 
@@ -30,7 +32,20 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
       optLevel("opt-level", cl::desc("LLVM optimisation level (0-3)"),
                cl::init(3), cl::cat(category)),
       dumpLLVM("dump-llvm", cl::desc("Write the lowered module"),
-               cl::value_desc("FILE"), cl::cat(category)) {}
+               cl::value_desc("FILE"), cl::cat(category)),
+      cacheDir("cache-dir",
+               cl::desc("Directory of the compile cache (default: "
+                        "$FLOPS_CACHE_DIR, else $XDG_CACHE_HOME/flops-mlir "
+                        "or ~/.cache/flops-mlir; FLOPS_CACHE_DIR=off "
+                        "disables it)"),
+               cl::value_desc("DIR"), cl::cat(category)),
+      noCache("no-cache",
+              cl::desc("Neither read nor write the compile cache"),
+              cl::init(false), cl::cat(category)),
+      compileThreads("compile-threads",
+                     cl::desc("Threads of the LLVM optimisation and code "
+                              "generation (0 = all cores)"),
+                     cl::init(0), cl::cat(category)) {}
 
 CompileOptions CompileFlags::apply(CompileOptions base) const {
   base.pipeline = pipeline;
@@ -38,5 +53,9 @@ CompileOptions CompileFlags::apply(CompileOptions base) const {
   base.cpuOptions = cpuOptions;
   base.optLevel = optLevel;
   base.dumpLLVM = dumpLLVM;
+  base.compileThreads = compileThreads;
+  base.cacheDir = noCache ? std::string()
+                  : !cacheDir.empty() ? std::string(cacheDir)
+                                      : defaultCacheDir();
   return base;
 }

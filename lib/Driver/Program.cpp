@@ -6,6 +6,9 @@
 
 #include "flops/Driver/Program.h"
 
+#include "flops/Driver/CompileCache.h"
+#include "flops/Driver/Jit.h"
+
 #include "flops/Codegen/Passes.h"
 #include "flops/Conversion/Passes.h"
 #include "flops/Dialect/Flops/IR/FlopsDialect.h"
@@ -15,8 +18,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
@@ -28,7 +29,9 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
@@ -36,6 +39,7 @@
 #include "llvm/Target/TargetMachine.h"
 
 #include <chrono>
+#include <ctime>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -520,11 +524,22 @@ static int cInterfaceArity(ModuleOp module, const std::string &name) {
   return f ? int(f.getNumArguments()) : -1;
 }
 
+/// CPU seconds of the process (all threads): the phases are timed in CPU
+/// time, which a busy machine does not inflate as it does wall time.
+static double processCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+static double cpuSince(double t) { return processCpuSeconds() - t; }
+
 std::unique_ptr<Program>
 Program::compile(Session &session, ModuleOp module,
                  llvm::ArrayRef<std::string> entryNames,
                  const CompileOptions &options, std::string *error) {
   auto start = std::chrono::steady_clock::now();
+  double cpuStart = processCpuSeconds();
   MLIRContext *ctx = module.getContext();
   auto fail = [&](const std::string &msg) -> std::unique_ptr<Program> {
     std::string d = session.takeDiagnostics();
@@ -554,6 +569,7 @@ Program::compile(Session &session, ModuleOp module,
   // out-params needs). The noise stays one flops.counter_normal per element
   // for the CPU pipeline to expand after vectorization (the reference
   // pipeline's flops-to-linalg expands it).
+  double tPrepare = processCpuSeconds();
   if (!runPipeline(module,
                    "flops-to-linalg{expand-noise=false},inline,symbol-dce,"
                    "canonicalize",
@@ -561,6 +577,7 @@ Program::compile(Session &session, ModuleOp module,
     return fail(*error);
 
   std::unique_ptr<Program> p(new Program());
+  p->times.prepare = cpuSince(tPrepare);
   for (const std::string &name : entryNames) {
     auto e = std::make_unique<Entry>();
     if (!readSignature(module.lookupSymbol<func::FuncOp>(name), &e->sig,
@@ -598,7 +615,92 @@ Program::compile(Session &session, ModuleOp module,
     }
   }
 
+  // The object: linked into a fresh JIT, each entry's packed wrapper looked
+  // up.
+  auto link = [&](const std::vector<std::string> &objects, std::string *err) {
+    double tLink = processCpuSeconds();
+    std::vector<std::string> libPaths = runnerUtilsLibraries();
+    if (!omp.empty())
+      libPaths.push_back(omp);
+    std::unique_ptr<ObjectJit> jit = ObjectJit::create(libPaths, err);
+    if (!jit)
+      return false;
+    for (const std::string &object : objects)
+      if (!jit->add(object, err))
+        return false;
+    for (auto &e : p->entries)
+      if (!(e->fn = jit->lookupPacked(e->sig.name, err)))
+        return false;
+    p->jit = std::move(jit);
+    p->times.link += cpuSince(tLink);
+    return true;
+  };
+  auto finish = [&]() {
+    p->seconds = std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+    p->times.total = cpuSince(cpuStart);
+    if (options.log && options.verbose) {
+      const CompileTimes &t = p->times;
+      *options.log << "note: compiled with " << p->pipelineString << " in "
+                   << llvm::format("%.2f", p->seconds) << " s"
+                   << (p->hit ? " (compile cache hit)" : "") << "\n"
+                   << "note: compile phases (CPU s): prepare "
+                   << llvm::format("%.2f", t.prepare) << ", lower "
+                   << llvm::format("%.2f", t.lower) << ", translate "
+                   << llvm::format("%.2f", t.translate) << ", optimize "
+                   << llvm::format("%.2f", t.optimize) << " + codegen "
+                   << llvm::format("%.2f", t.codegen) << " on "
+                   << t.compileThreads << " thread(s) (wall "
+                   << llvm::format("%.2f", t.parallel) << "), cache+link "
+                   << llvm::format("%.2f", t.link) << "; total "
+                   << llvm::format("%.2f", t.total) << "\n";
+    }
+  };
+
+  // The compile cache: the key is everything the object depends on.
+  std::string key;
+  if (!options.cacheDir.empty()) {
+    double tKey = processCpuSeconds();
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module.print(os);
+    os.flush();
+    key = cacheKey({"flops-compile-cache", text, llvm::join(entryNames, ","),
+                    pipelineName(options.pipeline), std::to_string(threads),
+                    options.cpuOptions, std::to_string(options.optLevel),
+                    hostTargetDescription(), LLVM_VERSION_STRING,
+                    executableDigest(), omp});
+    CacheEntry entry;
+    // --dump-llvm needs the lowering: look up nothing, store the result.
+    CacheLookup found = options.dumpLLVM.empty()
+                            ? readCacheEntry(options.cacheDir, key, &entry)
+                            : CacheLookup::Miss;
+    p->times.link += cpuSince(tKey);
+    if (found == CacheLookup::Hit &&
+        (entry.kind == int(PipelineKind::CPU) ||
+         entry.kind == int(PipelineKind::Reference))) {
+      p->used = PipelineKind(entry.kind);
+      p->threads = entry.threads;
+      p->pipelineString = entry.pipeline;
+      for (auto &e : p->entries)
+        e->outParams = p->used == PipelineKind::CPU;
+      std::string linkError;
+      if (link(entry.objects, &linkError)) {
+        p->hit = true;
+        finish();
+        return p;
+      }
+      found = CacheLookup::Corrupt;
+    }
+    if (found != CacheLookup::Miss && options.log)
+      *options.log << "note: ignoring the unusable compile cache entry "
+                   << cachePath(options.cacheDir, key)
+                   << "; compiling again\n";
+  }
+
   // Lowering.
+  double tLower = processCpuSeconds();
   PipelineKind kind = options.pipeline;
   OwningOpRef<ModuleOp> lowered;
   if (kind != PipelineKind::Reference) {
@@ -646,6 +748,7 @@ Program::compile(Session &session, ModuleOp module,
   }
   p->used = kind;
   p->threads = threads;
+  p->times.lower = cpuSince(tLower);
   if (!options.dumpLLVM.empty() &&
       !writeModule(*lowered, options.dumpLLVM, error))
     return fail(*error);
@@ -664,52 +767,39 @@ Program::compile(Session &session, ModuleOp module,
                   (e->outParams ? "out-params" : "returned") + ")");
   }
 
-  // JIT.
-  auto tmBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!tmBuilder)
-    return fail("cannot detect the host target: " +
-                llvm::toString(tmBuilder.takeError()));
-  auto tm = tmBuilder->createTargetMachine();
-  if (!tm)
-    return fail("cannot create a target machine: " +
-                llvm::toString(tm.takeError()));
-  auto transformer =
-      makeOptimizingTransformer(options.optLevel, 0, tm->get());
-  ExecutionEngineOptions eo;
-  eo.transformer = transformer;
-  if (options.optLevel >= 3)
-    eo.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  else if (options.optLevel == 0)
-    eo.jitCodeGenOptLevel = llvm::CodeGenOptLevel::None;
-  else
-    eo.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Default;
-  // memrefCopy and friends (strided copies), and OpenMP for threads.
-  std::vector<std::string> libPaths = runnerUtilsLibraries();
-  if (!omp.empty())
-    libPaths.push_back(omp);
-  llvm::SmallVector<llvm::StringRef> libs(libPaths.begin(), libPaths.end());
-  eo.sharedLibPaths = libs;
-  eo.enableGDBNotificationListener = false;
-  eo.enablePerfNotificationListener = false;
-  auto engine = ExecutionEngine::create(*lowered, eo, std::move(*tm));
-  if (!engine)
-    return fail("JIT compilation failed: " +
-                llvm::toString(engine.takeError()));
-  p->engine = std::move(*engine);
-  p->engine->initialize();
-  for (auto &e : p->entries) {
-    auto fn = p->engine->lookupPacked("_mlir_ciface_" + e->sig.name);
-    if (!fn)
-      return fail("cannot find the compiled @" + e->sig.name + ": " +
-                  llvm::toString(fn.takeError()));
-    e->fn = *fn;
+  // LLVM: objects (parts compiled in parallel), stored in the cache, linked
+  // in-process.
+  std::vector<std::string> objects;
+  CodegenTimes ct;
+  unsigned compileThreads =
+      options.compileThreads > 0
+          ? unsigned(options.compileThreads)
+          : std::max(1u, std::thread::hardware_concurrency());
+  if (!objectsFromModule(*lowered, entryNames, options.optLevel,
+                         compileThreads, &objects, &ct, error))
+    return fail(*error);
+  p->times.translate = ct.translate;
+  p->times.optimize = ct.optimize;
+  p->times.codegen = ct.codegen;
+  p->times.parallel = ct.parallel;
+  p->times.compileThreads = ct.threads;
+  if (!key.empty()) {
+    double tStore = processCpuSeconds();
+    CacheEntry entry;
+    entry.objects = objects;
+    entry.pipeline = p->pipelineString;
+    entry.threads = p->threads;
+    entry.kind = int(kind);
+    std::string storeError;
+    if (!writeCacheEntry(options.cacheDir, key, entry, &storeError) &&
+        options.log)
+      *options.log << "note: not caching the compiled step: " << storeError
+                   << "\n";
+    p->times.link += cpuSince(tStore);
   }
-  p->seconds = std::chrono::duration<double>(
-                   std::chrono::steady_clock::now() - start)
-                   .count();
-  if (options.log && options.verbose)
-    *options.log << "note: compiled with " << p->pipelineString << " in "
-                 << llvm::format("%.2f", p->seconds) << " s\n";
+  if (!link(objects, error))
+    return fail(*error);
+  finish();
   return p;
 }
 

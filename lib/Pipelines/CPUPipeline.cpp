@@ -98,6 +98,14 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createLoopInvariantCodeMotionPass());
+  // Compile time: LLVM gets one function per loop nest of a big function
+  // (after all MLIR-level hoisting, so the code inside is what it was).
+  if (options.outlineFunctionOps > 0) {
+    OutlineLoopNestsPassOptions outline;
+    outline.minFunctionOps = options.outlineFunctionOps;
+    outline.maxOps = options.outlineMaxOps;
+    pm.addPass(createOutlineLoopNestsPass(outline));
+  }
 
   // LLVM dialect (shared with flops-reference-to-llvm).
   buildLoopsToLLVMPipeline(pm, /*openMP=*/threads, options.cInterface);

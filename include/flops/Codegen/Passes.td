@@ -268,4 +268,40 @@ def GPUContractionsToGemmPass
   ];
 }
 
+def OutlineLoopNestsPass
+    : Pass<"flops-cpu-outline-loop-nests", "::mlir::ModuleOp"> {
+  let summary = "Move each loop nest of a big function into a function of "
+                "its own (compile time)";
+  let description = [{
+    LLVM's optimiser and backend are superlinear in a function's size: an
+    imported network's training step, everything inlined into
+    `@train_step`, is one function of hundreds of thousands of
+    instructions. This pass (on memrefs, after bufferization) walks each
+    function's body; an op with regions (a loop nest: `scf.for`,
+    `scf.parallel`, `scf.if`, `omp.parallel`, ...) of at least `min-ops`
+    nested ops and at most `max-ops` becomes a private function
+    `@<parent>_nest<k>` (the values it uses from above as arguments,
+    constants re-created inside, its results as results) called in its
+    place; a bigger one stays and its body's ops are visited in turn (the
+    chunk loop of a training step stays; the layers inside it move out).
+    Then runs of at least `min-ops` consecutive region-free ops
+    (straight-line code) move out in pieces of at most `max-ops`, values
+    used after the run becoming results; constants stay, and
+    `memref.alloca`, terminators and OpenMP ops end a run.
+    Functions with fewer than `min-function-ops` ops are left alone, so
+    small programs compile as before. The new functions are `no_inline`
+    (LLVM's inliner would put a private function with one call back).
+    A call per loop nest costs nanoseconds against the nest's work.
+  }];
+  let options = [
+    Option<"minFunctionOps", "min-function-ops", "int64_t", /*default=*/"2000",
+           "Only functions with at least this many ops are split">,
+    Option<"minOps", "min-ops", "int64_t", /*default=*/"16",
+           "Smallest loop nest (nested ops) that gets a function">,
+    Option<"maxOps", "max-ops", "int64_t", /*default=*/"2000",
+           "Bigger loop nests are split inside instead">
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // FLOPS_CODEGEN_PASSES_TD

@@ -2,7 +2,7 @@
 //
 // The command-line options that flops-train and flops-run share for
 // compiling a module (docs/CLI.md): --pipeline, --num-threads,
-// --cpu-options, --opt-level, --dump-llvm. A tool declares one static
+// --cpu-options, --opt-level, --dump-llvm, --cache-dir, --no-cache. A tool declares one static
 // CompileFlags in its option category and reads CompileOptions from it.
 //
 //===----------------------------------------------------------------------===//
@@ -26,6 +26,9 @@ struct CompileFlags {
   llvm::cl::opt<std::string> cpuOptions;
   llvm::cl::opt<unsigned> optLevel;
   llvm::cl::opt<std::string> dumpLLVM;
+  llvm::cl::opt<std::string> cacheDir;
+  llvm::cl::opt<bool> noCache;
+  llvm::cl::opt<int64_t> compileThreads;
 
   /// `base` with the options' values filled in.
   CompileOptions apply(CompileOptions base = {}) const;

@@ -2,12 +2,13 @@
 //
 // The in-process compiler behind flops-train and flops-run (docs/CLI.md,
 // "The driver library"): parse a module, run flops passes, lower it with a
-// registered pipeline (flops-lower-to-cpu or flops-reference-to-llvm), JIT it
-// with mlir::ExecutionEngine and call its functions on host buffers.
+// registered pipeline (flops-lower-to-cpu or flops-reference-to-llvm), compile
+// it to objects (Jit.h: parallel parts, the on-disk cache of CompileCache.h),
+// link them in-process and call its functions on host buffers.
 //
 // Call ABI. Every entry function gets `llvm.emit_c_interface`; the driver
-// calls the packed wrapper of `_mlir_ciface_<name>` (ExecutionEngine's
-// `_mlir__mlir_ciface_<name>`, one `void *` per C argument):
+// calls the packed wrapper of `_mlir_ciface_<name>` (`_flops_packed_<name>`,
+// one `void *` per C argument, as ExecutionEngine::lookupPacked's):
 //  - a tensor argument is a pointer to a memref descriptor
 //    {allocated, aligned, offset, sizes[rank], strides[rank]} of a dense,
 //    row-major Buffer owned by the caller; scalars are passed by value;
@@ -44,13 +45,14 @@
 #include <vector>
 
 namespace mlir {
-class ExecutionEngine;
 namespace func {
 class FuncOp;
 } // namespace func
 } // namespace mlir
 
 namespace mlir::flops::driver {
+
+class ObjectJit;
 
 namespace rt = ::flops::rt;
 
@@ -200,6 +202,26 @@ struct CompileOptions {
   bool verbose = false;
   /// Writes the module right before lowering / after it (debugging).
   std::string dumpBeforeLowering, dumpLLVM;
+  /// Directory of the on-disk cache of compiled objects (CompileCache.h);
+  /// empty = no cache.
+  std::string cacheDir;
+  /// Threads of the LLVM optimisation and code generation (the module's
+  /// functions split into as many parts); 0 = all hardware threads.
+  int64_t compileThreads = 0;
+};
+
+/// CPU seconds (all threads) of each compilation phase (0 for a phase that
+/// did not run); `parallel` is wall time.
+struct CompileTimes {
+  double prepare = 0.0;   // flops-to-linalg, inline, canonicalize
+  double lower = 0.0;     // the lowering pipeline (MLIR)
+  double translate = 0.0; // LLVM dialect -> LLVM IR
+  double optimize = 0.0;  // LLVM IR optimisation (summed over threads)
+  double codegen = 0.0;   // LLVM backend -> objects (summed over threads)
+  double parallel = 0.0;  // wall time of optimize + codegen
+  unsigned compileThreads = 1;
+  double link = 0.0;      // cache lookup/store, JIT link, symbol lookup
+  double total = 0.0;     // CPU seconds of the whole compilation
 };
 
 /// A JIT-compiled module and the signatures of its entry functions.
@@ -222,6 +244,9 @@ public:
   const std::string &pipelineText() const { return pipelineString; }
   int64_t numThreads() const { return threads; }
   double compileSeconds() const { return seconds; }
+  const CompileTimes &compileTimes() const { return times; }
+  /// Whether the object came from the compile cache.
+  bool cacheHit() const { return hit; }
 
   /// Calls `name`: one ArgValue per signature argument, one buffer per
   /// result (shapes must match the signature; results must not alias
@@ -232,7 +257,9 @@ public:
 private:
   Program();
   struct Entry;
-  std::unique_ptr<ExecutionEngine> engine;
+  std::unique_ptr<ObjectJit> jit;
+  CompileTimes times;
+  bool hit = false;
   std::vector<std::unique_ptr<Entry>> entries;
   PipelineKind used = PipelineKind::CPU;
   std::string pipelineString;

@@ -77,6 +77,17 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       llvm::cl::desc("Emit a _mlir_ciface_ wrapper for every defined "
                      "function"),
       llvm::cl::init(false)};
+  PassOptions::Option<int64_t> outlineFunctionOps{
+      *this, "outline-function-ops",
+      llvm::cl::desc("Functions with at least this many ops (in loops) get "
+                     "one function per loop nest "
+                     "(flops-cpu-outline-loop-nests; 0 = never)"),
+      llvm::cl::init(2000)};
+  PassOptions::Option<int64_t> outlineMaxOps{
+      *this, "outline-max-ops",
+      llvm::cl::desc("Largest loop nest outlined whole (bigger ones are "
+                     "split inside)"),
+      llvm::cl::init(2000)};
 };
 
 /// The fast CPU path: flops-to-linalg, flops-cpu-tile-and-vectorize,

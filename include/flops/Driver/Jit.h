@@ -1,0 +1,73 @@
+//===- Jit.h - LLVM dialect -> object file -> in-process code ---*- C++ -*-===//
+//
+// The last steps of Program::compile (docs/CODEGEN.md, "Compile time"):
+// translate the lowered module to LLVM IR, optimise it, emit one relocatable
+// object, and link objects into the process with ORC's LLJIT. The object is
+// what the on-disk compile cache (CompileCache.h) stores, so a cache hit
+// skips everything but the link.
+//
+// Each entry `@f` (with a C interface) gets a packed wrapper
+// `_flops_packed_f(void **args)` that loads argument i from `*args[i]` and
+// calls `_mlir_ciface_f` (the convention of ExecutionEngine::lookupPacked).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FLOPS_DRIVER_JIT_H
+#define FLOPS_DRIVER_JIT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llvm::orc {
+class LLJIT;
+} // namespace llvm::orc
+
+namespace mlir::flops::driver {
+
+/// CPU seconds spent in each step of objectsFromModule (translate and split
+/// on the calling thread; optimize and codegen summed over the parts'
+/// threads); parallel is the wall time of the parts' optimisation and code
+/// generation, on `threads` threads.
+struct CodegenTimes {
+  double translate = 0.0, optimize = 0.0, codegen = 0.0, parallel = 0.0;
+  unsigned threads = 1;
+};
+
+/// Translates `module` (LLVM dialect) to LLVM IR, adds the packed wrappers
+/// of `entries`, splits the functions into up to `threads` parts
+/// (llvm::SplitModule, round robin), then optimises each part at `optLevel`
+/// (0-3) for the host CPU and emits its ELF object, the parts on threads of
+/// their own. One object per part.
+bool objectsFromModule(ModuleOp module, llvm::ArrayRef<std::string> entries,
+                       unsigned optLevel, unsigned threads,
+                       std::vector<std::string> *objects, CodegenTimes *times,
+                       std::string *error);
+
+/// Host CPU name and features: part of the cache key.
+std::string hostTargetDescription();
+
+/// An in-process linker of objects (LLJIT) that resolves undefined symbols
+/// from the process and from `sharedLibs`.
+class ObjectJit {
+public:
+  ~ObjectJit();
+  static std::unique_ptr<ObjectJit>
+  create(llvm::ArrayRef<std::string> sharedLibs, std::string *error);
+  /// Links `object` (copied). Fails on a malformed object.
+  bool add(llvm::StringRef object, std::string *error);
+  /// The packed wrapper of entry `name`, or nullptr with `error`.
+  void (*lookupPacked(llvm::StringRef name, std::string *error))(void **);
+
+private:
+  ObjectJit();
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+};
+
+} // namespace mlir::flops::driver
+
+#endif // FLOPS_DRIVER_JIT_H

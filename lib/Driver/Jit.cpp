@@ -1,0 +1,300 @@
+//===- Jit.cpp - LLVM dialect -> object file -> in-process code -----------===//
+//
+// See include/flops/Driver/Jit.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "flops/Driver/Jit.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <thread>
+
+using namespace mlir;
+using namespace mlir::flops::driver;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+double cpuNow(clockid_t which) {
+  timespec ts;
+  clock_gettime(which, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+/// CPU seconds of the calling thread since `t` (cpuNow of the thread).
+double threadCpuSince(double t) {
+  return cpuNow(CLOCK_THREAD_CPUTIME_ID) - t;
+}
+
+/// The target of both the object emission and the linker: the host CPU with
+/// its features, position-independent, small code model (what JITLink links
+/// on x86-64).
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostBuilder() {
+  auto b = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!b)
+    return b.takeError();
+  b->setRelocationModel(llvm::Reloc::PIC_);
+  b->setCodeModel(llvm::CodeModel::Small);
+  return b;
+}
+
+/// `void _flops_packed_<name>(void **args)`: argument i is `*args[i]`.
+bool addPackedWrapper(llvm::Module &m, llvm::StringRef name,
+                      std::string *error) {
+  llvm::Function *f = m.getFunction(("_mlir_ciface_" + name).str());
+  if (!f) {
+    *error = "the lowered module has no _mlir_ciface_" + name.str();
+    return false;
+  }
+  if (!f->getReturnType()->isVoidTy()) {
+    *error = "_mlir_ciface_" + name.str() + " returns a value";
+    return false;
+  }
+  llvm::LLVMContext &ctx = m.getContext();
+  llvm::Type *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *type =
+      llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
+  auto *w = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
+                                   "_flops_packed_" + name, m);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", w));
+  llvm::SmallVector<llvm::Value *> args;
+  for (llvm::Argument &a : f->args()) {
+    llvm::Value *slot = b.CreateConstGEP1_64(ptr, w->getArg(0), a.getArgNo());
+    llvm::Value *p = b.CreateLoad(ptr, slot);
+    args.push_back(b.CreateLoad(a.getType(), p));
+  }
+  b.CreateCall(f, args);
+  b.CreateRetVoid();
+  return true;
+}
+
+} // namespace
+
+std::string mlir::flops::driver::hostTargetDescription() {
+  std::string s = llvm::sys::getProcessTriple() + " " +
+                  llvm::sys::getHostCPUName().str();
+  for (const auto &f : llvm::sys::getHostCPUFeatures())
+    s += (f.second ? " +" : " -") + f.first().str();
+  return s;
+}
+
+namespace {
+
+/// Optimises `m` and emits its object for the host.
+bool optimizeAndEmit(llvm::Module &m, unsigned optLevel, std::string *object,
+                     double *optimizeSeconds, double *codegenSeconds,
+                     std::string *error) {
+  auto builder = hostBuilder();
+  if (!builder) {
+    *error = "cannot detect the host target: " +
+             llvm::toString(builder.takeError());
+    return false;
+  }
+  builder->setCodeGenOptLevel(optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+                              : optLevel == 0 ? llvm::CodeGenOptLevel::None
+                                              : llvm::CodeGenOptLevel::Default);
+  auto tm = builder->createTargetMachine();
+  if (!tm) {
+    *error = "cannot create a target machine: " +
+             llvm::toString(tm.takeError());
+    return false;
+  }
+  m.setDataLayout((*tm)->createDataLayout());
+  m.setTargetTriple((*tm)->getTargetTriple());
+
+  double t1 = cpuNow(CLOCK_THREAD_CPUTIME_ID);
+  auto optimize = makeOptimizingTransformer(optLevel, 0, tm->get());
+  if (llvm::Error err = optimize(&m)) {
+    *error = "LLVM optimisation failed: " + llvm::toString(std::move(err));
+    return false;
+  }
+  *optimizeSeconds = threadCpuSince(t1);
+
+  double t2 = cpuNow(CLOCK_THREAD_CPUTIME_ID);
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if ((*tm)->addPassesToEmitFile(pm, os, nullptr,
+                                 llvm::CodeGenFileType::ObjectFile)) {
+    *error = "the target cannot emit object files";
+    return false;
+  }
+  pm.run(m);
+  object->assign(buffer.begin(), buffer.end());
+  *codegenSeconds = threadCpuSince(t2);
+  return true;
+}
+
+} // namespace
+
+bool mlir::flops::driver::objectsFromModule(
+    ModuleOp module, llvm::ArrayRef<std::string> entries, unsigned optLevel,
+    unsigned threads, std::vector<std::string> *objects, CodegenTimes *times,
+    std::string *error) {
+  double t0 = cpuNow(CLOCK_THREAD_CPUTIME_ID);
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  std::unique_ptr<llvm::Module> m = translateModuleToLLVMIR(module, *ctx);
+  if (!m) {
+    *error = "cannot translate the lowered module to LLVM IR";
+    return false;
+  }
+  for (const std::string &e : entries)
+    if (!addPackedWrapper(*m, e, error))
+      return false;
+  unsigned defined = 0;
+  for (llvm::Function &f : *m)
+    defined += !f.isDeclaration();
+  unsigned parts = std::max(1u, std::min(threads, defined));
+  times->threads = parts;
+  if (parts == 1) {
+    times->translate = threadCpuSince(t0);
+    objects->assign(1, std::string());
+    auto t1 = Clock::now();
+    bool ok = optimizeAndEmit(*m, optLevel, &objects->front(),
+                              &times->optimize, &times->codegen, error);
+    times->parallel = since(t1);
+    return ok;
+  }
+
+  // Parts: the functions spread over `parts` modules (locals made hidden
+  // globals so that the parts link), each carried to its thread as bitcode
+  // (an LLVMContext is not shared between threads).
+  std::vector<llvm::SmallVector<char, 0>> bitcode;
+  llvm::SplitModule(
+      *m, parts,
+      [&](std::unique_ptr<llvm::Module> part) {
+        bitcode.emplace_back();
+        llvm::raw_svector_ostream os(bitcode.back());
+        llvm::WriteBitcodeToFile(*part, os);
+      },
+      /*PreserveLocals=*/false, /*RoundRobin=*/true);
+  m.reset();
+  ctx.reset();
+  times->translate = threadCpuSince(t0);
+
+  auto t1 = Clock::now();
+  size_t n = bitcode.size();
+  objects->assign(n, std::string());
+  std::vector<std::string> errors(n);
+  std::vector<double> opt(n, 0.0), gen(n, 0.0);
+  std::vector<char> ok(n, 0);
+  auto work = [&](size_t i) {
+    llvm::LLVMContext c;
+    auto part = llvm::parseBitcodeFile(
+        llvm::MemoryBufferRef(
+            llvm::StringRef(bitcode[i].data(), bitcode[i].size()), "part"),
+        c);
+    if (!part) {
+      errors[i] = "cannot read a module part: " +
+                  llvm::toString(part.takeError());
+      return;
+    }
+    ok[i] = optimizeAndEmit(**part, optLevel, &(*objects)[i], &opt[i],
+                            &gen[i], &errors[i]);
+  };
+  std::vector<std::thread> pool;
+  for (size_t i = 1; i < n; ++i)
+    pool.emplace_back(work, i);
+  work(0);
+  for (std::thread &t : pool)
+    t.join();
+  times->parallel = since(t1);
+  for (size_t i = 0; i < n; ++i) {
+    if (!ok[i]) {
+      *error = errors[i];
+      return false;
+    }
+    times->optimize += opt[i];
+    times->codegen += gen[i];
+  }
+  return true;
+}
+
+ObjectJit::ObjectJit() = default;
+ObjectJit::~ObjectJit() = default;
+
+std::unique_ptr<ObjectJit>
+ObjectJit::create(llvm::ArrayRef<std::string> sharedLibs,
+                  std::string *error) {
+  auto builder = hostBuilder();
+  if (!builder) {
+    *error = "cannot detect the host target: " +
+             llvm::toString(builder.takeError());
+    return nullptr;
+  }
+  auto jit = llvm::orc::LLJITBuilder()
+                 .setJITTargetMachineBuilder(std::move(*builder))
+                 .create();
+  if (!jit) {
+    *error = "cannot create the JIT: " + llvm::toString(jit.takeError());
+    return nullptr;
+  }
+  std::unique_ptr<ObjectJit> j(new ObjectJit());
+  j->jit = std::move(*jit);
+  char prefix = j->jit->getDataLayout().getGlobalPrefix();
+  llvm::orc::JITDylib &main = j->jit->getMainJITDylib();
+  // The runtime (libFlopsRuntime, linked into the tool), libc, libm, ...
+  auto process =
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(prefix);
+  if (!process) {
+    *error = "cannot search the process's symbols: " +
+             llvm::toString(process.takeError());
+    return nullptr;
+  }
+  main.addGenerator(std::move(*process));
+  for (const std::string &lib : sharedLibs) {
+    auto g = llvm::orc::DynamicLibrarySearchGenerator::Load(lib.c_str(),
+                                                           prefix);
+    if (!g) {
+      *error = "cannot load " + lib + ": " + llvm::toString(g.takeError());
+      return nullptr;
+    }
+    main.addGenerator(std::move(*g));
+  }
+  return j;
+}
+
+bool ObjectJit::add(llvm::StringRef object, std::string *error) {
+  if (llvm::Error err = jit->addObjectFile(
+          llvm::MemoryBuffer::getMemBufferCopy(object, "flops-step.o"))) {
+    *error = "cannot link the compiled object: " +
+             llvm::toString(std::move(err));
+    return false;
+  }
+  return true;
+}
+
+void (*ObjectJit::lookupPacked(llvm::StringRef name,
+                               std::string *error))(void **) {
+  auto addr = jit->lookup(("_flops_packed_" + name).str());
+  if (!addr) {
+    *error = "cannot find the compiled @" + name.str() + ": " +
+             llvm::toString(addr.takeError());
+    return nullptr;
+  }
+  return addr->toPtr<void (*)(void **)>();
+}
