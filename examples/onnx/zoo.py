@@ -41,8 +41,8 @@ EXPECTED_TO_TRAIN = {"resnet18", "squeezenet1_1", "densenet", "vgg"}
 # The fast subset that the lit test runs (test/Import/Onnx/zoo.mlir):
 # name -> whether to run the training step (False where compiling the train
 # step alone takes minutes on two cores; the full zoo runs it).
-FAST = {"vgg": True, "mobilenet_v2": True, "shufflenet_v2": True,
-        "vit": True, "densenet": False, "squeezenet1_1": False,
+FAST = {"vgg": True, "mobilenet_v2": False, "shufflenet_v2": False,
+        "vit": False, "densenet": False, "squeezenet1_1": False,
         "swin": False}
 
 
