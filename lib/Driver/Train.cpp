@@ -14,7 +14,10 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -45,6 +48,43 @@ std::string number(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
+}
+
+/// Exact text of a double (hex float) for checkpoint metadata.
+std::string exact(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", v);
+  return buf;
+}
+
+/// The checkpoint key of training-state argument `s`: parameters by their
+/// name (what --params reads), the Gaussian allocator as before, the rest by
+/// role and name.
+std::string stateKey(const TensorSpec &s) {
+  if (s.role == "param")
+    return s.name;
+  if (s.role == "allocator_state")
+    return "allocator." + s.name;
+  return "state." + s.role + "." + s.name;
+}
+
+/// Checks that the directory that will hold `path` exists and is writable.
+bool checkOutputDir(const std::string &path, const char *option,
+                    std::string *error) {
+  llvm::StringRef dir = llvm::sys::path::parent_path(path);
+  if (dir.empty())
+    dir = ".";
+  if (!llvm::sys::fs::is_directory(dir)) {
+    *error = std::string(option) + " " + path + ": the directory " +
+             dir.str() + " does not exist";
+    return false;
+  }
+  if (llvm::sys::fs::access(dir, llvm::sys::fs::AccessMode::Write)) {
+    *error = std::string(option) + " " + path + ": the directory " +
+             dir.str() + " is not writable";
+    return false;
+  }
+  return true;
 }
 
 std::string fixed4(double v) {
@@ -265,6 +305,28 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
     *error = "--limit-train and --limit-test must be >= 0";
     return false;
   }
+  if (cfg.saveEvery < 0) {
+    *error = "--save-every must be >= 0, got " + std::to_string(cfg.saveEvery);
+    return false;
+  }
+  if (cfg.maxSteps < 0) {
+    *error = "--max-steps must be >= 0, got " + std::to_string(cfg.maxSteps);
+    return false;
+  }
+  if (cfg.saveEvery > 0 && cfg.savePath.empty()) {
+    *error = "--save-every needs --save (the checkpoint file)";
+    return false;
+  }
+  if (!cfg.resumePath.empty() && !cfg.paramsPath.empty()) {
+    *error = "--resume and --params exclude each other (the checkpoint holds "
+             "the parameters)";
+    return false;
+  }
+  if (!cfg.savePath.empty() && !checkOutputDir(cfg.savePath, "--save", error))
+    return false;
+  if (!cfg.metricsPath.empty() && cfg.metricsPath != "-" &&
+      !checkOutputDir(cfg.metricsPath, "--metrics", error))
+    return false;
   if (cfg.step.batchSize < 0) {
     *error = "--batch-size must be >= 1, got " +
              std::to_string(cfg.step.batchSize);
@@ -316,6 +378,14 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
   if (!loadSplit(cfg, true, &train, &haveTrain, error) ||
       !loadSplit(cfg, false, &test, &haveTest, error))
     return false;
+  if (haveTest && test.size() == 0) {
+    *error = test.source + ": the test set has no rows";
+    return false;
+  }
+  if (cfg.epochs > 0 && train.size() == 0) {
+    *error = train.source + ": the training set has no rows";
+    return false;
+  }
   TrainStepOptions stepOpts = cfg.step;
   if (stepOpts.allocator == "neyman")
     stepOpts.neymanPoints = train.size();
@@ -423,6 +493,65 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
     }
   }
 
+  // --- Checkpoint to resume (checked before the slow steps) ---------------
+  rt::SafeTensors ckpt;
+  bool resume = !cfg.resumePath.empty();
+  int64_t ckptEpoch = 0, ckptBatch = 0, ckptStep = 0;
+  double ckptSums[5] = {0, 0, 0, 0, 0}, ckptFirst[2] = {NAN, NAN};
+  if (resume) {
+    if (!rt::readSafeTensors(cfg.resumePath, &ckpt, error))
+      return false;
+    auto meta = [&](const char *key) -> const std::string * {
+      auto it = ckpt.metadata.find(key);
+      return it == ckpt.metadata.end() ? nullptr : &it->second;
+    };
+    auto bad = [&](const std::string &what) {
+      *error = cfg.resumePath + ": " + what;
+      return false;
+    };
+    const std::string *fmt = meta("format"), *ver = meta("resume");
+    if (!fmt || *fmt != "flops-train")
+      return bad("not a flops-train checkpoint (no format=flops-train "
+                 "metadata)");
+    if (!ver)
+      return bad("the checkpoint holds no resume state (written by an older "
+                 "flops-train); --params starts from its parameters");
+    if (*ver != "1")
+      return bad("unknown resume-state version '" + *ver + "'");
+    const std::string *rows = meta("train_rows");
+    if (!rows || *rows != std::to_string(train.size()))
+      return bad("the checkpoint was written for " +
+                 (rows ? *rows : std::string("?")) +
+                 " training rows, this run has " +
+                 std::to_string(train.size()));
+    const std::string *ft = meta("forward_train");
+    if (!ft || *ft != passText)
+      return bad("the checkpoint was written with other step options:\n  "
+                 "checkpoint: " +
+                 (ft ? *ft : std::string("(none)")) + "\n  this run:   " +
+                 passText);
+    const std::string *sd = meta("seed");
+    if (!sd || *sd != std::to_string(cfg.seed))
+      return bad("the checkpoint was written with --seed " +
+                 (sd ? *sd : std::string("(none)")) + ", this run has --seed " +
+                 std::to_string(cfg.seed));
+    const std::string *e = meta("epoch"), *bt = meta("batch"),
+                      *st = meta("step"), *sums = meta("epoch_sums"),
+                      *first = meta("first");
+    if (!e || !bt || !st || !sums || !first ||
+        !llvm::to_integer(*e, ckptEpoch, 10) ||
+        !llvm::to_integer(*bt, ckptBatch, 10) ||
+        !llvm::to_integer(*st, ckptStep, 10) || ckptEpoch < 0 ||
+        ckptBatch < 0 || ckptStep < 0 ||
+        std::sscanf(sums->c_str(), "%la %la %la %la %la", &ckptSums[0],
+                    &ckptSums[1], &ckptSums[2], &ckptSums[3],
+                    &ckptSums[4]) != 5 ||
+        std::sscanf(first->c_str(), "%la %la", &ckptFirst[0],
+                    &ckptFirst[1]) != 2)
+      return bad("malformed resume metadata (epoch, batch, step, epoch_sums, "
+                 "first)");
+  }
+
   // --- Data ---------------------------------------------------------------
   if (!fitSplit(train, inputSpec, labelSpec, numClasses, error) ||
       (haveTest && !fitSplit(test, inputSpec, labelSpec, numClasses, error)))
@@ -514,6 +643,25 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
           std::memcpy(state[0][i].data(), t->bytes.data(), t->bytes.size());
         }
     }
+  // A resumed run continues from the checkpoint's whole state.
+  if (resume)
+    for (unsigned i = 0; i < numState; ++i) {
+      std::string key = stateKey(ts.args[i]);
+      const rt::Tensor *t = ckpt.find(key);
+      if (!t) {
+        *error = cfg.resumePath + ": no tensor '" + key + "' (the step's " +
+                 ts.args[i].role + " state " + ts.args[i].str() + ")";
+        return false;
+      }
+      if (t->dtype != ts.args[i].dtype || t->shape != ts.args[i].shape ||
+          t->bytes.size() != state[0][i].numBytes()) {
+        *error = cfg.resumePath + ": tensor '" + key + "' has shape " +
+                 rt::shapeToString(t->shape) + ", the step expects " +
+                 ts.args[i].str();
+        return false;
+      }
+      std::memcpy(state[0][i].data(), t->bytes.data(), t->bytes.size());
+    }
   // The Neyman allocator reads and updates statistics per training point.
   std::vector<unsigned> pointIdArgs = ts.argsWithRole("point_ids");
   Buffer pointIds;
@@ -567,31 +715,46 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
   };
 
   // Checkpoints.
-  int64_t savedEpoch = -1;
-  auto save = [&](int cur, int64_t epoch, int64_t step) {
+  std::string savedWhat; // the checkpoint this run wrote last
+  // `batch` batches of `epoch` are done (numBatches at the end of an
+  // epoch); `sums` are the epoch's running metric sums so far, `first` the
+  // first epoch's loss and accuracy (for the summary line).
+  auto save = [&](int cur, int64_t epoch, int64_t batch, int64_t step,
+                  const double *sums, const double *first) {
     rt::SafeTensors st;
     st.metadata["format"] = "flops-train";
+    st.metadata["resume"] = "1";
     st.metadata["epoch"] = std::to_string(epoch);
+    st.metadata["batch"] = std::to_string(batch);
     st.metadata["step"] = std::to_string(step);
+    st.metadata["train_rows"] = std::to_string(train.size());
+    st.metadata["epoch_sums"] = exact(sums[0]) + " " + exact(sums[1]) + " " +
+                                exact(sums[2]) + " " + exact(sums[3]) + " " +
+                                exact(sums[4]);
+    st.metadata["first"] = exact(first[0]) + " " + exact(first[1]);
     st.metadata["seed"] = std::to_string(cfg.seed);
     st.metadata["model"] = cfg.modelPath;
     st.metadata["forward_train"] = passText;
     st.metadata["pipeline"] = prog->pipelineText();
-    for (unsigned i : params)
-      st.add(ts.args[i].name, state[cur][i].toTensor());
-    // The Gaussian allocator's parameters and moments are training state.
+    // The whole training state: parameters (by name, what --params reads),
+    // optimizer moments, log sigma, allocator state.
     for (unsigned i = 0; i < numState; ++i)
-      if (ts.args[i].role == "allocator_state")
-        st.add("allocator." + ts.args[i].name, state[cur][i].toTensor());
+      st.add(stateKey(ts.args[i]), state[cur][i].toTensor());
     if (!rt::writeSafeTensors(cfg.savePath, st, error))
       return false;
-    savedEpoch = epoch;
+    savedWhat = batch >= numBatches || epoch == 0
+                    ? "epoch " + std::to_string(epoch)
+                    : "step " + std::to_string(step) + " (epoch " +
+                          std::to_string(epoch) + ", batch " +
+                          std::to_string(batch) + "/" +
+                          std::to_string(numBatches) + ")";
     return true;
   };
 
   rt::MetricsWriter metricsOut;
+  // A resumed run appends to the metrics of the run it continues.
   if (!cfg.metricsPath.empty() &&
-      !metricsOut.open(cfg.metricsPath, /*append=*/false, error))
+      !metricsOut.open(cfg.metricsPath, /*append=*/resume, error))
     return false;
 
   if (!cfg.quiet) {
@@ -619,8 +782,32 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
 
   // --- Training -----------------------------------------------------------
   int cur = 0;
-  int64_t step = 0;
+  int64_t step = 0, startEpoch = 1, startBatch = 0;
   double firstLoss = NAN, lastLoss = NAN, firstAcc = NAN, lastAcc = NAN;
+  if (resume) {
+    step = ckptStep;
+    firstLoss = ckptFirst[0];
+    firstAcc = ckptFirst[1];
+    if (ckptEpoch == 0 || ckptBatch >= numBatches) {
+      startEpoch = ckptEpoch + 1;
+    } else {
+      startEpoch = ckptEpoch;
+      startBatch = ckptBatch;
+    }
+    if (!cfg.quiet)
+      std::fprintf(log, "flops-train: resuming %s at epoch %lld, batch "
+                   "%lld/%lld (step %lld)\n",
+                   cfg.resumePath.c_str(), (long long)startEpoch,
+                   (long long)startBatch, (long long)numBatches,
+                   (long long)step);
+    if (startEpoch > cfg.epochs) {
+      if (!cfg.quiet)
+        std::fprintf(log, "flops-train: the checkpoint already holds %lld "
+                     "epoch(s); nothing to train (--epochs %lld)\n",
+                     (long long)(startEpoch - 1), (long long)cfg.epochs);
+      return cfg.metricsPath.empty() || metricsOut.close(error);
+    }
+  }
   auto tAll = Clock::now();
   std::unique_ptr<rt::ProgressPrinter> progress;
   if (cfg.progress)
@@ -638,12 +825,13 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
         std::fprintf(log, "%s\n", line.c_str());
       }
     }
-    if (!cfg.savePath.empty() && !save(cur, 0, 0))
+    double zero[5] = {0, 0, 0, 0, 0}, none[2] = {NAN, NAN};
+    if (!cfg.savePath.empty() && !save(cur, 0, 0, 0, zero, none))
       return false;
     return cfg.metricsPath.empty() || metricsOut.close(error);
   }
 
-  for (int64_t epoch = 1; epoch <= cfg.epochs; ++epoch) {
+  for (int64_t epoch = startEpoch; epoch <= cfg.epochs; ++epoch) {
     double lr = cfg.lr;
     if (cfg.lrDecayEvery > 0)
       lr *= std::pow(cfg.lrDecay, double((epoch - 1) / cfg.lrDecayEvery));
@@ -652,10 +840,15 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
     batches.beginEpoch(uint64_t(epoch - 1));
     size_t xRow = input.numBytes() / size_t(B),
            yRow = labels.numBytes() / size_t(B);
-    double sumLoss = 0, sumAcc = 0, sumRow = 0, sumNorm = 0, sumV = 0;
+    double sums[5] = {0, 0, 0, 0, 0}; // loss, acc, row loss, norm, V-hat
+    int64_t b0 = epoch == startEpoch ? startBatch : 0;
+    if (b0 > 0)
+      std::copy(ckptSums, ckptSums + 5, sums);
+    double &sumLoss = sums[0], &sumAcc = sums[1], &sumRow = sums[2],
+           &sumNorm = sums[3], &sumV = sums[4];
     bool haveV = metrics.numElements() >= 5;
     auto tEpoch = Clock::now();
-    for (int64_t b = 0; b < numBatches; ++b) {
+    for (int64_t b = b0; b < numBatches; ++b) {
       const int64_t *rows = batches.batch(b);
       rt::gatherRowsRaw(train.x.bytes.data(), xRow, rows, B, input.data());
       rt::gatherRowsRaw(train.y.bytes.data(), yRow, rows, B, labels.data());
@@ -669,16 +862,26 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
       if (!isFinite(m[0]) || !isFinite(m[2]) || !isFinite(m[3])) {
         if (progress)
           progress->finish();
-        *error = "non-finite loss at step " + std::to_string(step) +
+        // Name what is non-finite: a finite loss with a non-finite
+        // gradient norm is a diverging estimate (e.g. log sigma), not a
+        // diverging model.
+        std::string what;
+        for (auto [name, v] : {std::pair<const char *, float>{"clean loss",
+                                                              m[0]},
+                               {"row loss", m[2]},
+                               {"gradient norm", m[3]}})
+          if (!isFinite(v))
+            what += (what.empty() ? "" : ", ") + std::string(name);
+        *error = "non-finite " + what + " at step " + std::to_string(step) +
                  " (epoch " + std::to_string(epoch) + ", batch " +
                  std::to_string(b + 1) + "/" + std::to_string(numBatches) +
                  "): clean loss " + number(m[0]) + ", row loss " +
                  number(m[2]) + ", gradient norm " + number(m[3]) +
                  "; training stopped";
         if (!cfg.savePath.empty())
-          *error += savedEpoch >= 0
+          *error += !savedWhat.empty()
                         ? "; " + cfg.savePath + " keeps the checkpoint of " +
-                              "epoch " + std::to_string(savedEpoch)
+                              savedWhat
                         : "; nothing was saved to " + cfg.savePath;
         return false;
       }
@@ -690,6 +893,32 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
         sumV += m[4];
       cur ^= 1;
       ++step;
+      if (cfg.saveEvery > 0 && step % cfg.saveEvery == 0 && b + 1 < numBatches &&
+          !save(cur, epoch, b + 1, step, sums, std::array<double, 2>{
+                                                   firstLoss, firstAcc}
+                                                   .data()))
+        return false;
+      if (cfg.maxSteps > 0 && step >= cfg.maxSteps && b + 1 < numBatches) {
+        // Stop inside the epoch: checkpoint the position, no epoch record.
+        if (progress)
+          progress->finish();
+        double firsts[2] = {firstLoss, firstAcc};
+        bool justSaved = cfg.saveEvery > 0 && step % cfg.saveEvery == 0;
+        if (!cfg.savePath.empty() && !justSaved &&
+            !save(cur, epoch, b + 1, step, sums, firsts))
+          return false;
+        if (!cfg.quiet)
+          std::fprintf(log,
+                       "flops-train: stopped after step %lld (--max-steps; "
+                       "epoch %lld, batch %lld/%lld)%s\n",
+                       (long long)step, (long long)epoch, (long long)(b + 1),
+                       (long long)numBatches,
+                       cfg.savePath.empty()
+                           ? ""
+                           : ("; --resume " + cfg.savePath + " goes on")
+                                 .c_str());
+        return !metricsOut.isOpen() || metricsOut.close(error);
+      }
       if (progress) {
         rt::ProgressState ps;
         ps.epoch = epoch;
@@ -705,6 +934,7 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
     }
     double seconds = since(tEpoch);
     double n = double(numBatches);
+    double rowsThisRun = double(numBatches - b0) * double(B);
     double trainLoss = sumLoss / n, trainAcc = sumAcc / n;
     double testLoss = NAN, testAcc = NAN, evalSeconds = 0;
     if (haveTest) {
@@ -718,14 +948,14 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
         *error = "non-finite test loss after epoch " + std::to_string(epoch) +
                  " (step " + std::to_string(step - 1) + "); training stopped";
         if (!cfg.savePath.empty())
-          *error += savedEpoch >= 0
+          *error += !savedWhat.empty()
                         ? "; " + cfg.savePath + " keeps the checkpoint of " +
-                              "epoch " + std::to_string(savedEpoch)
+                              savedWhat
                         : "; nothing was saved to " + cfg.savePath;
         return false;
       }
     }
-    double rowsPerSec = n * double(B) / seconds;
+    double rowsPerSec = rowsThisRun / seconds;
     if (epoch == 1) {
       firstLoss = trainLoss;
       firstAcc = haveTest ? testAcc : trainAcc;
@@ -757,7 +987,9 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
     r.add("eval_seconds", evalSeconds);
     if (metricsOut.isOpen() && !metricsOut.write(r, error))
       return false;
-    if (!cfg.savePath.empty() && !save(cur, epoch, step))
+    double firsts[2] = {firstLoss, firstAcc};
+    if (!cfg.savePath.empty() &&
+        !save(cur, epoch, numBatches, step, sums, firsts))
       return false;
     if (progress)
       progress->finish();
@@ -776,6 +1008,13 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
       std::snprintf(buf, sizeof buf, "; %.2f s, %.0f rows/s", seconds,
                     rowsPerSec);
       std::fprintf(log, "%s%s\n", line.c_str(), buf);
+    }
+    if (cfg.maxSteps > 0 && step >= cfg.maxSteps && epoch < cfg.epochs) {
+      if (!cfg.quiet)
+        std::fprintf(log, "flops-train: stopped after step %lld (--max-steps; "
+                     "end of epoch %lld)\n",
+                     (long long)step, (long long)epoch);
+      break;
     }
   }
   if (metricsOut.isOpen() && !metricsOut.close(error))

@@ -13,7 +13,9 @@
 #include <cstring>
 #include <new>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -229,6 +231,39 @@ std::string flops::rt::atomicTempPath(const std::string &path) {
   return path + ".tmp." + std::to_string(static_cast<long long>(::getpid()));
 }
 
+int flops::rt::removeStaleTemporaries(const std::string &path) {
+  std::string dir = directoryOf(path);
+  size_t slash = path.find_last_of('/');
+  std::string prefix =
+      (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp.";
+  DIR *d = ::opendir(dir.c_str());
+  if (!d)
+    return 0;
+  int removed = 0;
+  while (struct dirent *e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix))
+      continue;
+    std::string digits = name.substr(prefix.size());
+    if (digits.size() > 9 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    pid_t pid = static_cast<pid_t>(std::stol(digits));
+    // Only a temporary whose writer is gone: another live process may be
+    // writing its own.
+    if (pid == ::getpid() || pid <= 0 ||
+        !(::kill(pid, 0) != 0 && errno == ESRCH))
+      continue;
+    std::string full = dir + "/" + name;
+    struct stat st;
+    if (::lstat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::unlink(full.c_str()) == 0)
+      ++removed;
+  }
+  ::closedir(d);
+  return removed;
+}
+
 void flops::rt::setAtomicWriteFailureForTesting(AtomicWriteStage stage) {
   gFailAt = stage;
 }
@@ -243,6 +278,8 @@ bool flops::rt::writeFileAtomic(const std::string &path,
     setError(error, path + ": out of memory");
     return false;
   }
+  // Temporaries left by writers that were killed (kill -9) before renaming.
+  removeStaleTemporaries(path);
   const std::string unchanged = " (the existing file, if any, is unchanged)";
   auto fail = [&](const std::string &what, int err, bool removeTmp) {
     if (removeTmp)

@@ -15,7 +15,7 @@
 /// errors.
 
 // CHECK: epoch 1/3: train loss {{[0-9.]+}} acc {{[0-9.]+}}, test loss [[LOSS:[0-9.]+]] acc [[ACC:[0-9.]+]];
-// CHECK-NEXT: flops-train: error: non-finite loss at step {{1[6-9]|2[0-9]|3[01]}} (epoch 2, batch {{[0-9]+}}/16): clean loss {{.*}}; training stopped; {{.*}}.safetensors keeps the checkpoint of epoch 1
+// CHECK-NEXT: flops-train: error: non-finite clean loss, row loss, gradient norm at step {{1[6-9]|2[0-9]|3[01]}} (epoch 2, batch {{[0-9]+}}/16): clean loss {{.*}}; training stopped; {{.*}}.safetensors keeps the checkpoint of epoch 1
 // CHECK: initial parameters: test loss [[LOSS]] acc [[ACC]]
 
 // METRICS: {"epoch":1,

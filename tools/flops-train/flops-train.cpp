@@ -170,9 +170,29 @@ static cl::opt<std::string>
            cl::value_desc("P.safetensors"), cl::cat(trainCat));
 static cl::opt<std::string>
     save("save",
-         cl::desc("Write the parameters here after every epoch (atomic "
+         cl::desc("Write the checkpoint (parameters and the whole training "
+                  "state, see --resume) here after every epoch (atomic "
                   "replace)"),
          cl::value_desc("OUT.safetensors"), cl::cat(trainCat));
+
+static cl::opt<std::string> resume(
+    "resume",
+    cl::desc("Continue the run saved in this checkpoint (--save): its "
+             "parameters, optimizer moments, log sigma, allocator state, "
+             "step and position; same step options, seed and data. Ends "
+             "bit-identical to an uninterrupted run (same --num-threads)"),
+    cl::value_desc("CKPT.safetensors"), cl::cat(trainCat));
+static cl::opt<int64_t> saveEvery(
+    "save-every",
+    cl::desc("Also write the --save checkpoint every N steps (0 = only "
+             "after each epoch)"),
+    cl::init(0), cl::cat(trainCat));
+
+static cl::opt<int64_t> maxSteps(
+    "max-steps",
+    cl::desc("Stop after this many steps in all (0 = no limit), writing "
+             "the --save checkpoint there; --resume goes on"),
+    cl::init(0), cl::cat(trainCat));
 
 // --- Data --------------------------------------------------------------------
 static cl::opt<std::string>
@@ -285,6 +305,9 @@ int main(int argc, char **argv) {
   c.init = init;
   c.paramsPath = params;
   c.savePath = save;
+  c.resumePath = resume;
+  c.saveEvery = saveEvery;
+  c.maxSteps = maxSteps;
   c.metricsPath = metrics;
   c.progress = progress && !quiet;
   c.quiet = quiet;

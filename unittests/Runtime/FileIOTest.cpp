@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace flops::rt;
@@ -220,6 +221,33 @@ TEST(FileIO, AtomicWriteReadOnlyDirectory) {
   if (writable)
     GTEST_SKIP() << "permission bits are not enforced for this user (root); "
                     "AtomicWriteRealOpenFailureKeepsOldFile covers the path";
+}
+
+TEST(FileIO, StaleTemporariesOfDeadWritersAreRemoved) {
+  // A writer killed between creating its temporary and renaming it leaves
+  // OUT.tmp.<pid>; the next atomic write of OUT removes it, but never the
+  // temporary of a live process or another file's.
+  TempDir d;
+  std::string p = d.path("ck.bin"), err;
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0)
+    ::_exit(0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  std::string dead = p + ".tmp." + std::to_string(child);
+  std::string live = p + ".tmp.1"; // init: always alive
+  std::string other = d.path("other.bin") + ".tmp." + std::to_string(child);
+  std::string notPid = p + ".tmp.x12";
+  for (const std::string &f : {dead, live, other, notPid})
+    ASSERT_TRUE(write(f, "partial", &err)) << err;
+  ASSERT_TRUE(write(p, "NEW", &err)) << err;
+  EXPECT_NE(::access(dead.c_str(), F_OK), 0) << dead << " was kept";
+  EXPECT_EQ(::access(live.c_str(), F_OK), 0) << live << " was removed";
+  EXPECT_EQ(::access(other.c_str(), F_OK), 0) << other << " was removed";
+  EXPECT_EQ(::access(notPid.c_str(), F_OK), 0) << notPid << " was removed";
+  EXPECT_EQ(readBytes(p), bytesOf("NEW"));
+  EXPECT_EQ(flops::rt::removeStaleTemporaries(p), 0);
 }
 
 } // namespace

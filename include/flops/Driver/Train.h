@@ -75,6 +75,16 @@ struct TrainConfig {
   uint64_t seed = 0;
   std::string init = "he";
   std::string paramsPath, savePath, metricsPath;
+  /// Continue the run whose checkpoint (written by --save) is here: the
+  /// whole training state (parameters, optimizer moments, log sigma,
+  /// allocator state), the step, the epoch and the position in it. The
+  /// resumed run ends bit-identical to an uninterrupted one (same threads).
+  std::string resumePath;
+  /// Also write the checkpoint every N steps (0: only after each epoch).
+  int64_t saveEvery = 0;
+  /// Stop after this many steps in all (0: no limit), writing the
+  /// checkpoint there (mid-epoch when it falls inside one); --resume goes on.
+  int64_t maxSteps = 0;
 
   // Output.
   bool progress = true;  // live progress line (a terminal) / periodic lines

@@ -58,6 +58,11 @@ bool writeFileAtomic(const std::string &path, const std::vector<ByteSpan> &parts
 /// The temporary name writeFileAtomic uses for `path` in this process.
 std::string atomicTempPath(const std::string &path);
 
+/// Removes `path`'s temporaries (atomicTempPath of another process) whose
+/// process no longer exists, e.g. after a `kill -9` during a write; returns
+/// how many were removed. writeFileAtomic calls it first.
+int removeStaleTemporaries(const std::string &path);
+
 /// Test hook: make the next writeFileAtomic calls fail at a stage. Write
 /// fails after half of the bytes reached the temporary; Rename fails with
 /// the temporary complete and synced. Not thread-safe; tests only.
