@@ -287,6 +287,12 @@ struct GPUTileAndDistributePass
           });
       if (!root)
         break;
+      // An empty loop does no work (and tiling would divide by its zero
+      // extent): it stays a host loop nest that runs zero times.
+      if (llvm::is_contained(root.getStaticLoopRanges(), 0)) {
+        root->setAttr(kHostAttr, rewriter.getUnitAttr());
+        continue;
+      }
       KernelShape shape = chooseShape(root, blockSizeX, blockSizeY, tile);
       if (failed(tileOne(rewriter, root, shape))) {
         root->setAttr(kHostAttr, rewriter.getUnitAttr());

@@ -144,6 +144,11 @@ struct CPUTileAndVectorizePass
     // be visited again.
     SmallVector<linalg::LinalgOp> contractions, elementwise;
     func.walk([&](linalg::LinalgOp op) {
+      // An op with an empty loop does no work; tiling it would divide by
+      // its zero extent (linalg::computeTileSizes). It lowers to loops that
+      // run zero times.
+      if (llvm::is_contained(op.getStaticLoopRanges(), 0))
+        return;
       if (isTileableContraction(op))
         contractions.push_back(op);
       else if (vectorizeElementwise && isVectorizableElementwise(op))

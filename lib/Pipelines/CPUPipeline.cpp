@@ -74,6 +74,7 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
     bufferization::BufferResultsToOutParamsPassOptions outParams;
     outParams.hoistStaticAllocs = true;
     outParams.modifyPublicFunctions = true;
+    pm.addNestedPass<func::FuncOp>(createDistinctReturnBuffersPass());
     pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   }
   bufferization::buildBufferDeallocationPipeline(pm);

@@ -119,6 +119,20 @@ def CPUExpandStridedCopiesPass
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def DistinctReturnBuffersPass
+    : Pass<"flops-distinct-return-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Give every memref a function returns its own buffer";
+  let description = [{
+    A function that returns the same buffer more than once (an ONNX graph
+    listing one value as two outputs, or two equal results that CSE merged,
+    e.g. two zero-size splits) crashes upstream
+    `buffer-results-to-out-params` (MLIR 22). This pass, run on memrefs just
+    before it, returns a fresh copy (`memref.alloc` + `memref.copy`) for each
+    repeated occurrence, so that every result has its own buffer.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def EmitCInterfacePass : Pass<"flops-emit-c-interface", "::mlir::ModuleOp"> {
   let summary = "Mark every defined func.func with llvm.emit_c_interface";
   let description = [{
