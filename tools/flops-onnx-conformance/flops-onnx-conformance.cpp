@@ -368,7 +368,7 @@ int main(int argc, char **argv) {
   }
   for (const std::string &w : wanted)
     if (notRun.count(w)) {
-      outs() << "NOT RUN: " << w << ": " << notRun[w] << "\n";
+      outs() << "NOT RUN " << w << ": " << notRun[w] << "\n";
       ++failures;
     }
   int np = 0, nf = 0, nx = 0, nxp = 0;
