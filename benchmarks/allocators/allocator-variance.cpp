@@ -42,29 +42,32 @@ using llvm::cl::opt;
 #define FLOPS_SOURCE_DIR "."
 #endif
 
-static opt<std::string> modelPath("model", llvm::cl::desc("Model (@forward)"),
+static llvm::cl::OptionCategory benchCat("flops-allocator-variance options");
+
+static opt<std::string> modelPath("model", llvm::cl::cat(benchCat), llvm::cl::desc("Model (@forward)"),
                                   llvm::cl::init(FLOPS_SOURCE_DIR
                                                  "/examples/mlp.mlir"));
 static opt<std::string>
     paramsPath("params",
-               llvm::cl::desc("θ: parameters (safetensors); default He init"),
+               llvm::cl::cat(benchCat), llvm::cl::desc("θ: parameters (safetensors); default He init"),
                llvm::cl::init(""));
 static opt<std::string> dataDir("data-dir",
-                                llvm::cl::desc("Fashion-MNIST directory"),
+                                llvm::cl::cat(benchCat), llvm::cl::desc("Fashion-MNIST directory"),
                                 llvm::cl::init(rt::kDefaultFashionMnistDir));
 static opt<int64_t> batchSize("batch-size", llvm::cl::init(64));
 static opt<int64_t> queries("queries",
-                            llvm::cl::desc("Budget N = batch-size x queries"),
+                            llvm::cl::cat(benchCat), llvm::cl::desc("Budget N = batch-size x queries"),
                             llvm::cl::init(8));
 static opt<int64_t> firstRow("first-row",
-                             llvm::cl::desc("First training row of the batch"),
+                             llvm::cl::cat(benchCat), llvm::cl::desc("First training row of the batch"),
                              llvm::cl::init(0));
+
 static llvm::cl::list<std::string>
     allocators("allocators", llvm::cl::CommaSeparated,
-               llvm::cl::desc("Allocators (default all four)"));
+               llvm::cl::cat(benchCat), llvm::cl::desc("Allocators (default all four)"));
 static llvm::cl::list<uint64_t>
     seeds("seeds", llvm::cl::CommaSeparated,
-          llvm::cl::desc("Noise seeds (default 1,2,3)"));
+          llvm::cl::cat(benchCat), llvm::cl::desc("Noise seeds (default 1,2,3)"));
 static opt<int> warmupSteps("warmup", llvm::cl::init(200));
 static opt<int> reps("reps", llvm::cl::init(100));
 static opt<double> sigma("sigma", llvm::cl::init(1e-3));
@@ -217,6 +220,7 @@ Result measure(const std::string &allocator, uint64_t seed,
 } // namespace
 
 int main(int argc, char **argv) {
+  llvm::cl::HideUnrelatedOptions(benchCat);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "flops-allocator-variance: tr Cov of the gradient estimate at a fixed "

@@ -41,56 +41,58 @@ namespace cl = llvm::cl;
 #define FLOPS_SOURCE_DIR "."
 #endif
 
-static cl::opt<std::string> modelPath("model", cl::desc("Model with @forward"),
+static cl::OptionCategory benchCat("flops-bench-train-step options");
+
+static cl::opt<std::string> modelPath("model", cl::cat(benchCat), cl::desc("Model with @forward"),
                                       cl::init(FLOPS_SOURCE_DIR
                                                "/examples/mlp.mlir"));
-static cl::opt<int64_t> batchSize("batch-size", cl::desc("B"), cl::init(64));
-static cl::opt<int64_t> queries("queries", cl::desc("q"), cl::init(8));
+static cl::opt<int64_t> batchSize("batch-size", cl::cat(benchCat), cl::desc("B"), cl::init(64));
+static cl::opt<int64_t> queries("queries", cl::cat(benchCat), cl::desc("q"), cl::init(8));
 static cl::opt<int64_t>
     numThreads("num-threads",
-               cl::desc("Threads of the compiled code (0 = all cores)"),
+               cl::cat(benchCat), cl::desc("Threads of the compiled code (0 = all cores)"),
                cl::init(1));
-static cl::opt<int> reps("reps", cl::desc("Timed repetitions"), cl::init(30));
-static cl::opt<int> warmup("warmup", cl::desc("Untimed calls first"),
+static cl::opt<int> reps("reps", cl::cat(benchCat), cl::desc("Timed repetitions"), cl::init(30));
+static cl::opt<int> warmup("warmup", cl::cat(benchCat), cl::desc("Untimed calls first"),
                            cl::init(5));
 static cl::opt<std::string>
-    pipelineOpt("pipeline", cl::desc("cpu | auto | reference"),
+    pipelineOpt("pipeline", cl::cat(benchCat), cl::desc("cpu | auto | reference"),
                 cl::init("cpu"));
 static cl::opt<std::string>
-    cpuOptions("cpu-options", cl::desc("Extra flops-lower-to-cpu options"),
+    cpuOptions("cpu-options", cl::cat(benchCat), cl::desc("Extra flops-lower-to-cpu options"),
                cl::init(""));
-static cl::opt<uint64_t> seed("seed", cl::desc("Data/init seed"), cl::init(1));
+static cl::opt<uint64_t> seed("seed", cl::cat(benchCat), cl::desc("Data/init seed"), cl::init(1));
 static cl::opt<bool>
     freezeSigma("freeze-sigma",
-                cl::desc("Train step without the log-sigma estimate "
+                cl::cat(benchCat), cl::desc("Train step without the log-sigma estimate "
                          "(attribution of the step's time)"),
                 cl::init(false));
 static cl::opt<bool>
     pointPrefix("point-prefix",
-                cl::desc("flops-forward-train's point-prefix (false: the "
+                cl::cat(benchCat), cl::desc("flops-forward-train's point-prefix (false: the "
                          "whole forward per query row)"),
                 cl::init(true));
 static cl::opt<std::string> variantCpuOptions(
     "variant-cpu-options",
-    cl::desc("Also compile a second @train_step (variant B) with these "
+    cl::cat(benchCat), cl::desc("Also compile a second @train_step (variant B) with these "
              "flops-lower-to-cpu options instead of --cpu-options, and time "
              "it interleaved with the first (reports ratio_variant_over_train)"),
     cl::init(""));
 static cl::opt<unsigned> optLevel("opt-level",
-                                  cl::desc("LLVM optimisation level (0-3)"),
+                                  cl::cat(benchCat), cl::desc("LLVM optimisation level (0-3)"),
                                   cl::init(3));
 static cl::opt<int> variantOptLevel(
     "variant-opt-level",
-    cl::desc("Variant B with this LLVM optimisation level (-1: --opt-level)"),
+    cl::cat(benchCat), cl::desc("Variant B with this LLVM optimisation level (-1: --opt-level)"),
     cl::init(-1));
 static cl::opt<std::string> variantPointPrefix(
     "variant-point-prefix",
-    cl::desc("Variant B with this point-prefix (true/false) instead of "
+    cl::cat(benchCat), cl::desc("Variant B with this point-prefix (true/false) instead of "
              "--point-prefix"),
     cl::init(""));
 static cl::opt<int64_t>
     perturbLast("perturb-last",
-                cl::desc("Perturb only the last k sites (0 = all)"),
+                cl::cat(benchCat), cl::desc("Perturb only the last k sites (0 = all)"),
                 cl::init(0));
 
 namespace {
@@ -261,6 +263,7 @@ struct TimedStep {
 } // namespace
 
 int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(benchCat);
   cl::ParseCommandLineOptions(argc, argv,
                               "flops-bench-train-step: @train_step vs "
                               "@forward timings (JSON on stdout)\n");

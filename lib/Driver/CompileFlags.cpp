@@ -47,6 +47,25 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
                               "generation (0 = all cores)"),
                      cl::init(0), cl::cat(category)) {}
 
+bool CompileFlags::check(std::string *error) const {
+  if (threads < 0) {
+    *error = "--num-threads must be >= 0 (0 = all cores), got " +
+             std::to_string(threads);
+    return false;
+  }
+  if (optLevel > 3) {
+    *error = "--opt-level must be 0, 1, 2 or 3, got " +
+             std::to_string(optLevel);
+    return false;
+  }
+  if (compileThreads < 0) {
+    *error = "--compile-threads must be >= 0 (0 = all cores), got " +
+             std::to_string(compileThreads);
+    return false;
+  }
+  return true;
+}
+
 CompileOptions CompileFlags::apply(CompileOptions base) const {
   base.pipeline = pipeline;
   base.numThreads = threads;

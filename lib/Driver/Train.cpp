@@ -101,7 +101,8 @@ double since(Clock::time_point t) {
 struct Split {
   rt::Tensor x, y;
   std::string name; // "training" / "test"
-  std::string source;
+  std::string source;       // the inputs' file
+  std::string labelSource;  // the labels' file
   int64_t size() const { return x.shape.empty() ? 0 : x.shape[0]; }
 };
 
@@ -116,6 +117,7 @@ bool readPair(const std::string &xPath, const std::string &yPath,
       !rt::readNpy(yPath, &out->y, error))
     return false;
   out->source = xPath;
+  out->labelSource = yPath;
   return true;
 }
 
@@ -151,6 +153,7 @@ bool loadSplit(const TrainConfig &cfg, bool train, Split *out, bool *present,
       out->x = std::move(ds.images);
       out->y = std::move(ds.labels);
       out->source = ds.imagesPath;
+      out->labelSource = ds.labelsPath;
     }
   }
   if (out->x.shape.empty() || out->y.shape.empty() ||
@@ -199,7 +202,7 @@ bool fitSplit(Split &d, const TensorSpec &input, const TensorSpec &labels,
   if (labels.shape.size() == 1) {
     // Class indices.
     if (rowElements(d.y.shape) != 1 || !intLabels) {
-      *error = d.source + ": the " + d.name + " labels must be integer " +
+      *error = d.labelSource + ": the " + d.name + " labels must be integer " +
                "class indices, one per row (the model takes " +
                labels.str() + "), got " + rt::dtypeName(d.y.dtype) + " " +
                rt::shapeToString(d.y.shape);
@@ -211,7 +214,7 @@ bool fitSplit(Split &d, const TensorSpec &input, const TensorSpec &labels,
     const int64_t *v = y64.data<int64_t>();
     for (int64_t i = 0; i < n; ++i)
       if (v[i] < 0 || (numClasses > 0 && v[i] >= numClasses)) {
-        *error = d.source + ": " + d.name + " label " + std::to_string(v[i]) +
+        *error = d.labelSource + ": " + d.name + " label " + std::to_string(v[i]) +
                  " at row " + std::to_string(i) + " is outside 0.." +
                  std::to_string(numClasses - 1) + " (the model has " +
                  std::to_string(numClasses) + " outputs)";
@@ -234,7 +237,7 @@ bool fitSplit(Split &d, const TensorSpec &input, const TensorSpec &labels,
     double *o = y.data<double>();
     for (int64_t i = 0; i < n; ++i) {
       if (v[i] < 0 || v[i] >= per) {
-        *error = d.source + ": " + d.name + " label " + std::to_string(v[i]) +
+        *error = d.labelSource + ": " + d.name + " label " + std::to_string(v[i]) +
                  " at row " + std::to_string(i) + " cannot be one-hot " +
                  "encoded into " + std::to_string(per) + " targets";
         return false;
@@ -243,7 +246,7 @@ bool fitSplit(Split &d, const TensorSpec &input, const TensorSpec &labels,
     }
     d.y = std::move(y);
   } else if (rowElements(d.y.shape) != per) {
-    *error = d.source + ": the " + d.name + " targets have rows of " +
+    *error = d.labelSource + ": the " + d.name + " targets have rows of " +
              rowShape(d.y.shape) + "; the model's labels are " + labels.str();
     return false;
   }

@@ -11,7 +11,10 @@
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -47,6 +50,22 @@ static cl::opt<int64_t> staticBatch(
              "dynamic)"),
     cl::init(0), cl::cat(cat));
 
+/// Whether two paths name the same file: the same existing file, or the same
+/// absolute, normalized path.
+static bool samePath(const std::string &a, const std::string &b) {
+  if (a == "-" || b == "-")
+    return false;
+  bool same = false;
+  if (!sys::fs::equivalent(a, b, same))
+    return same;
+  SmallString<256> x(a), y(b);
+  sys::fs::make_absolute(x);
+  sys::fs::make_absolute(y);
+  sys::path::remove_dots(x, /*remove_dot_dot=*/true);
+  sys::path::remove_dots(y, /*remove_dot_dot=*/true);
+  return x == y;
+}
+
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   cl::HideUnrelatedOptions(cat);
@@ -62,17 +81,37 @@ int main(int argc, char **argv) {
   opts.staticBatch = staticBatch;
   imp::ImportResult result;
   std::string error;
-  if (outPath != "-" && !weightsPath.empty() && weightsPath == outPath) {
-    errs() << "flops-import-onnx: error: --weights and -o name the same file\n";
+  auto fail = [](const std::string &msg) {
+    errs() << "flops-import-onnx: error: " << msg << "\n";
     return 1;
-  }
+  };
+  if (staticBatch < 0)
+    return fail("--static-batch must be >= 0 (0 = keep symbolic extents), "
+                "got " + std::to_string(staticBatch));
+  if (minParam < 0)
+    return fail("--min-param-elements must be >= 0, got " +
+                std::to_string(minParam));
+  if (outPath != "-" && !weightsPath.empty() &&
+      samePath(weightsPath, outPath))
+    return fail("--weights and -o name the same file (" + weightsPath + ")");
+  if (samePath(modelPath, outPath) ||
+      (!weightsPath.empty() && samePath(modelPath, weightsPath)))
+    return fail("an output would overwrite the input model " + modelPath);
+  if (!imp::importOnnxFile(ctx, modelPath, opts, &result, &error))
+    return fail(error);
+  // The module on stdout leaves no name to derive the weights file from:
+  // writing ./forward.safetensors unasked could replace a user's file.
+  if (outPath == "-" && weightsPath.empty() && result.numParams > 0)
+    return fail("-o - writes the module to stdout; name the weights file of "
+                "its " + std::to_string(result.numParams) +
+                " parameter(s) with --weights (or --inline-initializers)");
   std::string weights = weightsPath.empty()
-                            ? imp::defaultWeightsPath(
-                                  outPath == "-" ? std::string("forward.mlir")
-                                                 : std::string(outPath))
+                            ? imp::defaultWeightsPath(std::string(outPath))
                             : std::string(weightsPath);
-  if (!imp::importOnnxFile(ctx, modelPath, opts, &result, &error) ||
-      !imp::writeImport(result, outPath, weights, &error)) {
+  if (samePath(modelPath, weights))
+    return fail("the weights file " + weights +
+                " would overwrite the input model");
+  if (!imp::writeImport(result, outPath, weights, &error)) {
     errs() << "flops-import-onnx: error: " << error << "\n";
     return 1;
   }

@@ -69,6 +69,13 @@ int main(int argc, char **argv) {
   c.seed = seed;
   c.outputs.assign(outputs.begin(), outputs.end());
   c.print = print;
+  {
+    std::string flagError;
+    if (!compileFlags.check(&flagError)) {
+      std::fprintf(stderr, "flops-run: error: %s\n", flagError.c_str());
+      return 1;
+    }
+  }
   c.compile = compileFlags.apply();
 
   std::string error;

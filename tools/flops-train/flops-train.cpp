@@ -287,6 +287,18 @@ int main(int argc, char **argv) {
   c.step.epsilon = epsilon;
   c.step.momentum = momentum;
   c.step.clipNorm = clipNorm;
+  {
+    std::string flagError;
+    if (!compileFlags.check(&flagError)) {
+      std::fprintf(stderr, "flops-train: error: %s\n", flagError.c_str());
+      return 1;
+    }
+  }
+  if (batchSize.getNumOccurrences() && batchSize <= 0) {
+    std::fprintf(stderr, "flops-train: error: --batch-size must be >= 1, "
+                         "got %lld\n", (long long)batchSize);
+    return 1;
+  }
   c.compile = compileFlags.apply(c.compile);
   c.compile.dumpBeforeLowering = dumpBefore;
   c.compile.verbose = verbose;

@@ -30,6 +30,10 @@ struct CompileFlags {
   llvm::cl::opt<bool> noCache;
   llvm::cl::opt<int64_t> compileThreads;
 
+  /// False with a message naming the option when a value is out of range
+  /// (--num-threads < 0, --opt-level > 3, --compile-threads < 0).
+  bool check(std::string *error) const;
+
   /// `base` with the options' values filled in.
   CompileOptions apply(CompileOptions base = {}) const;
 };

@@ -439,6 +439,17 @@ bool Importer::run(onnx::ModelProto &model, const std::string &name,
       opset = o.version();
   if (!opset)
     return bail("the model imports no version of the default ONNX opset");
+  // Opset 7 made broadcasting numpy-style (before it, Add/Mul/... took a
+  // `broadcast` attribute the importer does not read); a version newer than
+  // the linked ONNX library knows may have changed any op's meaning.
+  int64_t newest =
+      onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map().at("")
+          .second;
+  if (opset < 7 || opset > newest)
+    return bail("the model uses ONNX opset " + std::to_string(opset) +
+                "; the importer reads opsets 7 to " + std::to_string(newest) +
+                " (re-export it, e.g. torch.onnx.export(..., "
+                "opset_version=17))");
 
   // Shape inference (strict: a node that fails names itself).
   try {

@@ -24,7 +24,10 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <cmath>
+#include <limits>
 
 namespace mlir::flops {
 #define GEN_PASS_DEF_FORWARDTRAINPASS
@@ -138,6 +141,13 @@ LogicalResult ForwardTrainPass::checkOptions(ModuleOp module) {
                Twine(minQueries));
   // V-hat (METHOD.md §3.2) is unbounded for a point without queries: the
   // runtime rejects it, which would feed V-hat = 0 to the Gaussian update.
+  // A point with no queries drops out of the estimate; with a budget (or a
+  // non-uniform allocator) the same points could get none every step, which
+  // biases the gradient.
+  if (minQueries < 1 && (budget > 0 || allocator == "bernoulli"))
+    return bad("min-queries=0 lets points get no queries (their terms drop "
+               "out of the estimate, a biased gradient); use min-queries >= " +
+               Twine(antithetic ? 2 : 1));
   if ((allocator == "neyman" || allocator == "gaussian") && minQueries < 1)
     return bad("the " + allocator + " allocator needs min-queries >= 1");
   if (!(bernoulliP >= 0.0 && bernoulliP <= 1.0) ||
@@ -1186,15 +1196,33 @@ void ForwardTrainPass::runOnOperation() {
     return signalPassFailure();
   }
 
-  int64_t rowsPerStep = budget > 0 ? budget : batch * queries;
+  // Rows per step: point ids and the chunk arithmetic are 32-bit, and a
+  // product that overflows would be a silently wrong (or crashing) step.
+  int64_t rowsPerStep = budget;
+  if (budget == 0 && llvm::MulOverflow(batch, int64_t(queries), rowsPerStep))
+    rowsPerStep = std::numeric_limits<int64_t>::max();
+  if (rowsPerStep > std::numeric_limits<int32_t>::max()) {
+    module.emitError("flops-forward-train: ")
+        << (budget > 0 ? "budget " : "rows per step batch x queries = ")
+        << (budget > 0 || rowsPerStep < std::numeric_limits<int64_t>::max()
+                ? std::to_string(rowsPerStep)
+                : std::to_string(batch) + " x " +
+                      std::to_string(int64_t(queries)))
+        << " exceeds 2^31 - 1 rows";
+    return signalPassFailure();
+  }
   if (rowsPerStep % batch != 0 || rowsPerStep < batch) {
     module.emitError("flops-forward-train: budget ")
         << rowsPerStep << " is not a positive multiple of the batch size "
         << batch << " (rows are processed in chunks of one batch)";
     return signalPassFailure();
   }
-  if (minQueries * batch > rowsPerStep && budget > 0) {
-    module.emitError("flops-forward-train: budget ")
+  // The allocators give every point at least min-queries; a budget that
+  // cannot is an error, not a silent clamp.
+  if (minQueries * batch > rowsPerStep &&
+      (budget > 0 || allocator != "uniform")) {
+    module.emitError("flops-forward-train: ")
+        << (budget > 0 ? "budget " : "rows per step (batch x queries) ")
         << rowsPerStep << " cannot give " << static_cast<int64_t>(minQueries)
         << " queries to each of " << batch << " points";
     return signalPassFailure();
@@ -1236,6 +1264,12 @@ void ForwardTrainPass::runOnOperation() {
   }
 
   unsigned numGroups = info->groups.size();
+  if (perturbLast > numGroups) {
+    fn.emitError("flops-forward-train: perturb-last=")
+        << static_cast<int64_t>(perturbLast) << " but the forward has "
+        << numGroups << " perturbation site" << (numGroups == 1 ? "" : "s");
+    return signalPassFailure();
+  }
   unsigned first = perturbLast > 0 && perturbLast < numGroups
                        ? numGroups - perturbLast
                        : 0;
