@@ -445,9 +445,9 @@ bool Importer::run(onnx::ModelProto &model, const std::string &name,
   int64_t newest =
       onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map().at("")
           .second;
-  if (opset < 7 || opset > newest)
+  if (opset < 1 || opset > newest)
     return bail("the model uses ONNX opset " + std::to_string(opset) +
-                "; the importer reads opsets 7 to " + std::to_string(newest) +
+                "; the importer reads opsets 1 to " + std::to_string(newest) +
                 " (re-export it, e.g. torch.onnx.export(..., "
                 "opset_version=17))");
 
@@ -588,6 +588,22 @@ bool Importer::run(onnx::ModelProto &model, const std::string &name,
       (void)fail("op domain '" + n.domain() + "' is not supported");
       return bail(err);
     }
+    // Before opset 7, binary ops broadcast only with a `broadcast`/`axis`
+    // attribute pair and some ops took `consumed_inputs`; the handlers read
+    // today's semantics, so those legacy forms are refused, not misread.
+    if (opset < 7)
+      for (const auto &a : n.attribute())
+        if (a.name() == "broadcast" || a.name() == "consumed_inputs" ||
+            (a.name() == "axis" && n.op_type() != "Concat" &&
+             n.op_type() != "Softmax" && n.op_type() != "LogSoftmax" &&
+             n.op_type() != "Flatten" && n.op_type() != "Gather" &&
+             n.op_type() != "Split")) {
+          (void)fail("attribute '" + a.name() + "' of opset " +
+                     std::to_string(opset) +
+                     " (legacy semantics before opset 7) is not supported; "
+                     "re-export the model with opset >= 7");
+          return bail(err);
+        }
     for (int i = 0; i < n.input_size(); ++i)
       if (!n.input(i).empty() && !values.count(n.input(i)) &&
           !constants.count(n.input(i)) && !symbolic.count(n.input(i))) {
