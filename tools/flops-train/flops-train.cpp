@@ -290,6 +290,11 @@ int main(int argc, char **argv) {
   c.quiet = quiet;
 
   std::string error;
+  // The device first: no data is read and nothing written without it.
+  if (!compileFlags.openDevice(&c.compile, &error)) {
+    std::fprintf(stderr, "flops-train: error: %s\n", error.c_str());
+    return 1;
+  }
   if (!driver::runTraining(c, &error)) {
     std::fflush(stdout);
     std::fprintf(stderr, "flops-train: error: %s\n", error.c_str());
