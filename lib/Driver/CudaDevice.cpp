@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 
@@ -47,6 +48,12 @@ std::string mlir::flops::driver::defaultCudaRuntimePath() {
 }
 
 namespace {
+
+std::string mib(double bytes) {
+  char s[64];
+  std::snprintf(s, sizeof(s), "%.1f MiB", bytes / double(1 << 20));
+  return s;
+}
 
 class CudaDevice final : public Device {
 public:
@@ -121,11 +128,10 @@ public:
     // pages must fit on it to stay resident between steps).
     uint64_t limit = uint64_t(double(totalBytes) * options.memoryFraction);
     if (allocated + bytes > limit) {
-      *error = "the buffers need more than " + std::to_string(limit >> 20) +
-               " MiB of CUDA managed memory (" +
+      *error = "the buffers need more than " + mib(double(limit)) +
+               " of CUDA managed memory (" +
                std::to_string(int(options.memoryFraction * 100)) +
-               " % of the device's " + std::to_string(totalBytes >> 20) +
-               " MiB)";
+               " % of the device's " + mib(double(totalBytes)) + ")";
       return nullptr;
     }
     void *p = alloc(bytes ? bytes : 1, nullptr, /*hostShared=*/1);

@@ -1,0 +1,23 @@
+// REQUIRES: cuda-toolkit
+// RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_TRACE=1 FLOPS_CUDA_VERBOSE=1 flops-train %S/../../Tools/Inputs/mlp-small.mlir --device cuda --epochs 0 --limit-train 32 --limit-test 32 --batch-size 32 --no-cache --progress=false 2>&1 | FileCheck %s
+// RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_FAIL=cuLaunchKernel=719 not flops-train %S/../../Tools/Inputs/mlp-small.mlir --device cuda --epochs 0 --limit-train 32 --limit-test 32 --batch-size 32 --no-cache --progress=false 2>&1 | FileCheck %s --check-prefix=LAUNCH
+
+/// The whole --device cuda path with real device code (sm_90a fatbins from
+/// ptxas) against the fake driver, whose kernels never run (the metrics are
+/// meaningless and not checked): the JIT-linked host code's constructors
+/// load every kernel module before the first call, the eval step's
+/// launches go through libFlopsCudaRuntime, no CUDA error is recorded, and
+/// the modules are unloaded when the program goes away.
+
+// CHECK-NOT: flops-cuda-runtime:
+// CHECK-NOT: fake-cuda: launch
+// CHECK: fake-cuda: module load (any image)
+// CHECK-NOT: fake-cuda: launch
+// CHECK: flops-train: compiled in {{.*}} with builtin.module(flops-lower-to-cuda{out-params=true})
+// CHECK: fake-cuda: launch eval_step_kernel grid ({{[0-9]+}}, {{[0-9]+}}, 1) block ({{[0-9]+}}, {{[0-9]+}}, 1)
+// CHECK: initial parameters: test loss
+// CHECK: fake-cuda: module unload
+
+/// A failing launch: the call reports the runtime's message (the kernel
+/// named) and the tool stops with status 1.
+// LAUNCH: flops-train: error: @eval_step failed on the CUDA device: cuLaunchKernel failed for kernel `eval_step_kernel` in module #{{[0-9]+}} (fatbin, {{[0-9]+}} bytes) {{.*}}: CUDA_ERROR_LAUNCH_FAILED
