@@ -69,6 +69,11 @@ bool CompileFlags::openDevice(CompileOptions *options,
     options->device = nullptr;
     return true;
   }
+  if (pipeline.getNumOccurrences() || !cpuOptions.empty()) {
+    *error = "--pipeline and --cpu-options do not apply to --device cuda "
+             "(it lowers with flops-lower-to-cuda; see --cuda-options)";
+    return false;
+  }
   CudaDeviceOptions o;
   o.pipelineOptions = cudaOptions;
   std::unique_ptr<Device> d = openCudaDevice(o, error);

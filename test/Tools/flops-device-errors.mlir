@@ -7,6 +7,7 @@
 // RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_FAIL=cuInit=3 not flops-train %S/Inputs/mlp-small.mlir --device cuda 2>&1 | FileCheck %s --check-prefix=INIT
 // RUN: env FLOPS_CUDA_RUNTIME=%t.missing-runtime.so not flops-train %S/Inputs/mlp-small.mlir --device cuda 2>&1 | FileCheck %s --check-prefix=RUNTIME
 // RUN: not flops-train %S/Inputs/mlp-small.mlir --cuda-options=host-loops=true 2>&1 | FileCheck %s --check-prefix=OPTIONS
+// RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda not flops-train %S/Inputs/mlp-small.mlir --device cuda --pipeline reference 2>&1 | FileCheck %s --check-prefix=CPU-PIPELINE
 // RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda not flops-train %S/Inputs/mlp-small.mlir --device cuda --cuda-options=precision=bf16 --limit-train 64 --limit-test 32 --batch-size 32 --no-cache 2>&1 | FileCheck %s --check-prefix=PIPELINE
 // RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_MEMORY_MIB=1 not flops-train %S/Inputs/mlp-small.mlir --device cuda --cuda-options=host-loops=true --limit-train 256 --limit-test 32 --batch-size 256 --no-cache 2>&1 | FileCheck %s --check-prefix=MEMORY
 
@@ -31,6 +32,7 @@
 
 /// Pipeline options without the device, and a rejected pipeline option.
 // OPTIONS: flops-train: error: --cuda-options needs --device cuda
+// CPU-PIPELINE: flops-train: error: --pipeline and --cpu-options do not apply to --device cuda
 // PIPELINE: flops-train: error: pass pipeline 'builtin.module(flops-lower-to-cuda{out-params=true precision=bf16})' failed
 // PIPELINE: error: flops-lower-to-cuda: precision=bf16 needs contraction=cublas
 

@@ -295,6 +295,9 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "flops-train: error: %s\n", error.c_str());
     return 1;
   }
+  if (c.compile.device && !quiet)
+    std::fprintf(stderr, "flops-train: %s\n",
+                 c.compile.device->description().c_str());
   if (!driver::runTraining(c, &error)) {
     std::fflush(stdout);
     std::fprintf(stderr, "flops-train: error: %s\n", error.c_str());

@@ -14,6 +14,7 @@
 /// another seed does not (the comparison can fail).
 
 // DEV-NOT: flops-cuda-runtime:
+// DEV: flops-train: cuda device 0: FLOPS Fake GPU 0, compute capability 9.0, 132 multiprocessors, 1024 MiB
 // DEV: compiled in {{.*}} with builtin.module(flops-lower-to-cuda{out-params=true host-loops=true})
 // DEV: flops-train: 1 epochs (10 steps) in {{.*}}; train loss [[LOSS:[0-9.]+]] -> [[LAST:[0-9.]+]]
 // HOST: flops-train: 1 epochs (10 steps) in {{.*}}; train loss [[LOSS:[0-9.]+]] -> [[LAST:[0-9.]+]]
