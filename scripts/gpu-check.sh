@@ -177,9 +177,6 @@ if [ "$MODE" = gpu ]; then
   done
   cp -nP "$X"/tools/llvm/lib/* /usr/lib/llvm-22/lib/ 2>/dev/null
   [ -d /usr/lib/llvm-22/utils/lit ] || cp -r "$X/tools/llvm/utils/lit" /usr/lib/llvm-22/utils/
-  cp -r "$X/tools/build/." "$BUILD/"
-  sed -e "s|$PACK_BUILD|$BUILD|g" -e "s|$PACK_SRC|$ROOT|g" \
-    "$X/tools/build/test/lit.site.cfg.py" > "$BUILD/test/lit.site.cfg.py"
   for s in "$CARRY"/fallback/*; do
     ldconfig -p | grep -q "$(basename "$s") " || ln -s "$s" "$X/fallback/"
   done
@@ -192,6 +189,10 @@ if [ "$MODE" = gpu ]; then
   fi
   DEV=(--device cuda)
   CUDA_OPTS="toolkit=$TOOLKIT"
+  cp -r "$X/tools/build/." "$BUILD/"
+  sed -e "s|$PACK_BUILD|$BUILD|g" -e "s|$PACK_SRC|$ROOT|g" \
+      -e "s|cuda_toolkit_dir = \".*\"|cuda_toolkit_dir = \"$TOOLKIT\"|" \
+    "$X/tools/build/test/lit.site.cfg.py" > "$BUILD/test/lit.site.cfg.py"
   export FLOPS_CACHE_DIR=off
   # lit's package, run by the machine's python3 (what /usr/lib/llvm-22/bin/lit
   # does here).
