@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "flops/Driver/Device.h"
 #include "flops/Driver/Program.h"
 #include "flops/Driver/Tensors.h"
 #include "flops/Driver/Train.h"
@@ -72,6 +73,20 @@ static cl::opt<bool>
                 cl::cat(benchCat), cl::desc("flops-forward-train's point-prefix (false: the "
                          "whole forward per query row)"),
                 cl::init(true));
+static cl::opt<std::string>
+    deviceOpt("device",
+              cl::desc("cpu | cuda (flops-lower-to-cuda, buffers in CUDA "
+                       "managed memory; every launch synchronous, so the "
+                       "wall-clock times are synchronized)"),
+              cl::init("cpu"));
+static cl::opt<std::string>
+    cudaOptions("cuda-options",
+                cl::desc("Extra flops-lower-to-cuda options (--device cuda)"));
+static cl::opt<std::string> variantCudaOptions(
+    "variant-cuda-options",
+    cl::desc("Also compile a second @train_step (variant B) with these "
+             "flops-lower-to-cuda options, e.g. 'contraction=cublas' "
+             "(--device cuda)"));
 static cl::opt<std::string> variantCpuOptions(
     "variant-cpu-options",
     cl::cat(benchCat), cl::desc("Also compile a second @train_step (variant B) with these "
@@ -222,8 +237,8 @@ struct TimedStep {
              std::string *error) {
     const FunctionSignature &ts = *program->signature("train_step");
     unsigned numState = lrIdx;
-    if (!pingPong.allocate(ts, numState, error) ||
-        !metrics.allocate(ts.results.back(), error))
+    if (!pingPong.allocate(ts, numState, error, program->device()) ||
+        !metrics.allocate(ts.results.back(), error, program->device()))
       return false;
     std::vector<Buffer>(&state)[2] = pingPong.sets;
     double logSigma0 = std::log(sigma);
@@ -280,7 +295,23 @@ int main(int argc, char **argv) {
     die(error);
   const int64_t B = batchSize, N = batchSize * queries;
 
+  if (deviceOpt != "cpu" && deviceOpt != "cuda")
+    die("--device must be cpu or cuda");
+  if (deviceOpt == "cpu" &&
+      (!cudaOptions.empty() || !variantCudaOptions.empty()))
+    die("--cuda-options / --variant-cuda-options need --device cuda");
+  // The device first: without a driver or device, fail before compiling.
+  auto openDevice = [&](const std::string &options) {
+    CudaDeviceOptions o;
+    o.pipelineOptions = options;
+    std::unique_ptr<Device> d = openCudaDevice(o, &error);
+    if (!d)
+      die(error);
+    return std::shared_ptr<Device>(std::move(d));
+  };
   CompileOptions copts;
+  if (deviceOpt == "cuda")
+    copts.device = openDevice(cudaOptions);
   copts.pipeline = kind;
   copts.numThreads = numThreads;
   copts.cpuOptions = cpuOptions;
@@ -298,7 +329,7 @@ int main(int argc, char **argv) {
   stepOpts.pointPrefix = pointPrefix;
   bool haveVariant =
       !variantCpuOptions.empty() || !variantPointPrefix.empty() ||
-      variantOptLevel >= 0;
+      variantOptLevel >= 0 || !variantCudaOptions.empty();
   if (!variantPointPrefix.empty() && variantPointPrefix != "true" &&
       variantPointPrefix != "false")
     die("--variant-point-prefix must be true or false");
@@ -316,6 +347,8 @@ int main(int argc, char **argv) {
       vCopts.cpuOptions = variantCpuOptions;
     if (variantOptLevel >= 0)
       vCopts.optLevel = unsigned(variantOptLevel);
+    if (!variantCudaOptions.empty())
+      vCopts.device = openDevice(variantCudaOptions);
     variant = TimedStep::compile(vOpts, vCopts, B, &error);
     if (!variant)
       die(error);
@@ -345,8 +378,8 @@ int main(int argc, char **argv) {
   std::mt19937_64 rng(seed);
   const FunctionSignature &ts = *train->program->signature("train_step");
   Buffer input, labels;
-  if (!input.allocate(ts.args[train->inputIdx], &error) ||
-      !labels.allocate(ts.args[train->labelIdx], &error))
+  if (!input.allocate(ts.args[train->inputIdx], &error, copts.device) ||
+      !labels.allocate(ts.args[train->labelIdx], &error, copts.device))
     die(error);
   fillUniform(input, rng);
   int64_t numClasses = fs.results.at(0).shape.back();
@@ -366,7 +399,7 @@ int main(int argc, char **argv) {
   uint32_t stream = 0;
   for (size_t i = 0; i < fs.args.size(); ++i) {
     const TensorSpec &s = fs.args[i];
-    if (!fargBufs[i].allocate(s, &error))
+    if (!fargBufs[i].allocate(s, &error, copts.device))
       die(error);
     fargs[i] = ArgValue::of(fargBufs[i]);
     if (s.role == "param") {
@@ -380,7 +413,7 @@ int main(int argc, char **argv) {
   std::vector<Buffer> fresBufs(fs.results.size());
   std::vector<Buffer *> fres;
   for (size_t r = 0; r < fs.results.size(); ++r) {
-    if (!fresBufs[r].allocate(fs.results[r], &error))
+    if (!fresBufs[r].allocate(fs.results[r], &error, copts.device))
       die(error);
     fres.push_back(&fresBufs[r]);
   }
@@ -439,6 +472,8 @@ int main(int argc, char **argv) {
               (long long)N, pipelineName(train->program->pipeline()),
               (long long)train->program->numThreads(), reps.getValue(),
               warmup.getValue());
+  std::printf(" \"device\": \"%s\",\n",
+              copts.device ? copts.device->description().c_str() : "cpu");
   std::printf(" \"forward_train\": \"%s\",\n \"lowering\": \"%s\",\n",
               passText.c_str(), train->program->pipelineText().c_str());
   std::printf(" \"compile_s\": {\"train_step\": %.3f, \"forward\": %.3f},\n",

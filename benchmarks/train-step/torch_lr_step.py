@@ -36,6 +36,11 @@ interleaved, after warm-up; prints JSON with medians (ms).
 
   /usr/bin/python3 benchmarks/train-step/torch_lr_step.py [--threads 1]
       [--batch 64] [--queries 8] [--reps 30] [--warmup 5] [--share-prefix 1]
+      [--device cpu|cuda] [--hidden 256]
+--device cuda runs the same step on the GPU (tensors, noise generator and
+Adam state on the device; each timed call between torch.cuda.synchronize()
+calls); --hidden sets both hidden widths (784-H-H-10; scripts/gpu-check.sh
+uses 4096 for its large MLP).
 """
 
 import argparse
@@ -47,6 +52,12 @@ import time
 import torch
 
 SIZES = [784, 256, 256, 10]
+DEV = torch.device("cpu")
+
+
+def sync():
+    if DEV.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def parse():
@@ -59,6 +70,9 @@ def parse():
     p.add_argument("--sigma", type=float, default=1e-3)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    p.add_argument("--hidden", type=int, default=256,
+                   help="hidden widths of the 784-H-H-10 MLP")
     p.add_argument("--share-prefix", type=int, default=1, choices=(0, 1),
                    help="first layer once per point (1, as flops-forward-"
                         "train's point-prefix) or on every row (0)")
@@ -76,16 +90,19 @@ class LRStep:
         self.lr, self.b1, self.b2, self.eps = lr, 0.9, 0.999, 1e-8
         self.W, self.b, self.rho = [], [], []
         for fin, fout in zip(SIZES[:-1], SIZES[1:]):
-            self.W.append(torch.randn(fin, fout, generator=gen) * math.sqrt(2.0 / fin))
-            self.b.append(torch.zeros(fout))
-            self.rho.append(torch.full((fout,), math.log(sigma)))
+            self.W.append((torch.randn(fin, fout, generator=gen) *
+                           math.sqrt(2.0 / fin)).to(DEV))
+            self.b.append(torch.zeros(fout, device=DEV))
+            self.rho.append(torch.full((fout,), math.log(sigma), device=DEV))
         self.params = self.W + self.b + self.rho  # every trained tensor
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
         # uniform allocation: point i gets q rows, consecutive (row map)
-        self.row_map = torch.arange(batch).repeat_interleave(queries)
+        self.row_map = torch.arange(batch, device=DEV).repeat_interleave(queries)
         self.weight = 1.0 / (batch * queries)  # per_point: 1 / (B * A_i)
-        self.gen = gen
+        # the noise's generator lives where the noise is drawn
+        self.gen = gen if DEV.type == "cpu" else torch.Generator(
+            device=DEV).manual_seed(int(gen.initial_seed()))
         self.share_prefix = share_prefix
 
     def forward(self, x, keep=None):
@@ -105,7 +122,7 @@ class LRStep:
         return lse - picked, picked
 
     def antithetic_noise(self, units):
-        half = torch.randn(self.N // 2, units, generator=self.gen)
+        half = torch.randn(self.N // 2, units, generator=self.gen, device=DEV)
         return torch.stack((half, -half), dim=1).reshape(self.N, units)
 
     @torch.no_grad()
@@ -141,7 +158,8 @@ class LRStep:
             delta = eps[k] * coeff[:, None] / sig[k]
             if k == 0 and self.share_prefix:
                 # sum over each point's rows, then the B points' inputs
-                delta = torch.zeros(self.B, delta.shape[1]).index_add_(
+                delta = torch.zeros(self.B, delta.shape[1],
+                                    device=DEV).index_add_(
                     0, self.row_map, delta)
                 gW.append(x.t() @ delta)
             else:
@@ -196,7 +214,10 @@ def check(step, x, labels, k):
 
 
 def main():
+    global DEV
     a = parse()
+    DEV = torch.device(a.device)
+    SIZES[1] = SIZES[2] = a.hidden
     torch.set_num_threads(a.threads)
     try:
         torch.set_num_interop_threads(1)
@@ -204,9 +225,9 @@ def main():
         pass
     gen = torch.Generator().manual_seed(a.seed)
     step = LRStep(a.batch, a.queries, a.sigma, a.lr, gen, bool(a.share_prefix))
-    x = torch.rand(a.batch, 784, generator=gen)
-    labels = torch.randint(0, 10, (a.batch,), generator=gen)
-    xi = torch.rand(step.N, 784, generator=gen)
+    x = torch.rand(a.batch, 784, generator=gen).to(DEV)
+    labels = torch.randint(0, 10, (a.batch,), generator=gen).to(DEV)
+    xi = torch.rand(step.N, 784, generator=gen).to(DEV)
     if a.check:
         check(step, x, labels, a.check)
         return
@@ -225,12 +246,14 @@ def main():
             d = {}
             for k in range(2):
                 train = (k == 0) == (i % 2 == 0)
+                sync()
                 t0 = time.perf_counter()
                 if train:
                     met = step.step(x, labels, t)
                     t += 1
                 else:
                     step.forward(xi)
+                sync()
                 d[train] = time.perf_counter() - t0
             ts.append(d[True])
             ti.append(d[False])
@@ -239,6 +262,8 @@ def main():
     assert all(math.isfinite(v) for v in last), last
     print(json.dumps({
         "tool": "torch_lr_step.py", "torch": torch.__version__,
+        "device": a.device if DEV.type == "cpu" else
+        torch.cuda.get_device_name(DEV), "sizes": SIZES,
         "threads": torch.get_num_threads(), "batch": a.batch,
         "queries": a.queries, "rows": step.N, "reps": a.reps,
         "share_prefix": a.share_prefix,

@@ -45,7 +45,43 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
       compileThreads("compile-threads",
                      cl::desc("Threads of the LLVM optimisation and code "
                               "generation (0 = all cores)"),
-                     cl::init(0), cl::cat(category)) {}
+                     cl::init(0), cl::cat(category)),
+      device("device", cl::desc("Where the compiled code runs"),
+             cl::values(clEnumValN(DeviceKind::CPU, "cpu",
+                                   "the host CPU (default)"),
+                        clEnumValN(DeviceKind::CUDA, "cuda",
+                                   "CUDA device 0 through flops-lower-to-cuda "
+                                   "and libFlopsCudaRuntime (state in managed "
+                                   "memory)")),
+             cl::init(DeviceKind::CPU), cl::cat(category)),
+      cudaOptions("cuda-options",
+                  cl::desc("Extra options of flops-lower-to-cuda, e.g. "
+                           "'contraction=cublas' (with --device cuda)"),
+                  cl::cat(category)) {}
+
+bool CompileFlags::openDevice(CompileOptions *options,
+                              std::string *error) const {
+  if (device == DeviceKind::CPU) {
+    if (!cudaOptions.empty()) {
+      *error = "--cuda-options needs --device cuda";
+      return false;
+    }
+    options->device = nullptr;
+    return true;
+  }
+  if (pipeline.getNumOccurrences() || !cpuOptions.empty()) {
+    *error = "--pipeline and --cpu-options do not apply to --device cuda "
+             "(it lowers with flops-lower-to-cuda; see --cuda-options)";
+    return false;
+  }
+  CudaDeviceOptions o;
+  o.pipelineOptions = cudaOptions;
+  std::unique_ptr<Device> d = openCudaDevice(o, error);
+  if (!d)
+    return false;
+  options->device = std::move(d);
+  return true;
+}
 
 bool CompileFlags::check(std::string *error) const {
   if (threads < 0) {

@@ -14,6 +14,7 @@
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -92,6 +93,43 @@ bool addPackedWrapper(llvm::Module &m, llvm::StringRef name,
   return true;
 }
 
+/// Replaces `llvm.global_ctors` / `llvm.global_dtors` by an external
+/// function `fnName` that calls their entries in priority order (reversed
+/// for destructors). No-op when the array is absent.
+void hoistStructors(llvm::Module &m, llvm::StringRef arrayName,
+                    llvm::StringRef fnName, bool reverse) {
+  llvm::GlobalVariable *gv = m.getGlobalVariable(arrayName);
+  if (!gv)
+    return;
+  std::vector<std::pair<uint64_t, llvm::Function *>> fns;
+  if (auto *init = llvm::dyn_cast_or_null<llvm::ConstantArray>(
+          gv->getInitializer()))
+    for (llvm::Value *op : init->operands()) {
+      auto *cs = llvm::dyn_cast<llvm::ConstantStruct>(op);
+      if (!cs || cs->getNumOperands() < 2)
+        continue;
+      auto *prio = llvm::dyn_cast<llvm::ConstantInt>(cs->getOperand(0));
+      auto *fn = llvm::dyn_cast<llvm::Function>(
+          cs->getOperand(1)->stripPointerCasts());
+      if (prio && fn)
+        fns.push_back({prio->getZExtValue(), fn});
+    }
+  std::stable_sort(fns.begin(), fns.end(), [](const auto &a, const auto &b) {
+    return a.first < b.first;
+  });
+  if (reverse)
+    std::reverse(fns.begin(), fns.end());
+  gv->eraseFromParent();
+  llvm::LLVMContext &ctx = m.getContext();
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), false);
+  auto *w = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
+                                   fnName, m);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", w));
+  for (auto &[prio, fn] : fns)
+    b.CreateCall(fn->getFunctionType(), fn, {});
+  b.CreateRetVoid();
+}
+
 } // namespace
 
 std::string mlir::flops::driver::hostTargetDescription() {
@@ -165,6 +203,8 @@ bool mlir::flops::driver::objectsFromModule(
   for (const std::string &e : entries)
     if (!addPackedWrapper(*m, e, error))
       return false;
+  hoistStructors(*m, "llvm.global_ctors", "_flops_global_ctors", false);
+  hoistStructors(*m, "llvm.global_dtors", "_flops_global_dtors", true);
   unsigned defined = 0;
   for (llvm::Function &f : *m)
     defined += !f.isDeclaration();
@@ -297,4 +337,13 @@ void (*ObjectJit::lookupPacked(llvm::StringRef name,
     return nullptr;
   }
   return addr->toPtr<void (*)(void **)>();
+}
+
+void (*ObjectJit::lookupOptional(llvm::StringRef name))() {
+  auto addr = jit->lookup(name);
+  if (!addr) {
+    llvm::consumeError(addr.takeError());
+    return nullptr;
+  }
+  return addr->toPtr<void (*)()>();
 }

@@ -7,6 +7,7 @@
 #include "flops/Driver/Program.h"
 
 #include "flops/Driver/CompileCache.h"
+#include "flops/Driver/Device.h"
 #include "flops/Driver/Jit.h"
 
 #include "flops/Codegen/Passes.h"
@@ -25,9 +26,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Config/llvm-config.h"
@@ -80,9 +79,9 @@ Session::Session() {
   registerAllExtensions(registry);
   registry.insert<mlir::flops::FlopsDialect>();
   mlir::flops::registerEstimatorRules(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registerOpenMPDialectTranslation(registry);
+  // All LLVM IR translations: gpu-module-to-binary (flops-lower-to-cuda)
+  // translates the NVVM kernels, the host code embeds the binaries.
+  registerAllToLLVMIRTranslations(registry);
   ctx = std::make_unique<MLIRContext>(registry);
   // Diagnostics name the op by location; the generic dump of the op that
   // MLIR appends by default is noise for a tool user.
@@ -329,7 +328,9 @@ Buffer &Buffer::operator=(Buffer &&o) noexcept {
   type = o.type;
   dims = std::move(o.dims);
   desc = std::move(o.desc);
+  owner = std::move(o.owner);
   o.allocated = o.aligned = nullptr;
+  o.owner.reset();
   o.bytes = 0;
   o.desc.clear();
   return *this;
@@ -338,8 +339,12 @@ Buffer &Buffer::operator=(Buffer &&o) noexcept {
 Buffer::~Buffer() { release(); }
 
 void Buffer::release() {
-  std::free(allocated);
+  if (owner)
+    owner->release(allocated);
+  else
+    std::free(allocated);
   allocated = aligned = nullptr;
+  owner.reset();
 }
 
 int64_t Buffer::numElements() const {
@@ -349,14 +354,25 @@ int64_t Buffer::numElements() const {
   return n;
 }
 
-bool Buffer::allocate(const TensorSpec &spec, std::string *error) {
+bool Buffer::allocate(const TensorSpec &spec, std::string *error,
+                      std::shared_ptr<Device> device) {
   release();
   type = spec.dtype;
   dims = spec.shape;
   bytes = spec.numBytes();
   constexpr size_t align = 64;
   size_t rounded = (bytes + align - 1) / align * align;
-  allocated = std::aligned_alloc(align, rounded ? rounded : align);
+  if (device) {
+    // Device allocations are at least 256-byte aligned.
+    allocated = device->allocate(rounded ? rounded : align, error);
+    if (!allocated) {
+      *error = spec.name + ": " + *error;
+      return false;
+    }
+    owner = std::move(device);
+  } else {
+    allocated = std::aligned_alloc(align, rounded ? rounded : align);
+  }
   if (!allocated) {
     *error = "out of memory allocating " + std::to_string(bytes) +
              " bytes for " + spec.name;
@@ -410,6 +426,8 @@ const char *mlir::flops::driver::pipelineName(PipelineKind k) {
     return "cpu";
   case PipelineKind::Reference:
     return "reference";
+  case PipelineKind::CUDA:
+    return "cuda";
   }
   return "?";
 }
@@ -508,7 +526,12 @@ struct Program::Entry {
 };
 
 Program::Program() = default;
-Program::~Program() = default;
+Program::~Program() {
+  // Unload what the constructors loaded (CUDA modules) while the code and
+  // its device are alive.
+  if (dtors)
+    dtors();
+}
 
 const FunctionSignature *Program::signature(llvm::StringRef name) const {
   for (const auto &e : entries)
@@ -601,7 +624,7 @@ Program::compile(Session &session, ModuleOp module,
   }
 
   // Threads: OpenMP needs its runtime at JIT time.
-  int64_t threads = options.numThreads;
+  int64_t threads = options.device ? 1 : options.numThreads;
   if (threads <= 0)
     threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
   std::string omp;
@@ -622,6 +645,9 @@ Program::compile(Session &session, ModuleOp module,
     std::vector<std::string> libPaths = runnerUtilsLibraries();
     if (!omp.empty())
       libPaths.push_back(omp);
+    if (options.device)
+      for (const std::string &lib : options.device->sharedLibraries())
+        libPaths.push_back(lib);
     std::unique_ptr<ObjectJit> jit = ObjectJit::create(libPaths, err);
     if (!jit)
       return false;
@@ -631,7 +657,14 @@ Program::compile(Session &session, ModuleOp module,
     for (auto &e : p->entries)
       if (!(e->fn = jit->lookupPacked(e->sig.name, err)))
         return false;
+    // The module's constructors (the CUDA host code loads its kernels).
+    if (void (*ctors)() = jit->lookupOptional("_flops_global_ctors"))
+      ctors();
+    p->dtors = jit->lookupOptional("_flops_global_dtors");
+    p->dev = options.device;
     p->jit = std::move(jit);
+    if (p->dev && !p->dev->checkCall("global constructors", err))
+      return false;
     p->times.link += cpuSince(tLink);
     return true;
   };
@@ -670,21 +703,25 @@ Program::compile(Session &session, ModuleOp module,
                     pipelineName(options.pipeline), std::to_string(threads),
                     options.cpuOptions, std::to_string(options.optLevel),
                     hostTargetDescription(), LLVM_VERSION_STRING,
-                    executableDigest(), omp});
+                    executableDigest(), omp,
+                    options.device ? options.device->loweringPipeline()
+                                   : std::string()});
     CacheEntry entry;
     // --dump-llvm needs the lowering: look up nothing, store the result.
     CacheLookup found = options.dumpLLVM.empty()
                             ? readCacheEntry(options.cacheDir, key, &entry)
                             : CacheLookup::Miss;
     p->times.link += cpuSince(tKey);
-    if (found == CacheLookup::Hit &&
-        (entry.kind == int(PipelineKind::CPU) ||
-         entry.kind == int(PipelineKind::Reference))) {
+    bool usable = options.device
+                      ? entry.kind == int(PipelineKind::CUDA)
+                      : (entry.kind == int(PipelineKind::CPU) ||
+                         entry.kind == int(PipelineKind::Reference));
+    if (found == CacheLookup::Hit && usable) {
       p->used = PipelineKind(entry.kind);
       p->threads = entry.threads;
       p->pipelineString = entry.pipeline;
       for (auto &e : p->entries)
-        e->outParams = p->used == PipelineKind::CPU;
+        e->outParams = p->used != PipelineKind::Reference;
       std::string linkError;
       if (link(entry.objects, &linkError)) {
         p->hit = true;
@@ -701,9 +738,15 @@ Program::compile(Session &session, ModuleOp module,
 
   // Lowering.
   double tLower = processCpuSeconds();
-  PipelineKind kind = options.pipeline;
+  PipelineKind kind = options.device ? PipelineKind::CUDA : options.pipeline;
   OwningOpRef<ModuleOp> lowered;
-  if (kind != PipelineKind::Reference) {
+  if (kind == PipelineKind::CUDA) {
+    lowered = module.clone();
+    std::string text = options.device->loweringPipeline();
+    if (!runPipeline(*lowered, text, error))
+      return fail(*error);
+    p->pipelineString = "builtin.module(" + text + ")";
+  } else if (kind != PipelineKind::Reference) {
     if (!cpuPipelineAvailable()) {
       if (kind == PipelineKind::CPU)
         return fail("the flops-lower-to-cpu pipeline is not registered in "
@@ -755,7 +798,7 @@ Program::compile(Session &session, ModuleOp module,
 
   // The C interface shape tells which result convention the code uses.
   for (auto &e : p->entries) {
-    e->outParams = kind == PipelineKind::CPU;
+    e->outParams = kind != PipelineKind::Reference;
     size_t nArgs = e->sig.args.size(), nRes = e->sig.results.size();
     int expected = int(nArgs + (e->outParams ? nRes : (nRes ? 1 : 0)));
     int got = cInterfaceArity(*lowered, e->sig.name);
@@ -801,6 +844,16 @@ Program::compile(Session &session, ModuleOp module,
     return fail(*error);
   finish();
   return p;
+}
+
+/// Whether memory of `owner` can be passed to code compiled for `dev`
+/// (host memory for the CPU; any buffer of a device of the same kind: all
+/// CUDA devices here share the runtime's context).
+static bool sameMemory(const std::shared_ptr<Device> &owner,
+                       const std::shared_ptr<Device> &dev) {
+  if (!owner || !dev)
+    return !owner && !dev;
+  return owner->kind() == dev->kind();
 }
 
 static bool sameShape(const Buffer &b, const TensorSpec &s) {
@@ -903,6 +956,12 @@ bool Program::call(llvm::StringRef name, llvm::ArrayRef<ArgValue> args,
                s.name + ") needs a " + s.str() + " buffer";
       return false;
     }
+    if (!sameMemory(args[i].buffer->device(), dev)) {
+      *error = "@" + sig.name + " argument " + std::to_string(i) + " (" +
+               s.name + ") is not in the memory of the " +
+               (dev ? "CUDA device" : "host");
+      return false;
+    }
     e->descPtrs[slot] = args[i].buffer->descriptor();
     e->packed.push_back(&e->descPtrs[slot++]);
   }
@@ -913,6 +972,12 @@ bool Program::call(llvm::StringRef name, llvm::ArrayRef<ArgValue> args,
                " buffer";
       return false;
     }
+    if (!sameMemory(results[i]->device(), dev)) {
+      *error = "@" + sig.name + " result " + std::to_string(i) + " (" +
+               sig.results[i].name + ") is not in the memory of the " +
+               (dev ? "CUDA device" : "host");
+      return false;
+    }
     if (e->outParams) {
       e->descPtrs[slot] = results[i]->descriptor();
       e->packed.push_back(&e->descPtrs[slot++]);
@@ -920,6 +985,8 @@ bool Program::call(llvm::StringRef name, llvm::ArrayRef<ArgValue> args,
   }
 
   e->fn(e->packed.data());
+  if (dev && !dev->checkCall(sig.name, error))
+    return false;
 
   if (e->outParams || !nRes)
     return true;

@@ -265,7 +265,7 @@ bool mlir::flops::driver::runInference(const RunConfig &cfg,
                " is a scalar; flops-run feeds tensors only";
       return false;
     }
-    if (!argBufs[i].allocate(s, error))
+    if (!argBufs[i].allocate(s, error, prog->device()))
       return false;
     args[i] = ArgValue::of(argBufs[i]);
     if (s.role == "param") {
@@ -286,7 +286,7 @@ bool mlir::flops::driver::runInference(const RunConfig &cfg,
   std::vector<Buffer> resBufs(sig.results.size());
   std::vector<Buffer *> results;
   for (size_t r = 0; r < sig.results.size(); ++r) {
-    if (!resBufs[r].allocate(sig.results[r], error))
+    if (!resBufs[r].allocate(sig.results[r], error, prog->device()))
       return false;
     results.push_back(&resBufs[r]);
   }

@@ -165,11 +165,12 @@ bool mlir::flops::driver::fillParameter(const TensorSpec &spec,
 
 bool mlir::flops::driver::PingPongState::allocate(const FunctionSignature &fn,
                                                   unsigned numState,
-                                                  std::string *error) {
+                                                  std::string *error,
+                                                  std::shared_ptr<Device> device) {
   for (int s = 0; s < 2; ++s) {
     sets[s].resize(numState);
     for (unsigned i = 0; i < numState; ++i)
-      if (!sets[s][i].allocate(fn.args[i], error))
+      if (!sets[s][i].allocate(fn.args[i], error, device))
         return false;
   }
   for (int s = 0; s < 2; ++s) {

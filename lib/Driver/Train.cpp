@@ -584,15 +584,19 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
 
   // --- State --------------------------------------------------------------
   PingPongState pingPong;
-  if (!pingPong.allocate(ts, numState, error))
+  // On a device (--device cuda) every buffer the step reads or writes lives
+  // in its memory, the state across steps included.
+  const std::shared_ptr<Device> &dev = prog->device();
+  if (!pingPong.allocate(ts, numState, error, dev))
     return false;
   std::vector<Buffer>(&state)[2] = pingPong.sets;
   Buffer metrics, input, labels, eInput, eLabels, eOut;
-  if (!metrics.allocate(ts.results.back(), error) ||
-      !input.allocate(inputSpec, error) || !labels.allocate(labelSpec, error) ||
-      !eInput.allocate(es.args[eInputIdx], error) ||
-      !eLabels.allocate(es.args[eLabelIdx], error) ||
-      !eOut.allocate(es.results[0], error))
+  if (!metrics.allocate(ts.results.back(), error, dev) ||
+      !input.allocate(inputSpec, error, dev) ||
+      !labels.allocate(labelSpec, error, dev) ||
+      !eInput.allocate(es.args[eInputIdx], error, dev) ||
+      !eLabels.allocate(es.args[eLabelIdx], error, dev) ||
+      !eOut.allocate(es.results[0], error, dev))
     return false;
 
   double logSigma0 = std::log(cfg.step.sigma);
@@ -669,7 +673,7 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
   std::vector<unsigned> pointIdArgs = ts.argsWithRole("point_ids");
   Buffer pointIds;
   if (!pointIdArgs.empty() &&
-      !pointIds.allocate(ts.args[pointIdArgs[0]], error))
+      !pointIds.allocate(ts.args[pointIdArgs[0]], error, dev))
     return false;
 
   // Argument lists for both ping-pong directions (no per-step allocation).

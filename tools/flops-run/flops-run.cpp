@@ -79,6 +79,11 @@ int main(int argc, char **argv) {
   c.compile = compileFlags.apply();
 
   std::string error;
+  // The device first: no input is read and nothing written without it.
+  if (!compileFlags.openDevice(&c.compile, &error)) {
+    std::fprintf(stderr, "flops-run: error: %s\n", error.c_str());
+    return 1;
+  }
   if (!driver::runInference(c, &error)) {
     std::fflush(stdout);
     std::fprintf(stderr, "flops-run: error: %s\n", error.c_str());

@@ -325,6 +325,14 @@ int main(int argc, char **argv) {
   c.quiet = quiet;
 
   std::string error;
+  // The device first: no data is read and nothing written without it.
+  if (!compileFlags.openDevice(&c.compile, &error)) {
+    std::fprintf(stderr, "flops-train: error: %s\n", error.c_str());
+    return 1;
+  }
+  if (c.compile.device && !quiet)
+    std::fprintf(stderr, "flops-train: %s\n",
+                 c.compile.device->description().c_str());
   if (!driver::runTraining(c, &error)) {
     std::fflush(stdout);
     std::fprintf(stderr, "flops-train: error: %s\n", error.c_str());

@@ -277,7 +277,9 @@ FAKE_EXPORT CUresult cuDeviceGetAttribute(int *value, CUdevice_attribute attr,
 
 FAKE_EXPORT CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice) {
   ENTER("cuDeviceTotalMem_v2");
-  *bytes = size_t(1) << 30;
+  // FLOPS_FAKE_CUDA_MEMORY_MIB: the device memory reported (default 1024).
+  const char *mib = std::getenv("FLOPS_FAKE_CUDA_MEMORY_MIB");
+  *bytes = (mib ? size_t(std::atoll(mib)) : size_t(1024)) << 20;
   return CUDA_SUCCESS;
 }
 
@@ -347,6 +349,8 @@ FAKE_EXPORT CUresult cuModuleLoadDataEx(CUmodule *module, const void *image,
 
 FAKE_EXPORT CUresult cuModuleUnload(CUmodule module) {
   ENTER("cuModuleUnload");
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: module unload\n");
   auto *m = reinterpret_cast<FakeModule *>(module);
   Fake &f = fake();
   std::lock_guard<std::mutex> lock(f.mu);

@@ -9,6 +9,11 @@
 // Each entry `@f` (with a C interface) gets a packed wrapper
 // `_flops_packed_f(void **args)` that loads argument i from `*args[i]` and
 // calls `_mlir_ciface_f` (the convention of ExecutionEngine::lookupPacked).
+// A module's global constructors and destructors (the CUDA host code loads
+// its kernels in one) become two plain functions, `_flops_global_ctors` and
+// `_flops_global_dtors`, that the client calls after linking and before
+// unlinking (ObjectJit::lookupOptional): objects linked by LLJIT without
+// the ORC runtime do not run `.init_array`.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,6 +67,8 @@ public:
   bool add(llvm::StringRef object, std::string *error);
   /// The packed wrapper of entry `name`, or nullptr with `error`.
   void (*lookupPacked(llvm::StringRef name, std::string *error))(void **);
+  /// A `void name()` function of the linked objects, or nullptr.
+  void (*lookupOptional(llvm::StringRef name))();
 
 private:
   ObjectJit();

@@ -52,6 +52,7 @@ class FuncOp;
 
 namespace mlir::flops::driver {
 
+class Device;
 class ObjectJit;
 
 namespace rt = ::flops::rt;
@@ -131,8 +132,10 @@ public:
   Buffer &operator=(const Buffer &) = delete;
   ~Buffer();
 
-  /// (Re)allocates for `spec` (zero-filled).
-  bool allocate(const TensorSpec &spec, std::string *error);
+  /// (Re)allocates for `spec` (zero-filled): host memory, or the device's
+  /// (host-accessible) memory when `device` is given (Device.h).
+  bool allocate(const TensorSpec &spec, std::string *error,
+                std::shared_ptr<Device> device = nullptr);
   void *data() { return aligned; }
   const void *data() const { return aligned; }
   template <typename T> T *as() { return static_cast<T *>(aligned); }
@@ -143,6 +146,8 @@ public:
   int64_t numElements() const;
   const std::vector<int64_t> &shape() const { return dims; }
   rt::DType dtype() const { return type; }
+  /// The device whose memory this is (null: host memory).
+  const std::shared_ptr<Device> &device() const { return owner; }
   /// The memref descriptor (what the C interface takes a pointer to).
   void *descriptor() { return desc.data(); }
   /// A copy as a runtime tensor / from one of the same size.
@@ -157,6 +162,7 @@ private:
   rt::DType type = rt::DType::F32;
   std::vector<int64_t> dims;
   std::vector<int64_t> desc; // {alloc, aligned, offset, sizes, strides}
+  std::shared_ptr<Device> owner; // null: std::aligned_alloc
 };
 
 /// One call argument: a buffer for a tensor argument, a value for a scalar.
@@ -181,9 +187,11 @@ struct ArgValue {
   }
 };
 
-enum class PipelineKind { Auto, CPU, Reference };
+/// CUDA: flops-lower-to-cuda, chosen by CompileOptions::device (not by
+/// --pipeline).
+enum class PipelineKind { Auto, CPU, Reference, CUDA };
 
-/// "auto", "cpu", "reference".
+/// "auto", "cpu", "reference", "cuda".
 const char *pipelineName(PipelineKind k);
 
 struct CompileOptions {
@@ -208,6 +216,10 @@ struct CompileOptions {
   /// Threads of the LLVM optimisation and code generation (the module's
   /// functions split into as many parts); 0 = all hardware threads.
   int64_t compileThreads = 0;
+  /// Where the code runs (Device.h): null = the CPU. A device replaces the
+  /// pipeline choice with its own (no fallback); buffers passed to the
+  /// compiled code must then be allocated on it (Program::device()).
+  std::shared_ptr<Device> device;
 };
 
 /// CPU seconds (all threads) of each compilation phase (0 for a phase that
@@ -247,6 +259,8 @@ public:
   const CompileTimes &compileTimes() const { return times; }
   /// Whether the object came from the compile cache.
   bool cacheHit() const { return hit; }
+  /// The device the code runs on (null = CPU): allocate call buffers there.
+  const std::shared_ptr<Device> &device() const { return dev; }
 
   /// Calls `name`: one ArgValue per signature argument, one buffer per
   /// result (shapes must match the signature; results must not alias
@@ -257,7 +271,9 @@ public:
 private:
   Program();
   struct Entry;
+  std::shared_ptr<Device> dev;
   std::unique_ptr<ObjectJit> jit;
+  void (*dtors)() = nullptr;
   CompileTimes times;
   bool hit = false;
   std::vector<std::unique_ptr<Entry>> entries;

@@ -39,7 +39,7 @@ struct PingPongState {
   std::vector<ArgValue> args[2];
   std::vector<Buffer *> results[2];
   bool allocate(const FunctionSignature &fn, unsigned numState,
-                std::string *error);
+                std::string *error, std::shared_ptr<Device> device = nullptr);
 };
 
 bool fillParameter(const TensorSpec &spec, const rt::SafeTensors *file,
