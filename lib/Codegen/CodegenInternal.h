@@ -64,6 +64,12 @@ LogicalResult fuseElementwiseOps(func::FuncOp func);
 /// Rewrites the 2-D convolutions of `func` as im2col + contraction.
 void convertConvolutionsToIm2Col(RewriterBase &rewriter, func::FuncOp func);
 
+/// Rewrites the multiply-accumulate generics that read one input through a
+/// non-projected map (the weight-gradient convolution of the LR rule) as a
+/// gather copy (im2col) + a contraction (GatherContraction.cpp).
+void convertGatherContractionsToIm2Col(RewriterBase &rewriter,
+                                       func::FuncOp func);
+
 /// When the rhs of the contraction `op` is not contiguous along the n
 /// dimension that the register tile vectorizes (x . w^T with w stored out x
 /// in), copies it once into a transposed tensor (linalg.transpose) and

@@ -120,6 +120,8 @@ struct CPUTileAndVectorizePass
       warnIfUnconverged(fuseElementwiseOps(func), "elementwise fusion");
     if (im2col)
       convertConvolutionsToIm2Col(rewriter, func);
+    if (gatherIm2col)
+      convertGatherContractionsToIm2Col(rewriter, func);
 
     if (transposeRhs) {
       SmallVector<linalg::LinalgOp> candidates;

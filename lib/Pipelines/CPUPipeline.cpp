@@ -49,6 +49,7 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   codegen.numThreads = options.numThreads;
   codegen.minParallelWork = options.minParallelWork;
   codegen.fuseElementwise = options.fuseElementwise;
+  codegen.gatherIm2col = options.gatherIm2col;
   codegen.vectorizeElementwise = options.vectorizeElementwise;
   codegen.elementwiseVectorSize = options.elementwiseVectorSize;
   codegen.noiseVectorSize = options.noiseVectorSize;
