@@ -233,3 +233,110 @@ void codegen::convertGatherContractionsToIm2Col(RewriterBase &rewriter,
   for (auto [op, g] : candidates)
     (void)rewriteGatherContraction(rewriter, op, g);
 }
+
+//===----------------------------------------------------------------------===//
+// im2col as strided slices
+//===----------------------------------------------------------------------===//
+
+Value codegen::buildSliceIm2Col(RewriterBase &rewriter, Location loc, Value x,
+                                int64_t kh, int64_t kw, int64_t oh, int64_t ow,
+                                int64_t sh, int64_t sw) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t n = xType.getDimSize(0), c = xType.getDimSize(1);
+  Type et = xType.getElementType();
+  auto sliceType = RankedTensorType::get({n, c, oh, ow}, et);
+  Value col = tensor::EmptyOp::create(rewriter, loc,
+                                      ArrayRef<int64_t>{n, c, kh, kw, oh, ow}, et);
+  auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      // x[:, :, i : i + sh*oh : sh, j : j + sw*ow : sw]
+      Value src = tensor::ExtractSliceOp::create(
+          rewriter, loc, sliceType, x,
+          SmallVector<OpFoldResult>{idx(0), idx(0), idx(i), idx(j)},
+          SmallVector<OpFoldResult>{idx(n), idx(c), idx(oh), idx(ow)},
+          SmallVector<OpFoldResult>{idx(1), idx(1), idx(sh), idx(sw)});
+      SmallVector<OpFoldResult> offsets = {idx(0), idx(0), idx(i),
+                                           idx(j), idx(0), idx(0)};
+      SmallVector<OpFoldResult> sizes = {idx(n), idx(c), idx(1),
+                                         idx(1), idx(oh), idx(ow)};
+      SmallVector<OpFoldResult> ones(6, idx(1));
+      Value dst = tensor::ExtractSliceOp::create(rewriter, loc, sliceType, col,
+                                                 offsets, sizes, ones);
+      Value copied =
+          linalg::CopyOp::create(rewriter, loc, src, dst).getResult(0);
+      col = tensor::InsertSliceOp::create(rewriter, loc, copied, col, offsets,
+                                          sizes, ones);
+    }
+  }
+  // [n, c*kh*kw, oh*ow]
+  return tensor::CollapseShapeOp::create(
+      rewriter, loc, col,
+      SmallVector<ReassociationIndices>{{0}, {1, 2, 3}, {4, 5}});
+}
+
+namespace {
+
+/// The strides of a 2-D convolution with unit dilations, static shapes and
+/// pure tensor semantics, or failure.
+FailureOr<std::pair<int64_t, int64_t>> unitDilationStrides(
+    linalg::Conv2DNchwFchwOp conv) {
+  if (!conv.hasPureTensorSemantics() || conv.hasDynamicShape())
+    return failure();
+  for (APInt d : conv.getDilations())
+    if (d.getSExtValue() != 1)
+      return failure();
+  SmallVector<int64_t> s;
+  for (APInt v : conv.getStrides())
+    s.push_back(v.getSExtValue());
+  return std::make_pair(s[0], s[1]);
+}
+
+} // namespace
+
+LogicalResult codegen::rewriteConvNchwAsSliceIm2Col(RewriterBase &rewriter,
+                                                    linalg::Conv2DNchwFchwOp conv) {
+  FailureOr<std::pair<int64_t, int64_t>> strides = unitDilationStrides(conv);
+  if (failed(strides))
+    return failure();
+  Value x = conv.getInputs()[0], w = conv.getInputs()[1];
+  Value init = conv.getOutputs()[0];
+  auto wType = cast<RankedTensorType>(w.getType());
+  auto oType = cast<RankedTensorType>(init.getType());
+  auto xType = cast<RankedTensorType>(x.getType());
+  Type et = oType.getElementType();
+  if (xType.getElementType() != et || wType.getElementType() != et)
+    return failure();
+  int64_t oh = oType.getDimSize(2), ow = oType.getDimSize(3);
+  int64_t kh = wType.getDimSize(2), kw = wType.getDimSize(3);
+  Location loc = conv.getLoc();
+  MLIRContext *ctx = conv.getContext();
+  rewriter.setInsertionPoint(conv);
+  Value col = buildSliceIm2Col(rewriter, loc, x, kh, kw, oh, ow,
+                               strides->first, strides->second);
+  Value w2 = tensor::CollapseShapeOp::create(
+      rewriter, loc, w, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+  Value o3 = tensor::CollapseShapeOp::create(
+      rewriter, loc, init, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  // out[n, f, p] += w[f, k] * col[n, k, p]; loops (n, f, p, k).
+  AffineExpr dn, df, dp, dk;
+  bindDims(ctx, dn, df, dp, dk);
+  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {df, dk}, ctx),
+                                 AffineMap::get(4, 0, {dn, dk, dp}, ctx),
+                                 AffineMap::get(4, 0, {dn, df, dp}, ctx)};
+  SmallVector<utils::IteratorType> iters(3, utils::IteratorType::parallel);
+  iters.push_back(utils::IteratorType::reduction);
+  auto mm = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{o3.getType()}, ValueRange{w2, col},
+      ValueRange{o3}, maps, iters,
+      [](OpBuilder &b, Location l, ValueRange args) {
+        Value p = arith::MulFOp::create(b, l, args[0], args[1]);
+        linalg::YieldOp::create(b, l,
+                                Value(arith::AddFOp::create(b, l, args[2], p)));
+      });
+  Value out = tensor::ExpandShapeOp::create(
+      rewriter, loc, oType, mm.getResult(0),
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  rewriter.replaceOp(conv, out);
+  return success();
+}
