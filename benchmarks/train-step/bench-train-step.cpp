@@ -105,6 +105,11 @@ static cl::opt<std::string> variantPointPrefix(
     cl::cat(benchCat), cl::desc("Variant B with this point-prefix (true/false) instead of "
              "--point-prefix"),
     cl::init(""));
+static cl::opt<bool>
+    forwardOnly("forward-only", cl::cat(benchCat),
+                cl::desc("Time only @forward on the N rows (no @train_step is "
+                         "compiled; for models whose step compiles slowly)"),
+                cl::init(false));
 static cl::opt<int64_t>
     perturbLast("perturb-last",
                 cl::cat(benchCat), cl::desc("Perturb only the last k sites (0 = all)"),
@@ -330,13 +335,17 @@ int main(int argc, char **argv) {
   bool haveVariant =
       !variantCpuOptions.empty() || !variantPointPrefix.empty() ||
       variantOptLevel >= 0 || !variantCudaOptions.empty();
+  if (forwardOnly && haveVariant)
+    die("--forward-only has no train step to compare a variant with");
   if (!variantPointPrefix.empty() && variantPointPrefix != "true" &&
       variantPointPrefix != "false")
     die("--variant-point-prefix must be true or false");
-  std::unique_ptr<TimedStep> train =
-      TimedStep::compile(stepOpts, copts, B, &error);
-  if (!train)
-    die(error);
+  std::unique_ptr<TimedStep> train;
+  if (!forwardOnly) {
+    train = TimedStep::compile(stepOpts, copts, B, &error);
+    if (!train)
+      die(error);
+  }
   std::unique_ptr<TimedStep> variant;
   if (haveVariant) {
     TrainStepOptions vOpts = stepOpts;
@@ -353,7 +362,7 @@ int main(int argc, char **argv) {
     if (!variant)
       die(error);
   }
-  std::string passText = train->passText;
+  std::string passText = train ? train->passText : "";
 
   // --- @forward on N rows ----------------------------------------------
   Session fwdSession;
@@ -376,22 +385,22 @@ int main(int argc, char **argv) {
 
   // --- Buffers -------------------------------------------------------------
   std::mt19937_64 rng(seed);
-  const FunctionSignature &ts = *train->program->signature("train_step");
   Buffer input, labels;
-  if (!input.allocate(ts.args[train->inputIdx], &error, copts.device) ||
-      !labels.allocate(ts.args[train->labelIdx], &error, copts.device))
-    die(error);
-  fillUniform(input, rng);
-  int64_t numClasses = fs.results.at(0).shape.back();
-  {
+  if (train) {
+    const FunctionSignature &ts = *train->program->signature("train_step");
+    if (!input.allocate(ts.args[train->inputIdx], &error, copts.device) ||
+        !labels.allocate(ts.args[train->labelIdx], &error, copts.device))
+      die(error);
+    fillUniform(input, rng);
+    int64_t numClasses = fs.results.at(0).shape.back();
     std::uniform_int_distribution<int32_t> lab(0, int32_t(numClasses) - 1);
     int32_t *p = labels.as<int32_t>();
     for (int64_t i = 0; i < labels.numElements(); ++i)
       p[i] = lab(rng);
+    if (!train->setUp(init, input, labels, &error) ||
+        (variant && !variant->setUp(init, input, labels, &error)))
+      die(error);
   }
-  if (!train->setUp(init, input, labels, &error) ||
-      (variant && !variant->setUp(init, input, labels, &error)))
-    die(error);
 
   // Forward: same initial parameters (same init streams), N random rows.
   std::vector<Buffer> fargBufs(fs.args.size());
@@ -423,6 +432,29 @@ int main(int argc, char **argv) {
     if (!infer->call("forward", fargs, fres, &error))
       die(error);
   };
+  if (!train) {
+    // --forward-only: @forward alone.
+    for (int i = 0; i < std::max(warmup.getValue(), 1); ++i)
+      inferCall();
+    std::vector<double> tInfer;
+    for (int i = 0; i < reps; ++i) {
+      auto t0 = Clock::now();
+      inferCall();
+      tInfer.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+    std::printf("{\"tool\": \"flops-bench-train-step\", \"model\": \"%s\", "
+                "\"rows\": %lld, \"pipeline\": \"%s\", \"threads\": %lld, "
+                "\"reps\": %d, \"warmup\": %d, \"forward_only\": true,\n",
+                modelPath.c_str(), (long long)N,
+                pipelineName(infer->pipeline()),
+                (long long)infer->numThreads(), reps.getValue(),
+                warmup.getValue());
+    std::printf(" \"lowering\": \"%s\",\n \"compile_s\": {\"forward\": %.3f},\n"
+                " %s}\n",
+                infer->pipelineText().c_str(), infer->compileSeconds(),
+                json("forward_ms", stats(tInfer), 1e3).c_str());
+    return 0;
+  }
   const float *m = train->metrics.as<float>();
   float firstLoss = NAN, firstNorm = NAN;
   for (int i = 0; i < std::max(warmup.getValue(), 1); ++i) {

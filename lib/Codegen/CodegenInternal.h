@@ -62,7 +62,29 @@ bool isGpuGemm(linalg::LinalgOp op, bool *transA = nullptr,
 LogicalResult fuseElementwiseOps(func::FuncOp func);
 
 /// Rewrites the 2-D convolutions of `func` as im2col + contraction.
-void convertConvolutionsToIm2Col(RewriterBase &rewriter, func::FuncOp func);
+/// With `slices`, NCHW convolutions with unit dilations use
+/// rewriteConvNchwAsSliceIm2Col.
+void convertConvolutionsToIm2Col(RewriterBase &rewriter, func::FuncOp func,
+                                 bool slices);
+
+/// Rewrites the multiply-accumulate generics that read one input through a
+/// non-projected map (the weight-gradient convolution of the LR rule) as a
+/// gather copy (im2col) + a contraction (GatherContraction.cpp).
+void convertGatherContractionsToIm2Col(RewriterBase &rewriter,
+                                       func::FuncOp func);
+
+/// The im2col of an NCHW tensor `x` (already padded) for a kh x kw filter
+/// with strides (sh, sw) and oh x ow outputs, as kh*kw strided-slice copies
+/// (linalg.copy, vectorized along ow like any elementwise op):
+/// [n, c*kh*kw, oh*ow].
+Value buildSliceIm2Col(RewriterBase &rewriter, Location loc, Value x,
+                       int64_t kh, int64_t kw, int64_t oh, int64_t ow,
+                       int64_t sh, int64_t sw);
+
+/// linalg.conv_2d_nchw_fchw (static, unit dilations) as buildSliceIm2Col +
+/// out[n, f, p] += w[f, k] * col[n, k, p].
+LogicalResult rewriteConvNchwAsSliceIm2Col(RewriterBase &rewriter,
+                                           linalg::Conv2DNchwFchwOp conv);
 
 /// When the rhs of the contraction `op` is not contiguous along the n
 /// dimension that the register tile vectorizes (x . w^T with w stored out x

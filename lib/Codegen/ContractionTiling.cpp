@@ -362,7 +362,7 @@ codegen::tileAndVectorizeContraction(RewriterBase &rewriter, linalg::LinalgOp op
 }
 
 void codegen::convertConvolutionsToIm2Col(RewriterBase &rewriter,
-                                         func::FuncOp func) {
+                                         func::FuncOp func, bool slices) {
   SmallVector<Operation *> convs;
   func.walk([&](Operation *op) {
     if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp,
@@ -375,8 +375,12 @@ void codegen::convertConvolutionsToIm2Col(RewriterBase &rewriter,
     rewriter.setInsertionPoint(op);
     // A convolution that im2col does not support stays as it is (it lowers
     // to loops).
-    if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
-      (void)linalg::rewriteInIm2Col(rewriter, conv);
+    if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op)) {
+      // Strided-slice copies (vectorized) where they apply, upstream's
+      // gather (scalar loops) otherwise.
+      if (!slices || failed(rewriteConvNchwAsSliceIm2Col(rewriter, conv)))
+        (void)linalg::rewriteInIm2Col(rewriter, conv);
+    }
     else if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op))
       (void)linalg::rewriteInIm2Col(rewriter, conv);
     else if (auto conv = dyn_cast<linalg::Conv2DNhwcFhwcOp>(op))

@@ -119,7 +119,9 @@ struct CPUTileAndVectorizePass
     if (fuseElementwise)
       warnIfUnconverged(fuseElementwiseOps(func), "elementwise fusion");
     if (im2col)
-      convertConvolutionsToIm2Col(rewriter, func);
+      convertConvolutionsToIm2Col(rewriter, func, im2colSlices);
+    if (gatherIm2col)
+      convertGatherContractionsToIm2Col(rewriter, func);
 
     if (transposeRhs) {
       SmallVector<linalg::LinalgOp> candidates;

@@ -49,6 +49,8 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   codegen.numThreads = options.numThreads;
   codegen.minParallelWork = options.minParallelWork;
   codegen.fuseElementwise = options.fuseElementwise;
+  codegen.gatherIm2col = options.gatherIm2col;
+  codegen.im2colSlices = options.im2colSlices;
   codegen.vectorizeElementwise = options.vectorizeElementwise;
   codegen.elementwiseVectorSize = options.elementwiseVectorSize;
   codegen.noiseVectorSize = options.noiseVectorSize;

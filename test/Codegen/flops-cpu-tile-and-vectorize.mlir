@@ -2,6 +2,7 @@
 // RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{lower-contractions=false}))" | FileCheck %s --check-prefix=CONTRACT
 // RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{num-threads=2 min-parallel-work=0 lower-contractions=false}))" | FileCheck %s --check-prefix=THREADS
 // RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{register-tile-sizes=4,16,1 cache-tile-sizes=0,0,0 lower-contractions=false}))" | FileCheck %s --check-prefix=TILES
+// RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{im2col-slices=false}))" | FileCheck %s --check-prefix=GATHER
 // RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{im2col=false fuse-elementwise=false vectorize-elementwise=false transpose-rhs=false}))" | FileCheck %s --check-prefix=OFF
 
 /// The contraction: cache tiles (m 64; k 150, the largest divisor of 300 up to
@@ -89,15 +90,22 @@ func.func @forward_layer(%x: tensor<128x300xf32>, %w: tensor<96x300xf32>, %c: te
   return %r : tensor<128x96xf32>
 }
 
-/// Stride-2 convolution: im2col gather (a copy generic into 2x27x25), then a
+/// Stride-2 convolution: im2col as 9 strided-slice copies (one per filter
+/// tap, vectorized along the output row) into 2x3x3x3x5x5 = 2x27x25, then a
 /// contraction over the 27 filter taps vectorized along the 25 output pixels;
 /// the threads take one image each.
 // CHECK-LABEL: func.func @conv
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [2, 3, 5, 5] [1, 1, 2, 2] : tensor<2x3x11x11xf32> to tensor<2x3x5x5xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<2x3x5x5xf32>, vector<5xf32>
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 2, 2] [2, 3, 5, 5] [1, 1, 2, 2] : tensor<2x3x11x11xf32> to tensor<2x3x5x5xf32>
+// CHECK: tensor.collapse_shape %{{.*}} : tensor<2x3x3x3x5x5xf32> into tensor<2x27x25xf32>
 // CHECK: tensor.collapse_shape %{{.*}} : tensor<4x3x3x3xf32> into tensor<4x27xf32>
-// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x27x25xf32>)
 // CHECK: scf.for %{{.*}} = %{{.*}} to %[[C27:.*]] step
 // CHECK-COUNT-4: vector.fma {{.*}} : vector<25xf32>
 // CHECK: tensor.expand_shape %{{.*}} : tensor<2x4x25xf32> into tensor<2x4x5x5xf32>
+// GATHER-LABEL: func.func @conv
+// GATHER: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x27x25xf32>)
+// GATHER: vector.fma {{.*}} : vector<25xf32>
 // THREADS-LABEL: func.func @conv
 // THREADS: scf.forall (%{{.*}}) in (2)
 // OFF-LABEL: func.func @conv

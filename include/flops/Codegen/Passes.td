@@ -16,7 +16,14 @@ def CPUTileAndVectorizePass
        linalg.generic consumers, never into a contraction or a convolution
        (which would stop being recognisable as one).
     2. `im2col`: rewrites `linalg.conv_2d_{nchw_fchw,nhwc_hwcf,nhwc_fhwc}`
-       into an im2col gather and a matmul-shaped contraction.
+       into an im2col gather and a matmul-shaped contraction (with
+       `im2col-slices`, the NCHW im2col with unit dilations is one
+       strided-slice copy per filter tap, vectorized along the output row);
+       `gather-im2col`: the same for a multiply-accumulate `linalg.generic`
+       that reads one input through a non-projected map (the weight-gradient
+       convolution Σ Δ · x_pad of the LR rule): the gathered input is copied
+       into a column tensor over the loops it uses, and the rest is a
+       contraction whose loops contiguous in every operand are collapsed.
     3. `transpose-rhs`: a contraction whose rhs is not contiguous along the
        vectorized n dimension (`x . w^T` with `w` stored out x in, the
        forward layer of an imported model) reads a `linalg.transpose`d copy
@@ -64,6 +71,13 @@ def CPUTileAndVectorizePass
            "(never into contractions or convolutions)">,
     Option<"im2col", "im2col", "bool", /*default=*/"true",
            "Rewrite 2-D convolutions as im2col + contraction">,
+    Option<"im2colSlices", "im2col-slices", "bool", /*default=*/"true",
+           "im2col of conv_2d_nchw_fchw (unit dilations) as strided-slice "
+           "copies, vectorized along the output row (false: upstream's "
+           "gather)">,
+    Option<"gatherIm2col", "gather-im2col", "bool", /*default=*/"true",
+           "Rewrite multiply-accumulate generics with one gathered input "
+           "(weight-gradient convolutions) as a copy + contraction">,
     Option<"transposeRhs", "transpose-rhs", "bool", /*default=*/"true",
            "Copy a contraction rhs that is not contiguous along n (x . w^T) "
            "into a transposed tensor first">,

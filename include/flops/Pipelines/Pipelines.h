@@ -49,6 +49,17 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       llvm::cl::desc("Fuse single-use elementwise producers into their "
                      "consumers (not into contractions)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> im2colSlices{
+      *this, "im2col-slices",
+      llvm::cl::desc("im2col of NCHW convolutions as strided-slice copies "
+                     "(vectorized) instead of upstream's gather"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> gatherIm2col{
+      *this, "gather-im2col",
+      llvm::cl::desc("Rewrite multiply-accumulate generics with one gathered "
+                     "input (weight-gradient convolutions) as an im2col copy "
+                     "+ a contraction"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> vectorizeElementwise{
       *this, "vectorize-elementwise",
       llvm::cl::desc("Tile and vectorize the all-parallel linalg ops"),
