@@ -83,6 +83,16 @@ static cl::opt<int> variantOptLevel(
     "variant-opt-level",
     cl::desc("Variant B with this LLVM optimisation level (-1: --opt-level)"),
     cl::init(-1));
+static cl::opt<int> coldOptLevel(
+    "cold-opt-level",
+    cl::desc("LLVM optimisation level of the code that only sequences "
+             "outlined loop nests (-1: --opt-level)"),
+    cl::init(0));
+static cl::opt<int> variantColdOptLevel(
+    "variant-cold-opt-level",
+    cl::desc("Variant B with this --cold-opt-level (-1: --opt-level; -2: "
+             "--cold-opt-level)"),
+    cl::init(-2));
 static cl::opt<std::string> variantPointPrefix(
     "variant-point-prefix",
     cl::desc("Variant B with this point-prefix (true/false) instead of "
@@ -282,6 +292,7 @@ int main(int argc, char **argv) {
   copts.numThreads = numThreads;
   copts.cpuOptions = cpuOptions;
   copts.optLevel = optLevel;
+  copts.coldOptLevel = coldOptLevel;
   std::string notes;
   llvm::raw_string_ostream notesOS(notes);
   copts.log = &notesOS;
@@ -295,7 +306,7 @@ int main(int argc, char **argv) {
   stepOpts.pointPrefix = pointPrefix;
   bool haveVariant =
       !variantCpuOptions.empty() || !variantPointPrefix.empty() ||
-      variantOptLevel >= 0;
+      variantOptLevel >= 0 || variantColdOptLevel >= -1;
   if (!variantPointPrefix.empty() && variantPointPrefix != "true" &&
       variantPointPrefix != "false")
     die("--variant-point-prefix must be true or false");
@@ -313,6 +324,8 @@ int main(int argc, char **argv) {
       vCopts.cpuOptions = variantCpuOptions;
     if (variantOptLevel >= 0)
       vCopts.optLevel = unsigned(variantOptLevel);
+    if (variantColdOptLevel >= -1)
+      vCopts.coldOptLevel = variantColdOptLevel;
     variant = TimedStep::compile(vOpts, vCopts, B, &error);
     if (!variant)
       die(error);
