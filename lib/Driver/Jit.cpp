@@ -217,6 +217,16 @@ bool mlir::flops::driver::objectsFromModule(
     ModuleOp module, llvm::ArrayRef<std::string> entries, unsigned optLevel,
     int coldOptLevel, unsigned threads, std::vector<std::string> *objects,
     CodegenTimes *times, std::string *error) {
+  if (optLevel > 3) {
+    *error = "--opt-level must be between 0 and 3, got " +
+             std::to_string(optLevel);
+    return false;
+  }
+  if (coldOptLevel < -1 || coldOptLevel > 3) {
+    *error = "--cold-opt-level must be between -1 and 3, got " +
+             std::to_string(coldOptLevel);
+    return false;
+  }
   double t0 = cpuNow(CLOCK_THREAD_CPUTIME_ID);
   auto ctx = std::make_unique<llvm::LLVMContext>();
   std::unique_ptr<llvm::Module> m = translateModuleToLLVMIR(module, *ctx);
