@@ -74,16 +74,16 @@ static cl::opt<bool>
                          "whole forward per query row)"),
                 cl::init(true));
 static cl::opt<std::string>
-    deviceOpt("device",
+    deviceOpt("device", cl::cat(benchCat),
               cl::desc("cpu | cuda (flops-lower-to-cuda, buffers in CUDA "
                        "managed memory; every launch synchronous, so the "
                        "wall-clock times are synchronized)"),
               cl::init("cpu"));
 static cl::opt<std::string>
-    cudaOptions("cuda-options",
+    cudaOptions("cuda-options", cl::cat(benchCat),
                 cl::desc("Extra flops-lower-to-cuda options (--device cuda)"));
 static cl::opt<std::string> variantCudaOptions(
-    "variant-cuda-options",
+    "variant-cuda-options", cl::cat(benchCat),
     cl::desc("Also compile a second @train_step (variant B) with these "
              "flops-lower-to-cuda options, e.g. 'contraction=cublas' "
              "(--device cuda)"));
@@ -100,6 +100,16 @@ static cl::opt<int> variantOptLevel(
     "variant-opt-level",
     cl::cat(benchCat), cl::desc("Variant B with this LLVM optimisation level (-1: --opt-level)"),
     cl::init(-1));
+static cl::opt<int> coldOptLevel(
+    "cold-opt-level", cl::cat(benchCat),
+    cl::desc("LLVM optimisation level of the code that only sequences "
+             "outlined loop nests (-1: --opt-level)"),
+    cl::init(0));
+static cl::opt<int> variantColdOptLevel(
+    "variant-cold-opt-level", cl::cat(benchCat),
+    cl::desc("Variant B with this --cold-opt-level (-1: --opt-level; -2: "
+             "--cold-opt-level)"),
+    cl::init(-2));
 static cl::opt<std::string> variantPointPrefix(
     "variant-point-prefix",
     cl::cat(benchCat), cl::desc("Variant B with this point-prefix (true/false) instead of "
@@ -321,6 +331,7 @@ int main(int argc, char **argv) {
   copts.numThreads = numThreads;
   copts.cpuOptions = cpuOptions;
   copts.optLevel = optLevel;
+  copts.coldOptLevel = coldOptLevel;
   std::string notes;
   llvm::raw_string_ostream notesOS(notes);
   copts.log = &notesOS;
@@ -334,7 +345,8 @@ int main(int argc, char **argv) {
   stepOpts.pointPrefix = pointPrefix;
   bool haveVariant =
       !variantCpuOptions.empty() || !variantPointPrefix.empty() ||
-      variantOptLevel >= 0 || !variantCudaOptions.empty();
+      variantOptLevel >= 0 || !variantCudaOptions.empty() ||
+      variantColdOptLevel >= -1;
   if (forwardOnly && haveVariant)
     die("--forward-only has no train step to compare a variant with");
   if (!variantPointPrefix.empty() && variantPointPrefix != "true" &&
@@ -358,6 +370,8 @@ int main(int argc, char **argv) {
       vCopts.optLevel = unsigned(variantOptLevel);
     if (!variantCudaOptions.empty())
       vCopts.device = openDevice(variantCudaOptions);
+    if (variantColdOptLevel >= -1)
+      vCopts.coldOptLevel = variantColdOptLevel;
     variant = TimedStep::compile(vOpts, vCopts, B, &error);
     if (!variant)
       die(error);

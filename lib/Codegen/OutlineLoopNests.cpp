@@ -14,6 +14,7 @@
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
@@ -59,6 +60,12 @@ struct OutlineLoopNestsPass
           << int64_t(minOps) << " and " << int64_t(maxOps);
       return signalPassFailure();
     }
+    if (minLoopOps < 1) {
+      getOperation().emitError()
+          << "flops-cpu-outline-loop-nests needs min-loop-ops >= 1, got "
+          << int64_t(minLoopOps);
+      return signalPassFailure();
+    }
     SymbolTable symbols(getOperation());
     SmallVector<func::FuncOp> funcs;
     for (auto f : getOperation().getOps<func::FuncOp>())
@@ -81,7 +88,11 @@ struct OutlineLoopNestsPass
         candidates.push_back(&op);
     for (Operation *op : candidates) {
       int64_t n = nestedOps(op);
-      if (n < minOps)
+      // A loop (not an OpenMP one: those stay) runs its body many times:
+      // smaller ones move out too, so that what stays is sequencing code.
+      bool loop = isa<LoopLikeOpInterface>(op) &&
+                  !isa<omp::OpenMPDialect>(op->getDialect());
+      if (n < (loop ? std::min<int64_t>(minLoopOps, minOps) : minOps))
         continue;
       if (n <= maxOps && canOutline(op)) {
         outline(op, parent, symbols, counter);

@@ -14,9 +14,14 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <mutex>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace mlir::flops::driver;
@@ -142,6 +147,8 @@ CacheLookup mlir::flops::driver::readCacheEntry(llvm::StringRef dir,
   entry->pipeline = std::move(pipeline);
   entry->kind = int(kind);
   entry->threads = int64_t(threads);
+  // Recently used: pruning removes the oldest modification times first.
+  ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
   return CacheLookup::Hit;
 }
 
@@ -149,6 +156,9 @@ bool mlir::flops::driver::writeCacheEntry(llvm::StringRef dir,
                                           llvm::StringRef key,
                                           const CacheEntry &entry,
                                           std::string *error) {
+  uint64_t maxBytes;
+  if (!cacheMaxBytes(&maxBytes, error))
+    return false;
   if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
     *error = "cannot create '" + dir.str() + "': " + ec.message();
     return false;
@@ -190,5 +200,62 @@ bool mlir::flops::driver::writeCacheEntry(llvm::StringRef dir,
     llvm::sys::fs::remove(tmp);
     return false;
   }
+  pruneCache(dir, maxBytes, key);
   return true;
+}
+
+bool mlir::flops::driver::cacheMaxBytes(uint64_t *bytes, std::string *error) {
+  double mb = kDefaultCacheMaxMB;
+  if (const char *v = std::getenv("FLOPS_CACHE_MAX_MB")) {
+    char *end = nullptr;
+    errno = 0;
+    mb = std::strtod(v, &end);
+    if (!*v || *end || errno || !std::isfinite(mb) || mb < 0) {
+      *error = std::string("FLOPS_CACHE_MAX_MB='") + v +
+               "' is not a non-negative number of megabytes";
+      return false;
+    }
+  }
+  *bytes = uint64_t(std::min(mb * 1048576.0, 1.8e19));
+  return true;
+}
+
+unsigned mlir::flops::driver::pruneCache(llvm::StringRef dir,
+                                         uint64_t maxBytes,
+                                         llvm::StringRef keep) {
+  struct File {
+    std::string path;
+    uint64_t size;
+    llvm::sys::TimePoint<> mtime;
+  };
+  std::vector<File> files;
+  uint64_t total = 0;
+  std::string kept = cachePath(dir, keep);
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), e; it != e && !ec;
+       it.increment(ec)) {
+    llvm::StringRef p = it->path();
+    if (!p.ends_with(".flopsobj"))
+      continue;
+    llvm::sys::fs::file_status st;
+    if (llvm::sys::fs::status(p, st) ||
+        st.type() != llvm::sys::fs::file_type::regular_file)
+      continue;
+    total += st.getSize();
+    if (p != kept)
+      files.push_back({p.str(), st.getSize(), st.getLastModificationTime()});
+  }
+  std::sort(files.begin(), files.end(), [](const File &a, const File &b) {
+    return a.mtime != b.mtime ? a.mtime < b.mtime : a.path < b.path;
+  });
+  unsigned removed = 0;
+  for (const File &f : files) {
+    if (total <= maxBytes)
+      break;
+    if (!llvm::sys::fs::remove(f.path)) {
+      total -= f.size;
+      ++removed;
+    }
+  }
+  return removed;
 }

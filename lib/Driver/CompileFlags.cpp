@@ -31,6 +31,11 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
                  cl::cat(category)),
       optLevel("opt-level", cl::desc("LLVM optimisation level (0-3)"),
                cl::init(3), cl::cat(category)),
+      coldOptLevel("cold-opt-level",
+                   cl::desc("LLVM optimisation level (0-3) of the code that "
+                            "only sequences outlined loop nests (-1: "
+                            "--opt-level)"),
+                   cl::init(0), cl::cat(category)),
       dumpLLVM("dump-llvm", cl::desc("Write the lowered module"),
                cl::value_desc("FILE"), cl::cat(category)),
       cacheDir("cache-dir",
@@ -107,6 +112,7 @@ CompileOptions CompileFlags::apply(CompileOptions base) const {
   base.numThreads = threads;
   base.cpuOptions = cpuOptions;
   base.optLevel = optLevel;
+  base.coldOptLevel = coldOptLevel;
   base.dumpLLVM = dumpLLVM;
   base.compileThreads = compileThreads;
   base.cacheDir = noCache ? std::string()

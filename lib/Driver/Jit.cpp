@@ -24,9 +24,11 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
-#include "llvm/Transforms/Utils/SplitModule.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/ValueMapper.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 #include <thread>
@@ -189,10 +191,80 @@ bool optimizeAndEmit(llvm::Module &m, unsigned optLevel, std::string *object,
 
 } // namespace
 
+namespace {
+
+/// Instructions of `f`: the cost estimate of optimising and compiling it.
+size_t instructionCount(const llvm::Function &f) {
+  size_t n = 0;
+  for (const llvm::BasicBlock &b : f)
+    n += b.size();
+  return n;
+}
+
+/// A function that only sequences outlined code: the parent of outlined
+/// loop nests (`@f` calling `@f_nest<k>`, flops-cpu-outline-loop-nests) and
+/// the C interface and packed wrappers. Its own work is descriptor
+/// arithmetic and calls, run once per call of the step.
+bool isSequencing(const llvm::Function &f) {
+  llvm::StringRef name = f.getName();
+  if (name.starts_with("_mlir_ciface_") || name.starts_with("_flops_packed_"))
+    return true;
+  std::string prefix = (name + "_nest").str();
+  for (const llvm::BasicBlock &b : f)
+    for (const llvm::Instruction &i : b)
+      if (auto *call = llvm::dyn_cast<llvm::CallBase>(&i))
+        if (const llvm::Function *callee = call->getCalledFunction())
+          if (callee->getName().starts_with(prefix))
+            return true;
+  return false;
+}
+
+/// One module to optimise and compile on a thread of its own.
+struct Part {
+  std::vector<const llvm::GlobalValue *> members;
+  size_t cost = 0;
+  bool cold = false;
+};
+
+/// Splits `m` into `parts` (see objectsFromModule): locals become hidden
+/// globals (so the parts link), each global value is defined in exactly one
+/// part and declared in the others; each part is written as bitcode.
+void splitModule(llvm::Module &m, llvm::ArrayRef<Part> parts,
+                 std::vector<llvm::SmallVector<char, 0>> *bitcode) {
+  llvm::DenseMap<const llvm::GlobalValue *, size_t> owner;
+  for (size_t i = 0; i < parts.size(); ++i)
+    for (const llvm::GlobalValue *gv : parts[i].members)
+      owner[gv] = i;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    llvm::ValueToValueMapTy map;
+    std::unique_ptr<llvm::Module> part =
+        llvm::CloneModule(m, map, [&](const llvm::GlobalValue *gv) {
+          auto it = owner.find(gv);
+          // Globals no part owns (none today) go with the first part.
+          return it == owner.end() ? i == 0 : it->second == i;
+        });
+    bitcode->emplace_back();
+    llvm::raw_svector_ostream os(bitcode->back());
+    llvm::WriteBitcodeToFile(*part, os);
+  }
+}
+
+} // namespace
+
 bool mlir::flops::driver::objectsFromModule(
     ModuleOp module, llvm::ArrayRef<std::string> entries, unsigned optLevel,
-    unsigned threads, std::vector<std::string> *objects, CodegenTimes *times,
-    std::string *error) {
+    int coldOptLevel, unsigned threads, std::vector<std::string> *objects,
+    CodegenTimes *times, std::string *error) {
+  if (optLevel > 3) {
+    *error = "--opt-level must be between 0 and 3, got " +
+             std::to_string(optLevel);
+    return false;
+  }
+  if (coldOptLevel < -1 || coldOptLevel > 3) {
+    *error = "--cold-opt-level must be between -1 and 3, got " +
+             std::to_string(coldOptLevel);
+    return false;
+  }
   double t0 = cpuNow(CLOCK_THREAD_CPUTIME_ID);
   auto ctx = std::make_unique<llvm::LLVMContext>();
   std::unique_ptr<llvm::Module> m = translateModuleToLLVMIR(module, *ctx);
@@ -205,12 +277,45 @@ bool mlir::flops::driver::objectsFromModule(
       return false;
   hoistStructors(*m, "llvm.global_ctors", "_flops_global_ctors", false);
   hoistStructors(*m, "llvm.global_dtors", "_flops_global_dtors", true);
-  unsigned defined = 0;
-  for (llvm::Function &f : *m)
-    defined += !f.isDeclaration();
-  unsigned parts = std::max(1u, std::min(threads, defined));
-  times->threads = parts;
-  if (parts == 1) {
+
+  // The parts: sequencing functions (isSequencing) in one cold part when
+  // coldOptLevel is below optLevel; the others spread over `threads` hot
+  // parts, largest first onto the lightest part (instruction counts).
+  // Global variables go to the first hot part.
+  bool tiered = coldOptLevel >= 0 && unsigned(coldOptLevel) < optLevel;
+  std::vector<std::pair<size_t, const llvm::Function *>> hot;
+  Part cold;
+  cold.cold = true;
+  for (const llvm::Function &f : *m) {
+    if (f.isDeclaration())
+      continue;
+    size_t n = instructionCount(f);
+    if (tiered && isSequencing(f)) {
+      cold.members.push_back(&f);
+      cold.cost += n;
+    } else {
+      hot.push_back({n, &f});
+    }
+  }
+  unsigned hotParts =
+      unsigned(std::max<size_t>(1, std::min<size_t>(threads, hot.size())));
+  std::vector<Part> parts(hotParts);
+  std::stable_sort(hot.begin(), hot.end(),
+                   [](auto &a, auto &b) { return a.first > b.first; });
+  for (auto &[n, f] : hot) {
+    Part &p = *std::min_element(
+        parts.begin(), parts.end(),
+        [](const Part &a, const Part &b) { return a.cost < b.cost; });
+    p.members.push_back(f);
+    p.cost += n;
+  }
+  for (const llvm::GlobalVariable &g : m->globals())
+    parts.front().members.push_back(&g);
+  if (!cold.members.empty())
+    parts.push_back(std::move(cold));
+  times->threads = std::min<unsigned>(threads, parts.size());
+
+  if (parts.size() == 1) {
     times->translate = threadCpuSince(t0);
     objects->assign(1, std::string());
     auto t1 = Clock::now();
@@ -220,18 +325,23 @@ bool mlir::flops::driver::objectsFromModule(
     return ok;
   }
 
-  // Parts: the functions spread over `parts` modules (locals made hidden
-  // globals so that the parts link), each carried to its thread as bitcode
-  // (an LLVMContext is not shared between threads).
+  // Locals become hidden globals so that the parts link (named first: a
+  // nameless global cannot be declared in another module).
+  unsigned anonymous = 0;
+  for (llvm::GlobalValue &gv : m->global_values()) {
+    if (gv.isDeclaration())
+      continue;
+    if (!gv.hasName())
+      gv.setName("__flops_anon." + llvm::Twine(anonymous++));
+    if (gv.hasLocalLinkage()) {
+      gv.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      gv.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+  }
+  // Each part is carried to its thread as bitcode (an LLVMContext is not
+  // shared between threads).
   std::vector<llvm::SmallVector<char, 0>> bitcode;
-  llvm::SplitModule(
-      *m, parts,
-      [&](std::unique_ptr<llvm::Module> part) {
-        bitcode.emplace_back();
-        llvm::raw_svector_ostream os(bitcode.back());
-        llvm::WriteBitcodeToFile(*part, os);
-      },
-      /*PreserveLocals=*/false, /*RoundRobin=*/true);
+  splitModule(*m, parts, &bitcode);
   m.reset();
   ctx.reset();
   times->translate = threadCpuSince(t0);
@@ -253,13 +363,20 @@ bool mlir::flops::driver::objectsFromModule(
                   llvm::toString(part.takeError());
       return;
     }
-    ok[i] = optimizeAndEmit(**part, optLevel, &(*objects)[i], &opt[i],
-                            &gen[i], &errors[i]);
+    ok[i] = optimizeAndEmit(**part, parts[i].cold ? coldOptLevel : optLevel,
+                            &(*objects)[i], &opt[i], &gen[i], &errors[i]);
+  };
+  // The threads take the parts in order (the hot parts first: the cold one
+  // is quick).
+  std::atomic<size_t> next{0};
+  auto worker = [&]() {
+    for (size_t i; (i = next.fetch_add(1)) < n;)
+      work(i);
   };
   std::vector<std::thread> pool;
-  for (size_t i = 1; i < n; ++i)
-    pool.emplace_back(work, i);
-  work(0);
+  for (unsigned i = 1; i < times->threads; ++i)
+    pool.emplace_back(worker);
+  worker();
   for (std::thread &t : pool)
     t.join();
   times->parallel = since(t1);

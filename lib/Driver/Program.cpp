@@ -702,6 +702,7 @@ Program::compile(Session &session, ModuleOp module,
     key = cacheKey({"flops-compile-cache", text, llvm::join(entryNames, ","),
                     pipelineName(options.pipeline), std::to_string(threads),
                     options.cpuOptions, std::to_string(options.optLevel),
+                    std::to_string(options.coldOptLevel),
                     hostTargetDescription(), LLVM_VERSION_STRING,
                     executableDigest(), omp,
                     options.device ? options.device->loweringPipeline()
@@ -819,7 +820,7 @@ Program::compile(Session &session, ModuleOp module,
           ? unsigned(options.compileThreads)
           : std::max(1u, std::thread::hardware_concurrency());
   if (!objectsFromModule(*lowered, entryNames, options.optLevel,
-                         compileThreads, &objects, &ct, error))
+                         options.coldOptLevel, compileThreads, &objects, &ct, error))
     return fail(*error);
   p->times.translate = ct.translate;
   p->times.optimize = ct.optimize;

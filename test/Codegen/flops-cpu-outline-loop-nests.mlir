@@ -1,4 +1,6 @@
-// RUN: flops-opt %s --flops-cpu-outline-loop-nests='min-function-ops=1 min-ops=4 max-ops=12' | FileCheck %s
+// RUN: flops-opt %s --flops-cpu-outline-loop-nests='min-function-ops=1 min-ops=4 min-loop-ops=4 max-ops=12' | FileCheck %s
+// RUN: flops-opt %s --flops-cpu-outline-loop-nests='min-function-ops=1 min-ops=4 max-ops=12' | FileCheck %s --check-prefix=LOOPS
+// RUN: not flops-opt %s --flops-cpu-outline-loop-nests='min-loop-ops=0' 2>&1 | FileCheck %s --check-prefix=BADLOOP
 // RUN: flops-opt %s --flops-cpu-outline-loop-nests | FileCheck %s --check-prefix=SMALL
 // RUN: not flops-opt %s --flops-cpu-outline-loop-nests='min-ops=8 max-ops=4' 2>&1 | FileCheck %s --check-prefix=BAD
 
@@ -6,7 +8,9 @@
 /// function taking what it reads from above (constants re-created inside)
 /// and returning its results; a bigger nest stays and its inner nests move
 /// out (with the induction variable as an argument); nests under min-ops
-/// stay. With the default thresholds these small functions are left alone.
+/// stay, unless they are loops of at least min-loop-ops (default 1: every
+/// loop moves out, LOOPS). With the default thresholds these small
+/// functions are left alone.
 
 // CHECK-LABEL: func.func @nests(
 //  CHECK-SAME:     %[[A:[^:]*]]: memref<16xf32>, %[[B:[^:]*]]: memref<16xf32>)
@@ -41,7 +45,22 @@
 //       SMALL:   return
 //   SMALL-NOT: func.func private
 
+// LOOPS-LABEL: func.func @nests(
+//       LOOPS:   call @nests_nest0(
+//       LOOPS:   call @nests_nest1(
+//       LOOPS:   scf.for
+//       LOOPS:     call @nests_nest2(
+//       LOOPS:     call @nests_nest3(
+//       LOOPS:   call @nests_nest4(%{{.*}}, %{{.*}}) {no_inline}
+//   LOOPS-NOT:   scf.for
+//       LOOPS:   return
+// LOOPS-LABEL: func.func private @nests_nest4(
+//       LOOPS:   scf.for
+//       LOOPS:     memref.load
+//       LOOPS:     memref.store
+
 // BAD: error: flops-cpu-outline-loop-nests needs 1 <= min-ops <= max-ops, got 8 and 4
+// BADLOOP: error: flops-cpu-outline-loop-nests needs min-loop-ops >= 1, got 0
 
 func.func @nests(%a: memref<16xf32>, %b: memref<16xf32>) -> f32 {
   %c0 = arith.constant 0 : index

@@ -326,6 +326,11 @@ def OutlineLoopNestsPass
            "Only functions with at least this many ops are split">,
     Option<"minOps", "min-ops", "int64_t", /*default=*/"16",
            "Smallest loop nest (nested ops) that gets a function">,
+    Option<"minLoopOps", "min-loop-ops", "int64_t", /*default=*/"1",
+           "Smallest loop (scf.for, scf.parallel, scf.while, scf.forall; "
+           "nested ops) that gets a function, below min-ops: loops are the "
+           "code that runs often, and the JIT compiles what stays in the "
+           "function at its cold level (docs/CODEGEN.md)">,
     Option<"maxOps", "max-ops", "int64_t", /*default=*/"2000",
            "Bigger loop nests are split inside instead">
   ];

@@ -14,6 +14,11 @@
 // ignored (and replaced by the fresh compilation); entries are written to a
 // temporary file and renamed, so a reader never sees a partial one.
 //
+// The directory is bounded: after each write, the least recently used
+// entries (oldest modification time; a hit refreshes it) are removed until
+// the entries total at most $FLOPS_CACHE_MAX_MB megabytes (default
+// kDefaultCacheMaxMB; the entry just written is always kept).
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef FLOPS_DRIVER_COMPILECACHE_H
@@ -55,9 +60,25 @@ enum class CacheLookup { Miss, Hit, Corrupt };
 CacheLookup readCacheEntry(llvm::StringRef dir, llvm::StringRef key,
                            CacheEntry *entry);
 
-/// Writes the entry atomically; false (with `error`) when it cannot.
+/// Writes the entry atomically, then bounds the directory (pruneCache with
+/// cacheMaxBytes()); false (with `error`) when it cannot write, or when
+/// $FLOPS_CACHE_MAX_MB is not a number (then nothing is written).
 bool writeCacheEntry(llvm::StringRef dir, llvm::StringRef key,
                      const CacheEntry &entry, std::string *error);
+
+/// The size bound of the cache directory when $FLOPS_CACHE_MAX_MB is unset.
+constexpr double kDefaultCacheMaxMB = 2048;
+
+/// The size bound in bytes: $FLOPS_CACHE_MAX_MB (a non-negative decimal
+/// number of megabytes, 2^20 bytes) or kDefaultCacheMaxMB; false (with
+/// `error` naming the variable and its value) when it is not a number.
+bool cacheMaxBytes(uint64_t *bytes, std::string *error);
+
+/// Removes the least recently used `*.flopsobj` entries of `dir` (oldest
+/// modification time first) until they total at most `maxBytes`, never the
+/// entry of `keep`; returns how many it removed.
+unsigned pruneCache(llvm::StringRef dir, uint64_t maxBytes,
+                    llvm::StringRef keep);
 
 } // namespace mlir::flops::driver
 

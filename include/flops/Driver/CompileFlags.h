@@ -27,6 +27,7 @@ struct CompileFlags {
   llvm::cl::opt<int64_t> threads;
   llvm::cl::opt<std::string> cpuOptions;
   llvm::cl::opt<unsigned> optLevel;
+  llvm::cl::opt<int> coldOptLevel;
   llvm::cl::opt<std::string> dumpLLVM;
   llvm::cl::opt<std::string> cacheDir;
   llvm::cl::opt<bool> noCache;

@@ -44,12 +44,20 @@ struct CodegenTimes {
 };
 
 /// Translates `module` (LLVM dialect) to LLVM IR, adds the packed wrappers
-/// of `entries`, splits the functions into up to `threads` parts
-/// (llvm::SplitModule, round robin), then optimises each part at `optLevel`
-/// (0-3) for the host CPU and emits its ELF object, the parts on threads of
-/// their own. One object per part.
+/// of `entries`, splits the functions into parts, then optimises each part
+/// for the host CPU and emits its ELF object, the parts on up to `threads`
+/// threads. One object per part.
+///
+/// With 0 <= `coldOptLevel` < `optLevel`, the functions that only sequence
+/// outlined code (the parent of flops-cpu-outline-loop-nests' functions:
+/// descriptor arithmetic and calls, often most of a big step's
+/// instructions; and the C interface wrappers) form one part compiled at
+/// `coldOptLevel` (0: no IR optimisation, fast instruction selection and
+/// register allocation); every other function (the loop nests, OpenMP
+/// bodies, whole small programs) is compiled at `optLevel` (0-3), spread
+/// over `threads` parts balanced by instruction count.
 bool objectsFromModule(ModuleOp module, llvm::ArrayRef<std::string> entries,
-                       unsigned optLevel, unsigned threads,
+                       unsigned optLevel, int coldOptLevel, unsigned threads,
                        std::vector<std::string> *objects, CodegenTimes *times,
                        std::string *error);
 

@@ -205,6 +205,9 @@ struct CompileOptions {
   std::string cpuOptions;
   /// LLVM optimisation level of the JIT (0-3).
   unsigned optLevel = 3;
+  /// LLVM optimisation level of the functions that only sequence outlined
+  /// loop nests (objectsFromModule, Jit.h); -1 = optLevel.
+  int coldOptLevel = 0;
   /// Where notes (fallbacks, timings with `verbose`) go; nullptr = none.
   llvm::raw_ostream *log = nullptr;
   bool verbose = false;
