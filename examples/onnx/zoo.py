@@ -420,6 +420,12 @@ def main():
             notes.append(f"{name}: trains but is not in EXPECTED_TO_TRAIN "
                          f"(update the list)")
         rows.append(row)
+        # Progress on stderr (the table comes at the end).
+        print(f"zoo: {name}: imports {row['imports']}, matches "
+              f"{row['matches']}, trains {row['trains']}, compile "
+              f"{row['compile']} s, step {row['step']} ms "
+              f"({time.time() - row['start']:.0f} s)", file=sys.stderr,
+              flush=True)
 
     for i, r in enumerate(rows):  # wall seconds per model
         end = rows[i + 1]["start"] if i + 1 < len(rows) else time.time()
