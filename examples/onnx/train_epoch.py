@@ -92,11 +92,14 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--models", default="encoder,resnet")
     ap.add_argument("--train-rows", type=int, default=0,
-                    help="0: 16384 for the encoder, 4096 for the ResNet")
+                    help="0: 16384 for the encoder, 1024 for the ResNet")
     ap.add_argument("--test-rows", type=int, default=1024)
     ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--queries", type=int, default=8)
-    ap.add_argument("--lr", type=float, default=0.002)
+    ap.add_argument("--queries", type=int, default=0,
+                    help="0: 8 for the encoder, 4 for the ResNet")
+    ap.add_argument("--lr", type=float, default=0.0,
+                    help="0: 0.002 for the encoder, 0.0001 for the ResNet "
+                         "(0.002 diverges there)")
     ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
 
@@ -115,7 +118,10 @@ def main():
                           dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
         mlir = os.path.join(d, "model.mlir")
         run([os.path.join(tools, "flops-import-onnx"), onnx_path, "-o", mlir])
-        rows = args.train_rows or (16384 if name == "encoder" else 4096)
+        enc = name == "encoder"
+        rows = args.train_rows or (16384 if enc else 1024)
+        queries = args.queries or (8 if enc else 4)
+        lr = args.lr or (0.002 if enc else 0.0001)
         if name == "encoder":
             xs, ys = encoder_task(rows, 1)
             xt, yt = encoder_task(args.test_rows, 2)
@@ -134,7 +140,7 @@ def main():
                "--train-npy", files["x"], "--train-labels", files["y"],
                "--test-npy", files["xt"], "--test-labels", files["yt"],
                "--batch-size", str(args.batch_size),
-               "--queries", str(args.queries), "--lr", str(args.lr),
+               "--queries", str(queries), "--lr", str(lr),
                "--epochs", "1", "--seed", "1", "--progress=false",
                "--metrics", metrics,
                "--save", os.path.join(d, "trained.safetensors")]
