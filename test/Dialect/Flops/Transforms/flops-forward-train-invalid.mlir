@@ -512,3 +512,27 @@ module {
     return %x : tensor<4x3xf32>
   }
 }
+
+// -----
+
+/// A weight read at a constant index of a dimension trains (the GRU/LSTM
+/// import reads W [1, G*H, I] at (0, n, k)), but one read at an offset, as
+/// the GRU import with linear_before_reset = 0 reads R's candidate rows at
+/// (0, n + 2H, k), has no rule yet.
+#ox = affine_map<(b, n, k) -> (b, k)>
+#ow = affine_map<(b, n, k) -> (0, n + 2, k)>
+#oo = affine_map<(b, n, k) -> (b, n)>
+func.func @forward(%x: tensor<4x3xf32>, %r: tensor<1x4x3xf32> {flops.param, flops.name = "gru.R"}) -> tensor<4x2xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x2xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<4x2xf32>) -> tensor<4x2xf32>
+  // expected-error @below {{cannot estimate the gradient of parameter gru.R: 'linalg.generic' reads input #1 through a non-projected map (e.g. a strided convolution input); only its other input can be estimated}}
+  %y = linalg.generic {indexing_maps = [#ox, #ow, #oo], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %r : tensor<4x3xf32>, tensor<1x4x3xf32>) outs(%f : tensor<4x2xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
