@@ -40,7 +40,8 @@ import numpy as np
 # machine: their train steps compile for many minutes.
 EXPECTED_TO_TRAIN = {
     "resnet18", "resnext", "mobilenet_v2", "mobilenet_v3", "squeezenet1_1",
-    "mnasnet", "densenet", "convnext", "vgg", "vit", "swin", "encoder", "gru", "lstm"}
+    "mnasnet", "densenet", "convnext", "vgg", "vit", "swin", "encoder",
+    "gru", "lstm"}
 
 # The fast subset that the lit test runs (test/Import/Onnx/zoo.mlir):
 # name -> whether to run the training step (False where compiling the train
