@@ -127,6 +127,30 @@ def embedding(name, xs, ws):
             f"  %y = linalg.generic {{indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = [\"parallel\", \"parallel\", \"parallel\"], flops.test.vjp_captured}} ins(%ids : {ids}) outs(%e : {ttype(out)}) {{\n  ^bb0(%i: i64, %o: f64):\n    %k = arith.index_cast %i : i64 to index\n    %c0 = arith.constant 0 : index\n    %neg = arith.cmpi slt, %k, %c0 : index\n    %cv = arith.constant {v} : index\n    %kw = arith.addi %k, %cv : index\n    %kk = arith.select %neg, %kw, %k : index\n    %j = linalg.index 2 : index\n    %val = tensor.extract %w[%kk, %j] : {ttype(ws)}\n    linalg.yield %val : f64\n  }} -> {ttype(out)}"]
     cases.append(dict(name=name, xs=xs, ws=ws, out=out, body=body, desc="embedding gather (scatter-add of delta into the looked-up rows)"))
 
+def indexed_projection(name, xs, ws, at):
+    # As lib/Import/Onnx/RecurrentOps.cpp reads W [1, G*H, I] through
+    # (s, b, n, k) -> (0, n, k): a contraction reading the weight at a
+    # constant index of its first dimension (here a non-unit one: the rest
+    # of the weight gets no gradient).
+    s_, b_, i_ = xs
+    _, n_, _ = ws
+    out = (s_, b_, n_)
+    dims = "d0, d1, d2, d3"  # s, b, n, k
+    body = [f"  %z = arith.constant 0.0 : f64",
+            f"  %e = tensor.empty() : {ttype(out)}",
+            f"  %f = linalg.fill ins(%z : f64) outs(%e : {ttype(out)}) -> {ttype(out)}",
+            f"  %y = linalg.generic {{indexing_maps = [affine_map<({dims}) -> (d0, d1, d3)>, affine_map<({dims}) -> ({at}, d2, d3)>, affine_map<({dims}) -> (d0, d1, d2)>], iterator_types = [\"parallel\", \"parallel\", \"parallel\", \"reduction\"], flops.test.vjp = 1 : i64}} ins(%x, %w : {ttype(xs)}, {ttype(ws)}) outs(%f : {ttype(out)}) {{\n  ^bb0(%a: f64, %b: f64, %o: f64):\n    %p = arith.mulf %a, %b : f64\n    %s = arith.addf %o, %p : f64\n    linalg.yield %s : f64\n  }} -> {ttype(out)}"]
+    cases.append(dict(name=name, xs=xs, ws=ws, out=out, body=body, desc=f"contraction reading the weight at constant index {at}"))
+
+def indexed_bias(name, xs, ws, at):
+    # A bias read from a parameter view at constant indices, as the importer
+    # reads a recurrent net's hidden bias from B viewed as [1, 2, G*H]:
+    # (d0, d1) -> (0, 1, d1).
+    out = xs
+    body = [f"  %e = tensor.empty() : {ttype(out)}",
+            f"  %y = linalg.generic {{indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (0, {at}, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = [\"parallel\", \"parallel\"], flops.test.vjp = 1 : i64}} ins(%x, %w : {ttype(xs)}, {ttype(ws)}) outs(%e : {ttype(out)}) {{\n  ^bb0(%a: f64, %b: f64, %o: f64):\n    %s = arith.addf %a, %b : f64\n    linalg.yield %s : f64\n  }} -> {ttype(out)}"]
+    cases.append(dict(name=name, xs=xs, ws=ws, out=out, body=body, desc=f"bias add reading the parameter at constant indices (0, {at})"))
+
 conv("conv_s1_p0", (2,3,6,6), (4,3,3,3), 1, 0)
 conv("conv_s1_p1", (2,3,6,6), (4,3,3,3), 1, 1)
 conv("conv_s2_p0", (2,3,7,7), (4,3,3,3), 2, 0)
@@ -143,6 +167,9 @@ named_depthwise("dw_nchw_s2_p1", (2,3,7,7), (3,3,3), 2, 1)
 embedding("embedding", (5,3), (4,6))
 bias("bias", (5,4))
 scale("scale", (5,4))
+indexed_projection("proj_at0", (3,2,3), (1,4,3), 0)
+indexed_projection("proj_at1", (3,2,3), (2,4,3), 1)
+indexed_bias("bias_at1", (5,4), (1,2,4), 1)
 
 out = []
 out.append("""// RUN: flops-opt %s --flops-test-rule-vjp --flops-reference-to-llvm | %run | FileCheck %s
@@ -158,7 +185,8 @@ out.append("""// RUN: flops-opt %s --flops-test-rule-vjp --flops-reference-to-ll
 /// strides 1 and 2, padding 0 and 1 and dilation 2, grouped and depthwise
 /// convolutions (the importer's generics and the named linalg ops), both
 /// inputs of a matmul, an embedding gather (ids with repeats and negative
-/// values), a bias add and an elementwise affine op.
+/// values), a bias add and an elementwise affine op, and parameters read at
+/// constant indices (a recurrent net's weight and bias views).
 """)
 for c in cases:
     xs, ws, o = c["xs"], c["ws"], c["out"]

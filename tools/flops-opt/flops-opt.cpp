@@ -21,6 +21,7 @@
 
 namespace mlir::flops::test {
 void registerTestRuleVjpPass();
+void registerTestRuleModels(mlir::DialectRegistry &registry);
 } // namespace mlir::flops::test
 
 int main(int argc, char **argv) {
@@ -38,6 +39,7 @@ int main(int argc, char **argv) {
   mlir::registerAllToLLVMIRTranslations(registry);
   registry.insert<mlir::flops::FlopsDialect>();
   mlir::flops::registerEstimatorRules(registry);
+  mlir::flops::test::registerTestRuleModels(registry);
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "FLOPS-MLIR optimizer driver\n", registry));
 }

@@ -6,9 +6,13 @@
 //     linalg.generic reading W [1, G*H, I] through (s, b, n, k) -> (0, n, k);
 //   - per step, the recurrent projection h_{t-1} R^T as a contraction
 //     reading R through (b, n, k) -> (0, n, k) (R is read at every step);
+//   - the biases as adds of their own (linear in B, so that the estimator
+//     rules can train B): Wb added to the input projection once, Rb to each
+//     step's recurrent projection, B [1, 2*G*H] read through a view
+//     [1, 2, G*H] at (0, 0, n) and (0, 1, n);
 //   - per step, one elementwise generic over [batch, H] that reads the gate
-//     slices of both projections and of B [1, 2*G*H] and computes the new
-//     state (LSTM: a second one for the cell).
+//     slices of both projections and computes the new state (LSTM: a
+//     second one for the cell).
 // Y [seq, 1, batch, H] is assembled with tensor.insert_slice; Y_h (and
 // LSTM's Y_c) are the last states with a leading unit dimension.
 //
@@ -136,6 +140,30 @@ LogicalResult recurrent(Importer &imp, bool lstm) {
        AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx)},
       {IT::parallel, IT::parallel, IT::parallel, IT::reduction}, macBody);
 
+  // The biases are adds of their own, linear in B, so that the estimator
+  // rules train B: Wb is added to XW once, Rb to each step's RH (and, for
+  // GRU with linear_before_reset = 0, Rb_h to (r * h) R_h^T). B [1, 2*G*H]
+  // is read through views [1, 2, G*H] (and [1, 2, G, H]).
+  auto addBody = [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+    return arith::AddFOp::create(nb, l, a[0], a[1]);
+  };
+  Value bias3, bias4;
+  if (bias) {
+    bias3 = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({1, 2, G * H}, et), bias,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    if (!lstm && !linearBeforeReset)
+      bias4 = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({1, 2, G, H}, et), bias,
+          SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+    bias = Value(); // The gate generics read no bias.
+    auto id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+    xw = imp.generic({xw, bias3}, imp.empty({seqD, batch, gh}, et),
+                     {id3, AffineMap::get(3, 0, {zero, zero, d(2)}, ctx), id3},
+                     {IT::parallel, IT::parallel, IT::parallel}, addBody);
+  }
+  auto one1 = getAffineConstantExpr(1, ctx);
+
   Value y = imp.empty({seqD, SymDim::constant(1), batch, hD}, et);
   for (int64_t t = 0; t < seq; ++t) {
     // RH[b, n] = sum_k h[b, k] R[0, n, k]
@@ -146,6 +174,12 @@ LogicalResult recurrent(Importer &imp, bool lstm) {
          AffineMap::get(3, 0, {zero, d(1), d(2)}, ctx),
          AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
         {IT::parallel, IT::parallel, IT::reduction}, macBody);
+    if (bias3) {
+      auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+      rh = imp.generic({rh, bias3}, imp.empty({batch, gh}, et),
+                       {id2, AffineMap::get(2, 0, {zero, one1, d(1)}, ctx), id2},
+                       {IT::parallel, IT::parallel}, addBody);
+    }
     // Inputs of the step: h (and c) first (the loop extents [batch, H] are
     // inferred from the first operands), then the gate rows of XW (G), of
     // RH (G) and of B (2G), read through offset maps.
@@ -217,6 +251,12 @@ LogicalResult recurrent(Importer &imp, bool lstm) {
            AffineMap::get(3, 0, {zero, d(1) + 2 * H, d(2)}, ctx),
            AffineMap::get(3, 0, {d(0), d(1)}, ctx)},
           {IT::parallel, IT::parallel, IT::reduction}, macBody);
+      if (bias4)
+        rhh = imp.generic(
+            {rhh, bias4}, imp.empty({batch, hD}, et),
+            {id2, AffineMap::get(2, 0, {zero, one1, getAffineConstantExpr(2, ctx), d(1)}, ctx),
+             id2},
+            {IT::parallel, IT::parallel}, addBody);
       ins.push_back(rhh);
       maps.push_back(id2);
     }

@@ -11,7 +11,8 @@
 /// strides 1 and 2, padding 0 and 1 and dilation 2, grouped and depthwise
 /// convolutions (the importer's generics and the named linalg ops), both
 /// inputs of a matmul, an embedding gather (ids with repeats and negative
-/// values), a bias add and an elementwise affine op.
+/// values), a bias add and an elementwise affine op, and parameters read at
+/// constant indices (a recurrent net's weight and bias views).
 
 func.func @conv_s1_p0(%x: tensor<2x3x6x6xf64>, %w: tensor<4x3x3x3xf64>) -> tensor<2x4x4x4xf64> {
   %z = arith.constant 0.0 : f64
@@ -1215,6 +1216,225 @@ func.func @scale_check(%x: tensor<5x4xf64>, %w: tensor<4xf64>, %d: tensor<5x4xf6
   return
 }
 
+func.func @proj_at0(%x: tensor<3x2x3xf64>, %w: tensor<1x4x3xf64>) -> tensor<3x2x4xf64> {
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<3x2x4xf64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<3x2x4xf64>) -> tensor<3x2x4xf64>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"], flops.test.vjp = 1 : i64} ins(%x, %w : tensor<3x2x3xf64>, tensor<1x4x3xf64>) outs(%f : tensor<3x2x4xf64>) {
+  ^bb0(%a: f64, %b: f64, %o: f64):
+    %p = arith.mulf %a, %b : f64
+    %s = arith.addf %o, %p : f64
+    linalg.yield %s : f64
+  } -> tensor<3x2x4xf64>
+  return %y : tensor<3x2x4xf64>
+}
+
+func.func private @proj_at0_vjp(tensor<3x2x3xf64>, tensor<1x4x3xf64>, tensor<3x2x4xf64>) -> tensor<1x4x3xf64>
+
+func.func @proj_at0_dot(%x: tensor<3x2x3xf64>, %w: tensor<1x4x3xf64>, %d: tensor<3x2x4xf64>) -> f64 {
+  %y = call @proj_at0(%x, %w) : (tensor<3x2x3xf64>, tensor<1x4x3xf64>) -> tensor<3x2x4xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<f64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<f64>) -> tensor<f64>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> ()>], iterator_types = ["reduction", "reduction", "reduction"]}
+      ins(%y, %d : tensor<3x2x4xf64>, tensor<3x2x4xf64>) outs(%f : tensor<f64>) {
+  ^bb0(%a: f64, %b: f64, %acc: f64):
+    %p = arith.mulf %a, %b : f64
+    %q = arith.addf %acc, %p : f64
+    linalg.yield %q : f64
+  } -> tensor<f64>
+  %v = tensor.extract %s[] : tensor<f64>
+  return %v : f64
+}
+
+func.func @proj_at0_check(%x: tensor<3x2x3xf64>, %w: tensor<1x4x3xf64>, %d: tensor<3x2x4xf64>) {
+  %g = call @proj_at0_vjp(%x, %w, %d) : (tensor<3x2x3xf64>, tensor<1x4x3xf64>, tensor<3x2x4xf64>) -> tensor<1x4x3xf64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 12 : index
+  %one = arith.constant 1.0 : f64
+  %half = arith.constant 0.5 : f64
+  %z = arith.constant 0.0 : f64
+  %st0 = arith.constant 12 : index
+  %sz0 = arith.constant 1 : index
+  %st1 = arith.constant 3 : index
+  %sz1 = arith.constant 4 : index
+  %st2 = arith.constant 1 : index
+  %sz2 = arith.constant 3 : index
+  %err = scf.for %j = %c0 to %n step %c1 iter_args(%mx = %z) -> f64 {
+    %q0 = arith.divui %j, %st0 : index
+    %i0 = arith.remui %q0, %sz0 : index
+    %q1 = arith.divui %j, %st1 : index
+    %i1 = arith.remui %q1, %sz1 : index
+    %q2 = arith.divui %j, %st2 : index
+    %i2 = arith.remui %q2, %sz2 : index
+    %t0 = tensor.extract %w[%i0, %i1, %i2] : tensor<1x4x3xf64>
+    %tpv = arith.addf %t0, %one : f64
+    %tmv = arith.subf %t0, %one : f64
+    %tp = tensor.insert %tpv into %w[%i0, %i1, %i2] : tensor<1x4x3xf64>
+    %tm = tensor.insert %tmv into %w[%i0, %i1, %i2] : tensor<1x4x3xf64>
+    %dp = func.call @proj_at0_dot(%x, %tp, %d) : (tensor<3x2x3xf64>, tensor<1x4x3xf64>, tensor<3x2x4xf64>) -> f64
+    %dm = func.call @proj_at0_dot(%x, %tm, %d) : (tensor<3x2x3xf64>, tensor<1x4x3xf64>, tensor<3x2x4xf64>) -> f64
+    %diff = arith.subf %dp, %dm : f64
+    %exact = arith.mulf %diff, %half : f64
+    %gj = tensor.extract %g[%i0, %i1, %i2] : tensor<1x4x3xf64>
+    %dev = arith.subf %gj, %exact : f64
+    %adev = math.absf %dev : f64
+    %mx2 = arith.maximumf %mx, %adev : f64
+    scf.yield %mx2 : f64
+  }
+  %tol = arith.constant 1.0e-9 : f64
+  %ok = arith.cmpf olt, %err, %tol : f64
+  vector.print str "contraction reading the weight at constant index 0: max deviation below 1e-9 "
+  vector.print %ok : i1
+  return
+}
+
+func.func @proj_at1(%x: tensor<3x2x3xf64>, %w: tensor<2x4x3xf64>) -> tensor<3x2x4xf64> {
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<3x2x4xf64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<3x2x4xf64>) -> tensor<3x2x4xf64>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"], flops.test.vjp = 1 : i64} ins(%x, %w : tensor<3x2x3xf64>, tensor<2x4x3xf64>) outs(%f : tensor<3x2x4xf64>) {
+  ^bb0(%a: f64, %b: f64, %o: f64):
+    %p = arith.mulf %a, %b : f64
+    %s = arith.addf %o, %p : f64
+    linalg.yield %s : f64
+  } -> tensor<3x2x4xf64>
+  return %y : tensor<3x2x4xf64>
+}
+
+func.func private @proj_at1_vjp(tensor<3x2x3xf64>, tensor<2x4x3xf64>, tensor<3x2x4xf64>) -> tensor<2x4x3xf64>
+
+func.func @proj_at1_dot(%x: tensor<3x2x3xf64>, %w: tensor<2x4x3xf64>, %d: tensor<3x2x4xf64>) -> f64 {
+  %y = call @proj_at1(%x, %w) : (tensor<3x2x3xf64>, tensor<2x4x3xf64>) -> tensor<3x2x4xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<f64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<f64>) -> tensor<f64>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> ()>], iterator_types = ["reduction", "reduction", "reduction"]}
+      ins(%y, %d : tensor<3x2x4xf64>, tensor<3x2x4xf64>) outs(%f : tensor<f64>) {
+  ^bb0(%a: f64, %b: f64, %acc: f64):
+    %p = arith.mulf %a, %b : f64
+    %q = arith.addf %acc, %p : f64
+    linalg.yield %q : f64
+  } -> tensor<f64>
+  %v = tensor.extract %s[] : tensor<f64>
+  return %v : f64
+}
+
+func.func @proj_at1_check(%x: tensor<3x2x3xf64>, %w: tensor<2x4x3xf64>, %d: tensor<3x2x4xf64>) {
+  %g = call @proj_at1_vjp(%x, %w, %d) : (tensor<3x2x3xf64>, tensor<2x4x3xf64>, tensor<3x2x4xf64>) -> tensor<2x4x3xf64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 24 : index
+  %one = arith.constant 1.0 : f64
+  %half = arith.constant 0.5 : f64
+  %z = arith.constant 0.0 : f64
+  %st0 = arith.constant 12 : index
+  %sz0 = arith.constant 2 : index
+  %st1 = arith.constant 3 : index
+  %sz1 = arith.constant 4 : index
+  %st2 = arith.constant 1 : index
+  %sz2 = arith.constant 3 : index
+  %err = scf.for %j = %c0 to %n step %c1 iter_args(%mx = %z) -> f64 {
+    %q0 = arith.divui %j, %st0 : index
+    %i0 = arith.remui %q0, %sz0 : index
+    %q1 = arith.divui %j, %st1 : index
+    %i1 = arith.remui %q1, %sz1 : index
+    %q2 = arith.divui %j, %st2 : index
+    %i2 = arith.remui %q2, %sz2 : index
+    %t0 = tensor.extract %w[%i0, %i1, %i2] : tensor<2x4x3xf64>
+    %tpv = arith.addf %t0, %one : f64
+    %tmv = arith.subf %t0, %one : f64
+    %tp = tensor.insert %tpv into %w[%i0, %i1, %i2] : tensor<2x4x3xf64>
+    %tm = tensor.insert %tmv into %w[%i0, %i1, %i2] : tensor<2x4x3xf64>
+    %dp = func.call @proj_at1_dot(%x, %tp, %d) : (tensor<3x2x3xf64>, tensor<2x4x3xf64>, tensor<3x2x4xf64>) -> f64
+    %dm = func.call @proj_at1_dot(%x, %tm, %d) : (tensor<3x2x3xf64>, tensor<2x4x3xf64>, tensor<3x2x4xf64>) -> f64
+    %diff = arith.subf %dp, %dm : f64
+    %exact = arith.mulf %diff, %half : f64
+    %gj = tensor.extract %g[%i0, %i1, %i2] : tensor<2x4x3xf64>
+    %dev = arith.subf %gj, %exact : f64
+    %adev = math.absf %dev : f64
+    %mx2 = arith.maximumf %mx, %adev : f64
+    scf.yield %mx2 : f64
+  }
+  %tol = arith.constant 1.0e-9 : f64
+  %ok = arith.cmpf olt, %err, %tol : f64
+  vector.print str "contraction reading the weight at constant index 1: max deviation below 1e-9 "
+  vector.print %ok : i1
+  return
+}
+
+func.func @bias_at1(%x: tensor<5x4xf64>, %w: tensor<1x2x4xf64>) -> tensor<5x4xf64> {
+  %e = tensor.empty() : tensor<5x4xf64>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (0, 1, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"], flops.test.vjp = 1 : i64} ins(%x, %w : tensor<5x4xf64>, tensor<1x2x4xf64>) outs(%e : tensor<5x4xf64>) {
+  ^bb0(%a: f64, %b: f64, %o: f64):
+    %s = arith.addf %a, %b : f64
+    linalg.yield %s : f64
+  } -> tensor<5x4xf64>
+  return %y : tensor<5x4xf64>
+}
+
+func.func private @bias_at1_vjp(tensor<5x4xf64>, tensor<1x2x4xf64>, tensor<5x4xf64>) -> tensor<1x2x4xf64>
+
+func.func @bias_at1_dot(%x: tensor<5x4xf64>, %w: tensor<1x2x4xf64>, %d: tensor<5x4xf64>) -> f64 {
+  %y = call @bias_at1(%x, %w) : (tensor<5x4xf64>, tensor<1x2x4xf64>) -> tensor<5x4xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<f64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<f64>) -> tensor<f64>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> ()>], iterator_types = ["reduction", "reduction"]}
+      ins(%y, %d : tensor<5x4xf64>, tensor<5x4xf64>) outs(%f : tensor<f64>) {
+  ^bb0(%a: f64, %b: f64, %acc: f64):
+    %p = arith.mulf %a, %b : f64
+    %q = arith.addf %acc, %p : f64
+    linalg.yield %q : f64
+  } -> tensor<f64>
+  %v = tensor.extract %s[] : tensor<f64>
+  return %v : f64
+}
+
+func.func @bias_at1_check(%x: tensor<5x4xf64>, %w: tensor<1x2x4xf64>, %d: tensor<5x4xf64>) {
+  %g = call @bias_at1_vjp(%x, %w, %d) : (tensor<5x4xf64>, tensor<1x2x4xf64>, tensor<5x4xf64>) -> tensor<1x2x4xf64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 8 : index
+  %one = arith.constant 1.0 : f64
+  %half = arith.constant 0.5 : f64
+  %z = arith.constant 0.0 : f64
+  %st0 = arith.constant 8 : index
+  %sz0 = arith.constant 1 : index
+  %st1 = arith.constant 4 : index
+  %sz1 = arith.constant 2 : index
+  %st2 = arith.constant 1 : index
+  %sz2 = arith.constant 4 : index
+  %err = scf.for %j = %c0 to %n step %c1 iter_args(%mx = %z) -> f64 {
+    %q0 = arith.divui %j, %st0 : index
+    %i0 = arith.remui %q0, %sz0 : index
+    %q1 = arith.divui %j, %st1 : index
+    %i1 = arith.remui %q1, %sz1 : index
+    %q2 = arith.divui %j, %st2 : index
+    %i2 = arith.remui %q2, %sz2 : index
+    %t0 = tensor.extract %w[%i0, %i1, %i2] : tensor<1x2x4xf64>
+    %tpv = arith.addf %t0, %one : f64
+    %tmv = arith.subf %t0, %one : f64
+    %tp = tensor.insert %tpv into %w[%i0, %i1, %i2] : tensor<1x2x4xf64>
+    %tm = tensor.insert %tmv into %w[%i0, %i1, %i2] : tensor<1x2x4xf64>
+    %dp = func.call @bias_at1_dot(%x, %tp, %d) : (tensor<5x4xf64>, tensor<1x2x4xf64>, tensor<5x4xf64>) -> f64
+    %dm = func.call @bias_at1_dot(%x, %tm, %d) : (tensor<5x4xf64>, tensor<1x2x4xf64>, tensor<5x4xf64>) -> f64
+    %diff = arith.subf %dp, %dm : f64
+    %exact = arith.mulf %diff, %half : f64
+    %gj = tensor.extract %g[%i0, %i1, %i2] : tensor<1x2x4xf64>
+    %dev = arith.subf %gj, %exact : f64
+    %adev = math.absf %dev : f64
+    %mx2 = arith.maximumf %mx, %adev : f64
+    scf.yield %mx2 : f64
+  }
+  %tol = arith.constant 1.0e-9 : f64
+  %ok = arith.cmpf olt, %err, %tol : f64
+  vector.print str "bias add reading the parameter at constant indices (0, 1): max deviation below 1e-9 "
+  vector.print %ok : i1
+  return
+}
+
 func.func @main() {
   %seed = arith.constant 31 : i64
   %s0 = arith.constant 0 : i64
@@ -1313,5 +1533,23 @@ func.func @main() {
   %d15 = flops.normal %seed, %s15 {site = 3 : i64} : tensor<5x4xf64>
   // CHECK: affine scale 3 - x*w/2: max deviation below 1e-9 1
   call @scale_check(%x15, %w15, %d15) : (tensor<5x4xf64>, tensor<4xf64>, tensor<5x4xf64>) -> ()
+  %s16 = arith.constant 16 : i64
+  %x16 = flops.normal %seed, %s16 {site = 1 : i64} : tensor<3x2x3xf64>
+  %w16 = flops.normal %seed, %s16 {site = 2 : i64} : tensor<1x4x3xf64>
+  %d16 = flops.normal %seed, %s16 {site = 3 : i64} : tensor<3x2x4xf64>
+  // CHECK: contraction reading the weight at constant index 0: max deviation below 1e-9 1
+  call @proj_at0_check(%x16, %w16, %d16) : (tensor<3x2x3xf64>, tensor<1x4x3xf64>, tensor<3x2x4xf64>) -> ()
+  %s17 = arith.constant 17 : i64
+  %x17 = flops.normal %seed, %s17 {site = 1 : i64} : tensor<3x2x3xf64>
+  %w17 = flops.normal %seed, %s17 {site = 2 : i64} : tensor<2x4x3xf64>
+  %d17 = flops.normal %seed, %s17 {site = 3 : i64} : tensor<3x2x4xf64>
+  // CHECK: contraction reading the weight at constant index 1: max deviation below 1e-9 1
+  call @proj_at1_check(%x17, %w17, %d17) : (tensor<3x2x3xf64>, tensor<2x4x3xf64>, tensor<3x2x4xf64>) -> ()
+  %s18 = arith.constant 18 : i64
+  %x18 = flops.normal %seed, %s18 {site = 1 : i64} : tensor<5x4xf64>
+  %w18 = flops.normal %seed, %s18 {site = 2 : i64} : tensor<1x2x4xf64>
+  %d18 = flops.normal %seed, %s18 {site = 3 : i64} : tensor<5x4xf64>
+  // CHECK: bias add reading the parameter at constant indices (0, 1): max deviation below 1e-9 1
+  call @bias_at1_check(%x18, %w18, %d18) : (tensor<5x4xf64>, tensor<1x2x4xf64>, tensor<5x4xf64>) -> ()
   return
 }

@@ -83,6 +83,18 @@ bool rules::isMultiplyAccumulate(linalg::LinalgOp op) {
          }) == 2;
 }
 
+/// `map` without its constant results (an input read at a fixed index of
+/// some dimensions, e.g. the direction 0 of a recurrent weight [1, 3H, I]
+/// read through (s, b, n, k) -> (0, n, k)).
+static AffineMap withoutConstants(AffineMap map) {
+  SmallVector<AffineExpr> kept;
+  for (AffineExpr e : map.getResults())
+    if (!isa<AffineConstantExpr>(e))
+      kept.push_back(e);
+  return AffineMap::get(map.getNumDims(), map.getNumSymbols(), kept,
+                        map.getContext());
+}
+
 LogicalResult rules::checkBilinear(linalg::LinalgOp op, unsigned index,
                                    std::string &reason) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1) {
@@ -109,7 +121,7 @@ LogicalResult rules::checkBilinear(linalg::LinalgOp op, unsigned index,
     reason = "has no input #" + std::to_string(index);
     return failure();
   }
-  if (!op.getMatchingIndexingMap(op.getDpsInputOperand(index))
+  if (!withoutConstants(op.getMatchingIndexingMap(op.getDpsInputOperand(index)))
            .isProjectedPermutation()) {
     reason = "reads input #" + std::to_string(index) +
              " through a non-projected map (e.g. a strided convolution "
@@ -160,10 +172,37 @@ FailureOr<Value> rules::buildBilinearGradient(linalg::LinalgOp op,
   AffineMap mapO = op.getMatchingIndexingMap(op.getDpsInputOperand(other));
   AffineMap mapD = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   Value acc = init ? init : zerosLike(b, loc, inputs[index]);
+  // Dimensions read at a constant index: the estimate goes to that slice of
+  // the accumulator (rank-reduced), the rest of it is left as it is.
+  AffineMap mapR = withoutConstants(mapI);
+  Value target = acc;
+  auto accType = cast<RankedTensorType>(acc.getType());
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  if (mapR.getNumResults() != mapI.getNumResults()) {
+    SmallVector<int64_t> reducedShape;
+    for (auto [d, e] : llvm::enumerate(mapI.getResults())) {
+      strides.push_back(b.getIndexAttr(1));
+      if (auto c = dyn_cast<AffineConstantExpr>(e)) {
+        if (c.getValue() < 0 || accType.isDynamicDim(d) ||
+            c.getValue() >= accType.getDimSize(d))
+          return failure();
+        offsets.push_back(b.getIndexAttr(c.getValue()));
+        sizes.push_back(b.getIndexAttr(1));
+        continue;
+      }
+      offsets.push_back(b.getIndexAttr(0));
+      sizes.push_back(tensor::getMixedSize(b, loc, acc, d));
+      reducedShape.push_back(accType.getDimSize(d));
+    }
+    auto sliceType =
+        RankedTensorType::get(reducedShape, accType.getElementType());
+    target = tensor::ExtractSliceOp::create(b, loc, sliceType, acc, offsets,
+                                            sizes, strides);
+  }
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{acc.getType()}, ValueRange{inputs[other], delta},
-      ValueRange{acc}, SmallVector<AffineMap>{mapO, mapD, mapI},
-      reduceOnto(mapI), [&](OpBuilder &nb, Location l, ValueRange args) {
+      b, loc, TypeRange{target.getType()}, ValueRange{inputs[other], delta},
+      ValueRange{target}, SmallVector<AffineMap>{mapO, mapD, mapR},
+      reduceOnto(mapR), [&](OpBuilder &nb, Location l, ValueRange args) {
         // The product in the accumulator's type (the op may cast its
         // operands).
         Type et = args[2].getType();
@@ -180,5 +219,9 @@ FailureOr<Value> rules::buildBilinearGradient(linalg::LinalgOp op,
         linalg::YieldOp::create(
             nb, l, Value(arith::AddFOp::create(nb, l, args[2], p)));
       });
-  return generic.getResult(0);
+  if (target == acc)
+    return generic.getResult(0);
+  return tensor::InsertSliceOp::create(b, loc, generic.getResult(0), acc,
+                                       offsets, sizes, strides)
+      .getResult();
 }

@@ -153,13 +153,20 @@ public:
   bool capturesValue = false;
 };
 
-/// A map whose results are distinct dims or the constant 0 (a unit
-/// dimension, as tosa-to-linalg broadcasts a 1 x n bias).
-bool isBroadcastMap(AffineMap map) {
+/// A map whose results are distinct dims or constants within the extents
+/// of `type` (the constant 0 of a unit dimension, as tosa-to-linalg
+/// broadcasts a 1 x n bias; an index into a parameter view, as the importer
+/// reads a recurrent net's input and hidden biases from one [1, 2, G*H]
+/// view).
+bool isBroadcastMap(AffineMap map, Type type) {
+  auto shaped = dyn_cast<RankedTensorType>(type);
+  if (!shaped || shaped.getRank() != map.getNumResults())
+    return false;
   llvm::SmallBitVector seen(map.getNumDims());
-  for (AffineExpr e : map.getResults()) {
+  for (auto [r, e] : llvm::enumerate(map.getResults())) {
     if (auto c = dyn_cast<AffineConstantExpr>(e)) {
-      if (c.getValue() != 0)
+      if (c.getValue() < 0 || shaped.isDynamicDim(r) ||
+          c.getValue() >= shaped.getDimSize(r))
         return false;
       continue;
     }
@@ -211,7 +218,8 @@ LogicalResult rules::checkElementwise(linalg::GenericOp op, unsigned index,
     return isa<AffineDimExpr>(e);
   });
   if (!op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isPermutation() ||
-      !isBroadcastMap(inMap) || (!inMap.isProjectedPermutation() && !hasDim)) {
+      !isBroadcastMap(inMap, op.getDpsInputs()[index].getType()) ||
+      (!inMap.isProjectedPermutation() && !hasDim)) {
     reason = "reads its operands through maps that are not (broadcast) "
              "permutations";
     return failure();
@@ -269,6 +277,14 @@ FailureOr<Value> rules::buildElementwiseGradient(linalg::GenericOp op,
   // Unit dimensions read through a constant 0 are dropped from the
   // accumulator and restored afterwards.
   bool unitDims = !inMap.isProjectedPermutation();
+  // Constants that are not the 0 of a unit dimension: the estimate goes to
+  // that slice of the accumulator (rank-reduced).
+  auto inType = cast<RankedTensorType>(inputs[index].getType());
+  bool sliced = llvm::any_of(llvm::enumerate(inMap.getResults()), [&](auto e) {
+    auto c = dyn_cast<AffineConstantExpr>(e.value());
+    return c && inType.getDimSize(e.index()) != 1;
+  });
+  SmallVector<OpFoldResult> offsets, sizes, strides;
   SmallVector<ReassociationIndices> reassoc;
   AffineMap accMap = inMap;
   if (unitDims) {
@@ -284,8 +300,26 @@ FailureOr<Value> rules::buildElementwiseGradient(linalg::GenericOp op,
   ins.append(inputs.begin(), inputs.end());
   Value acc = init ? init : zerosLike(b, loc, inputs[index]);
   Type fullType = acc.getType();
-  if (unitDims)
+  Value full = acc;
+  if (sliced) {
+    SmallVector<int64_t> shape;
+    for (auto [r, e] : llvm::enumerate(inMap.getResults())) {
+      strides.push_back(b.getIndexAttr(1));
+      if (auto c = dyn_cast<AffineConstantExpr>(e)) {
+        offsets.push_back(b.getIndexAttr(c.getValue()));
+        sizes.push_back(b.getIndexAttr(1));
+        continue;
+      }
+      offsets.push_back(b.getIndexAttr(0));
+      sizes.push_back(b.getIndexAttr(inType.getDimSize(r)));
+      shape.push_back(inType.getDimSize(r));
+    }
+    acc = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get(shape, inType.getElementType()), acc,
+        offsets, sizes, strides);
+  } else if (unitDims) {
     acc = tensor::CollapseShapeOp::create(b, loc, acc, reassoc);
+  }
   Block &body = op.getRegion().front();
   bool failedBody = false;
   auto generic = linalg::GenericOp::create(
@@ -317,6 +351,9 @@ FailureOr<Value> rules::buildElementwiseGradient(linalg::GenericOp op,
     generic.erase();
     return failure();
   }
+  if (sliced)
+    return Value(tensor::InsertSliceOp::create(b, loc, generic.getResult(0),
+                                               full, offsets, sizes, strides));
   if (unitDims)
     return Value(tensor::ExpandShapeOp::create(b, loc, fullType,
                                                generic.getResult(0), reassoc));

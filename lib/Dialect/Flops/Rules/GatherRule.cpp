@@ -169,6 +169,11 @@ FailureOr<Value> rules::buildGatherGradient(linalg::GenericOp op,
             map.map(index.getResult(), ivs[index.getDim()]);
             continue;
           }
+          // Constants defined above the op (checked by indexSlice).
+          for (Value v : inner->getOperands())
+            if (!map.contains(v) && v.getDefiningOp() &&
+                v.getDefiningOp()->getBlock() != &body)
+              map.map(v, nb.clone(*v.getDefiningOp())->getResult(0));
           nb.clone(*inner, map);
         }
         SmallVector<Value> where;

@@ -21,6 +21,7 @@
 
 #include "RowIndependence.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -63,12 +64,36 @@ private:
   /// the dynamic size of the tensor.empty that `t` fills, or `tensor.dim`
   /// of a value with the same layout at its batch dimension).
   bool isWholeDim(OpFoldResult size, Value t, int64_t dim) const;
+  /// c when `v` is c x B (B the batch size): tensor.dim of a value at the
+  /// dimension that holds its batch, times constants.
+  std::optional<int64_t> batchMultiple(Value v) const;
   /// One layout per result of `op`, or failure when it mixes rows.
   FailureOr<SmallVector<RowLayout>> transfer(Operation *op) const;
   FailureOr<SmallVector<RowLayout>> linalgLayouts(linalg::LinalgOp op) const;
   std::optional<RowLayout> collapse(tensor::CollapseShapeOp op) const;
   std::optional<RowLayout> expand(tensor::ExpandShapeOp op) const;
 };
+
+std::optional<int64_t> RowAnalysis::batchMultiple(Value v) const {
+  if (auto d = v.getDefiningOp<tensor::DimOp>()) {
+    std::optional<RowLayout> l = of(d.getSource());
+    std::optional<int64_t> idx = d.getConstantIndex();
+    if (l && idx && *idx == l->dim)
+      return l->outer * l->inner;
+    return std::nullopt;
+  }
+  if (auto mul = v.getDefiningOp<arith::MulIOp>()) {
+    std::optional<int64_t> c = getConstantIntValue(mul.getRhs());
+    std::optional<int64_t> m = batchMultiple(mul.getLhs());
+    if (!c) {
+      c = getConstantIntValue(mul.getLhs());
+      m = batchMultiple(mul.getRhs());
+    }
+    if (c && m)
+      return *c * *m;
+  }
+  return std::nullopt;
+}
 
 bool RowAnalysis::isWholeDim(OpFoldResult size, Value t, int64_t dim) const {
   auto type = cast<RankedTensorType>(t.getType());
@@ -77,19 +102,23 @@ bool RowAnalysis::isWholeDim(OpFoldResult size, Value t, int64_t dim) const {
   auto v = dyn_cast<Value>(size);
   if (!v)
     return false;
-  if (auto d = v.getDefiningOp<tensor::DimOp>()) {
-    std::optional<int64_t> idx = d.getConstantIndex();
-    if (d.getSource() == t && idx == dim)
+  if (auto d = v.getDefiningOp<tensor::DimOp>())
+    if (d.getSource() == t && d.getConstantIndex() == dim)
       return true;
-    std::optional<RowLayout> lt = of(t), ls = of(d.getSource());
-    if (lt && ls && idx && *idx == ls->dim && lt->outer == ls->outer &&
-        lt->inner == ls->inner && lt->dim == dim)
-      return true;
-  }
-  // The size of the tensor.empty that `t` fills.
+  // `size` is c x B and dimension `dim` of `t` holds c entries per row.
+  std::optional<RowLayout> lt = of(t);
+  std::optional<int64_t> multiple = batchMultiple(v);
+  if (lt && multiple && lt->dim == dim && *multiple == lt->outer * lt->inner)
+    return true;
+  // The size of the tensor.empty that `t` fills (through fills and slices
+  // inserted into it).
   while (t) {
     if (auto fill = t.getDefiningOp<linalg::FillOp>()) {
       t = fill.getOutputs()[0];
+      continue;
+    }
+    if (auto ins = t.getDefiningOp<tensor::InsertSliceOp>()) {
+      t = ins.getDest();
       continue;
     }
     if (auto empty = t.getDefiningOp<tensor::EmptyOp>())

@@ -1,6 +1,7 @@
 //===- SiteAnalysis.cpp - perturbation sites of a forward function --------===//
 
 #include "SiteAnalysis.h"
+#include "BatchFirstSites.h"
 #include "RowIndependence.h"
 
 #include "flops/Dialect/Flops/IR/FlopsInterfaces.h"
@@ -125,7 +126,8 @@ static LogicalResult unifyBatch(Operation *where, Type type, int64_t &batch,
   return success();
 }
 
-FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
+FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn,
+                                                    bool batchFirst) {
   ForwardInfo info;
   info.fn = fn;
   if (fn.isExternal())
@@ -248,6 +250,16 @@ FailureOr<ForwardInfo> mlir::flops::analyzeForward(func::FuncOp fn) {
   FailureOr<DenseMap<Value, RowLayout>> rowLayout = checkRowIndependence(info);
   if (failed(rowLayout))
     return failure();
+  // Sites that hold the batch elsewhere than alone in dimension 0 are
+  // rewritten to compute batch-first; the rewritten forward is analyzed
+  // afresh.
+  if (batchFirst) {
+    FailureOr<bool> changed = makeSitesBatchFirst(info, *rowLayout);
+    if (failed(changed))
+      return failure();
+    if (*changed)
+      return analyzeForward(fn, /*batchFirst=*/false);
+  }
 
   // Group the parametric ops into sites, in program order.
   DenseMap<Value, unsigned> groupOfTail;

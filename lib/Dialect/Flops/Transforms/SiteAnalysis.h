@@ -57,8 +57,10 @@ AffineMap inversePermutedCopyMap(Operation *op);
 
 /// Finds parameters, data arguments, the batch size and the perturbation
 /// sites of `fn`; emits a diagnostic on the offending op and fails on input
-/// the pass cannot handle.
-FailureOr<ForwardInfo> analyzeForward(func::FuncOp fn);
+/// the pass cannot handle. With `batchFirst`, parametric ops whose result
+/// holds the batch elsewhere than alone in dimension 0 are first rewritten
+/// to compute batch-first (makeSitesBatchFirst), which changes `fn`.
+FailureOr<ForwardInfo> analyzeForward(func::FuncOp fn, bool batchFirst = true);
 
 } // namespace mlir::flops
 

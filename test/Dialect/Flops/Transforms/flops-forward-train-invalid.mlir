@@ -164,19 +164,16 @@ func.func @forward(%x: tensor<4x3xf32>, %w: tensor<3xf32> {flops.param}) -> tens
 // -----
 
 /// A site whose dimension 0 is not the batch (the batch merged with tokens
-/// before a parametric op).
-#ewm = affine_map<(d0, d1) -> (d0, d1)>
-#bm = affine_map<(d0, d1) -> (d1)>
-func.func @forward(%x: tensor<4x3x2xf32>, %b: tensor<2xf32> {flops.param}) -> tensor<4x3x2xf32> {
+/// before a parametric op) that is not a linalg.generic: parametric generics
+/// are rewritten to compute batch-first (flops-forward-train-batch-first.mlir),
+/// named ops are not.
+func.func @forward(%x: tensor<4x3x2xf32>, %w: tensor<2x2xf32> {flops.param}) -> tensor<4x3x2xf32> {
   %f = tensor.collapse_shape %x [[0, 1], [2]] : tensor<4x3x2xf32> into tensor<12x2xf32>
+  %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<12x2xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<12x2xf32>) -> tensor<12x2xf32>
   // expected-error @below {{batch dimensions disagree: this perturbation site has 12 rows in dimension 0, the forward's batch is 4 (sites must keep the batch in dimension 0)}}
-  %u = linalg.generic {indexing_maps = [#ewm, #bm, #ewm], iterator_types = ["parallel", "parallel"]}
-      ins(%f, %b : tensor<12x2xf32>, tensor<2xf32>) outs(%e : tensor<12x2xf32>) {
-  ^bb0(%a: f32, %bb: f32, %o: f32):
-    %s = arith.addf %a, %bb : f32
-    linalg.yield %s : f32
-  } -> tensor<12x2xf32>
+  %u = linalg.matmul ins(%f, %w : tensor<12x2xf32>, tensor<2x2xf32>) outs(%i : tensor<12x2xf32>) -> tensor<12x2xf32>
   %r = tensor.expand_shape %u [[0, 1], [2]] output_shape [4, 3, 2] : tensor<12x2xf32> into tensor<4x3x2xf32>
   return %r : tensor<4x3x2xf32>
 }
@@ -514,4 +511,28 @@ module {
   func.func @model(%x: tensor<4x3xf32>, %w: tensor<3xf32> {flops.param}) -> tensor<4x3xf32> {
     return %x : tensor<4x3xf32>
   }
+}
+
+// -----
+
+/// A weight read at a constant index of a dimension trains (the GRU/LSTM
+/// import reads W [1, G*H, I] at (0, n, k)), but one read at an offset, as
+/// the GRU import with linear_before_reset = 0 reads R's candidate rows at
+/// (0, n + 2H, k), has no rule yet.
+#ox = affine_map<(b, n, k) -> (b, k)>
+#ow = affine_map<(b, n, k) -> (0, n + 2, k)>
+#oo = affine_map<(b, n, k) -> (b, n)>
+func.func @forward(%x: tensor<4x3xf32>, %r: tensor<1x4x3xf32> {flops.param, flops.name = "gru.R"}) -> tensor<4x2xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x2xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<4x2xf32>) -> tensor<4x2xf32>
+  // expected-error @below {{cannot estimate the gradient of parameter gru.R: 'linalg.generic' reads input #1 through a non-projected map (e.g. a strided convolution input); only its other input can be estimated}}
+  %y = linalg.generic {indexing_maps = [#ox, #ow, #oo], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %r : tensor<4x3xf32>, tensor<1x4x3xf32>) outs(%f : tensor<4x2xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
 }
