@@ -104,6 +104,16 @@ bool CompileFlags::check(std::string *error) const {
              std::to_string(compileThreads);
     return false;
   }
+  if (coldOptLevel < -1 || coldOptLevel > 3) {
+    *error = "--cold-opt-level must be between -1 and 3, got " +
+             std::to_string(coldOptLevel);
+    return false;
+  }
+  // The cache's size bound is read when the first entry is written; a bad
+  // value is an error before anything runs, not a note after compiling.
+  uint64_t bytes;
+  if (!noCache && !cacheMaxBytes(&bytes, error))
+    return false;
   return true;
 }
 

@@ -12,7 +12,7 @@
 // RUN: %python %S/Inputs/compile-cache.py list %t.cache | FileCheck %s --check-prefix=SECOND
 // RUN: env FLOPS_CACHE_MAX_MB=0 flops-train %S/Inputs/mlp-4-16-2.mlir --train-npy %t.x.npy --train-labels %t.y.npy --limit-train 64 --batch-size 16 --epochs 1 --num-threads 1 --cache-dir %t.cache --queries 8 --progress=false > /dev/null 2>&1
 // RUN: %python %S/Inputs/compile-cache.py list %t.cache | FileCheck %s --check-prefix=ONLY
-// RUN: env FLOPS_CACHE_MAX_MB=lots flops-train %S/Inputs/mlp-4-16-2.mlir --train-npy %t.x.npy --train-labels %t.y.npy --limit-train 64 --batch-size 16 --epochs 1 --num-threads 1 --cache-dir %t.cache --queries 2 --progress=false 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: env FLOPS_CACHE_MAX_MB=lots not flops-train %S/Inputs/mlp-4-16-2.mlir --train-npy %t.x.npy --train-labels %t.y.npy --limit-train 64 --batch-size 16 --epochs 1 --num-threads 1 --cache-dir %t.cache --queries 2 --progress=false 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: %python %S/Inputs/compile-cache.py list %t.cache | FileCheck %s --check-prefix=ONLY
 
 /// The compile cache's size bound (FLOPS_CACHE_MAX_MB, least recently used
@@ -23,8 +23,8 @@
 /// recently used go until 1 MiB is reached: old2 only (the real entry that
 /// was hit would be first among the equally old ones had the hit not
 /// refreshed it). FLOPS_CACHE_MAX_MB=0 keeps only the entry just written.
-/// A value that is not a number is reported and nothing is written (the
-/// step still trains).
+/// A value that is not a number is an error before anything runs (and
+/// nothing is written to the cache).
 
 // FIRST: old2 old3 real 1
 
@@ -34,5 +34,5 @@
 
 // ONLY: real 1
 
-// BAD: note: not caching the compiled step: FLOPS_CACHE_MAX_MB='lots' is not a non-negative number of megabytes
-// BAD: epoch 1/1: train loss
+// BAD: flops-train: error: FLOPS_CACHE_MAX_MB='lots' is not a non-negative number of megabytes
+// BAD-NOT: epoch 1/1
