@@ -21,10 +21,10 @@ train() { exec "$BIN/flops-train" "$ROOT/examples/mlp.mlir" "${opts[@]}" "$@"; }
 t0=$(date +%s.%N)
 (train --quiet --save "$work/full.safetensors")
 t1=$(date +%s.%N)
-total=$(echo "$t1 - $t0" | bc -l)
+total=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 printf 'uninterrupted run: %.2f s (compiled step cached after this)\n' "$total"
 t0=$(date +%s.%N); (train --quiet --save "$work/again.safetensors"); t1=$(date +%s.%N)
-total=$(echo "$t1 - $t0" | bc -l)
+total=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 printf 'second run (cached compile): %.2f s\n' "$total"
 cmp -s "$work/full.safetensors" "$work/again.safetensors" ||
   { echo "resume-check: two uninterrupted runs differ"; exit 1; }
@@ -33,7 +33,7 @@ printf '%-5s %-9s %-28s %-10s %s\n' kill "after s" "resumed at" "stale tmp" iden
 fails=0
 for ((i = 1; i <= K; ++i)); do
   ck="$work/ck$i.safetensors"
-  delay=$(echo "$total * $i / ($K + 1)" | bc -l)
+  delay=$(awk -v t="$total" -v i="$i" -v k="$K" 'BEGIN { print t * i / (k + 1) }')
   train --quiet --save "$ck" & pid=$!
   sleep "$delay"
   kill -9 "$pid" 2>/dev/null || true
