@@ -34,10 +34,14 @@ struct TestRuleVjpPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> fns(module.getOps<func::FuncOp>());
+    // Definitions only, collected first: the loop erases declarations of
+    // the @<fn>_vjp functions it defines (a list holding them would keep
+    // dangling handles).
+    SmallVector<func::FuncOp> fns;
+    for (func::FuncOp fn : module.getOps<func::FuncOp>())
+      if (!fn.isExternal())
+        fns.push_back(fn);
     for (func::FuncOp fn : fns) {
-      if (fn.isExternal())
-        continue;
       Operation *marked = nullptr;
       fn.walk([&](Operation *op) {
         if (op->hasAttr("flops.test.vjp") ||

@@ -97,7 +97,8 @@ static bool tensorBytes(const onnx::TensorProto &t, std::vector<int64_t> *shape,
                " bytes of data but its shape needs " + std::to_string(nb);
       return false;
     }
-    std::memcpy(bytes->data(), t.raw_data().data(), nb);
+    if (nb)
+      std::memcpy(bytes->data(), t.raw_data().data(), nb);
     return true;
   }
   auto mismatch = [&](int64_t have) {
