@@ -410,7 +410,8 @@ bool Buffer::copyFrom(const rt::Tensor &t, std::string *error) {
              rt::dtypeName(type) + " " + rt::shapeToString(dims) + " buffer";
     return false;
   }
-  std::memcpy(aligned, t.bytes.data(), bytes);
+  if (bytes) // zero-size buffers may have no storage
+    std::memcpy(aligned, t.bytes.data(), bytes);
   return true;
 }
 
@@ -878,7 +879,8 @@ static void copyStrided(const int64_t *desc, size_t rank, size_t elem,
     expect *= sizes[i];
   }
   if (contiguous) {
-    std::memcpy(dst, base, size_t(n) * elem);
+    if (n)
+      std::memcpy(dst, base, size_t(n) * elem);
     return;
   }
   std::vector<int64_t> idx(rank, 0);
