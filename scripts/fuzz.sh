@@ -17,7 +17,9 @@
 # inputs, and runs each target with -max_total_time. Crash inputs land in
 # build-fuzz/crashes/<target>/; the script ends with a table (target, CPU
 # seconds, wall seconds, executions, corpus size, crashes) and exits non-zero if any target
-# crashed. Reproduce a crash with: build-fuzz/bin/flops-fuzz-<target> FILE
+# crashed. Reproduce a crash with (RT=$(clang-22 --print-runtime-dir)):
+#   LD_PRELOAD=$RT/libclang_rt.asan-x86_64.so LD_LIBRARY_PATH=$RT \
+#     build-fuzz/bin/flops-fuzz-<target> FILE
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_PER="${1:-600}"
@@ -37,6 +39,10 @@ if ((${#need[@]})); then
 fi
 "$ROOT/scripts/bootstrap.sh" >/dev/null # the other packages; the main build
 
+# clang links its sanitizer runtimes statically into executables only, so our
+# shared libraries (linked with -z defs by HandleLLVMOptions) would have
+# undefined __asan_*/__sancov_* references: every link uses the shared
+# sanitizer runtime (-shared-libsan) instead.
 SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -g -O1"
 if [[ ! -f "$B/build.ninja" ]]; then
   launcher=()
@@ -45,6 +51,8 @@ if [[ ! -f "$B/build.ninja" ]]; then
     -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 "${launcher[@]}" \
     -DCMAKE_C_FLAGS="$SAN" -DCMAKE_CXX_FLAGS="$SAN" \
     -DFLOPS_ENABLE_LIBFUZZER=ON -DFLOPS_BUILD_TESTS=OFF -DFLOPS_BUILD_BENCHMARKS=OFF \
+    -DCMAKE_SHARED_LINKER_FLAGS="-shared-libsan -fsanitize=address,undefined" \
+    -DCMAKE_EXE_LINKER_FLAGS="-shared-libsan" \
     -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir
 fi
 cmake --build "$B" --target $(printf 'flops-fuzz-%s ' "${TARGETS[@]}")
@@ -68,6 +76,7 @@ for f in "$ROOT"/test/Tools/Inputs/*.mlir "$ROOT"/examples/*.mlir; do
 done
 
 CHUNK="${FUZZ_CHUNK:-300}"
+RT="$(clang-22 --print-runtime-dir)" # the shared sanitizer runtime, preloaded
 NICE="${FUZZ_NICE:-0}"
 printf '%-12s %9s %9s %12s %8s %8s\n' target cpu_s wall_s execs corpus crashes > "$B/fuzz-summary.txt"
 status=0
@@ -79,7 +88,8 @@ for t in "${TARGETS[@]}"; do
   # Run chunks until the CPU budget is spent (awk: no bc on a fresh Debian).
   while awk -v c="$cpu" -v b="$SECONDS_PER" 'BEGIN { exit !(c < b) }'; do
     set +e
-    ASAN_OPTIONS=detect_leaks=0 /usr/bin/time -f 'cpu %U %S' -o "$log.time" \
+    LD_PRELOAD="$RT/libclang_rt.asan-x86_64.so" LD_LIBRARY_PATH="$RT" \
+      ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0 /usr/bin/time -f 'cpu %U %S' -o "$log.time" \
       nice -n "$NICE" "$B/bin/flops-fuzz-$t" "$B/corpus/$t" \
       -max_total_time="$CHUNK" -artifact_prefix="$B/crashes/$t/" \
       -max_len=65536 -print_final_stats=1 >"$log.chunk" 2>&1
