@@ -33,8 +33,9 @@ static cl::opt<std::string> output("o", cl::desc("Output file"),
                                    cl::cat(compileCat));
 static cl::opt<std::string>
     emit("emit",
-         cl::desc("What to write: exe (a training program) or obj (the "
-                  "step's object file)"),
+         cl::desc("What to write: exe (a training program), obj (the "
+                  "step's object file), header (its C header) or shared (a "
+                  ".so with the entry points)"),
          cl::init("exe"), cl::cat(compileCat));
 static cl::opt<std::string> targetCpu(
     "target-cpu",

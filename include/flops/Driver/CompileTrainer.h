@@ -20,8 +20,10 @@ namespace mlir::flops::driver {
 
 struct CompileTrainerOptions {
   std::string output;
-  /// "exe" (a training program) or "obj" (the step's object, with the
-  /// embedded description, for the user's own link).
+  /// "exe" (a training program), "obj" (the step's object, with the
+  /// embedded description, for the user's own link), "header" (the C
+  /// header of the object's entry points) or "shared" (a .so of the object
+  /// and the runtime, loadable with ctypes).
   std::string emit = "exe";
   AotTarget target;
   /// The compiler driver that links (found on PATH).
