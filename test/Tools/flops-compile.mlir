@@ -62,7 +62,7 @@
 // STRAY: train: error: unexpected argument 'stray'
 // HELP: USAGE: train [options]
 // CPU: flops-compile: error: --target-cpu: 'not-a-cpu' is not a CPU of x86_64
-// EMIT: flops-compile: error: --emit must be exe or obj, got 'dll'
+// EMIT: flops-compile: error: --emit must be exe, obj, header or shared, got 'dll'
 // RESUME: native: resuming {{.*}}aot.safetensors at epoch 2, batch 3/8 (step 11)
 // RESUME: native: 2 epochs (16 steps)
 // ROWS: neyman: error: this program was compiled for 256 training rows (the neyman allocator's step options depend on them); this run has 128
