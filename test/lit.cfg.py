@@ -109,3 +109,7 @@ except (OSError, subprocess.TimeoutExpired):
 import shutil
 if shutil.which("mlir-opt-22"):
     config.available_features.add("mlir-opt-22")
+
+# test/Install: install + consumer build (about a minute); opt-in.
+if lit_config.params.get("install-test"):
+    config.available_features.add("install-test")
