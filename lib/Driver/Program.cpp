@@ -143,60 +143,6 @@ OwningOpRef<ModuleOp> Session::parseString(llvm::StringRef source,
 // Signatures
 //===----------------------------------------------------------------------===//
 
-int64_t TensorSpec::numElements() const {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
-size_t TensorSpec::numBytes() const {
-  return size_t(numElements()) * rt::dtypeSize(dtype);
-}
-
-static const char *mlirTypeName(rt::DType t) {
-  switch (t) {
-  case rt::DType::F32:
-    return "f32";
-  case rt::DType::F64:
-    return "f64";
-  case rt::DType::I32:
-    return "i32";
-  case rt::DType::I64:
-    return "i64";
-  case rt::DType::U8:
-    return "ui8";
-  }
-  return "?";
-}
-
-std::string TensorSpec::str() const {
-  if (scalar)
-    return mlirTypeName(dtype);
-  std::string s = "tensor<";
-  for (int64_t d : shape)
-    s += std::to_string(d) + "x";
-  return s + mlirTypeName(dtype) + ">";
-}
-
-std::vector<unsigned>
-FunctionSignature::argsWithRole(llvm::StringRef role) const {
-  std::vector<unsigned> r;
-  for (unsigned i = 0; i < args.size(); ++i)
-    if (args[i].role == role)
-      r.push_back(i);
-  return r;
-}
-
-std::vector<unsigned>
-FunctionSignature::resultsWithRole(llvm::StringRef role) const {
-  std::vector<unsigned> r;
-  for (unsigned i = 0; i < results.size(); ++i)
-    if (results[i].role == role)
-      r.push_back(i);
-  return r;
-}
-
 static bool elementDType(Type t, rt::DType *out) {
   if (t.isF32())
     *out = rt::DType::F32;
@@ -316,105 +262,6 @@ bool mlir::flops::driver::readSignature(func::FuncOp fn,
 // Buffers
 //===----------------------------------------------------------------------===//
 
-Buffer::Buffer(Buffer &&o) noexcept { *this = std::move(o); }
-
-Buffer &Buffer::operator=(Buffer &&o) noexcept {
-  if (this == &o)
-    return *this;
-  release();
-  allocated = o.allocated;
-  aligned = o.aligned;
-  bytes = o.bytes;
-  type = o.type;
-  dims = std::move(o.dims);
-  desc = std::move(o.desc);
-  owner = std::move(o.owner);
-  o.allocated = o.aligned = nullptr;
-  o.owner.reset();
-  o.bytes = 0;
-  o.desc.clear();
-  return *this;
-}
-
-Buffer::~Buffer() { release(); }
-
-void Buffer::release() {
-  if (owner)
-    owner->release(allocated);
-  else
-    std::free(allocated);
-  allocated = aligned = nullptr;
-  owner.reset();
-}
-
-int64_t Buffer::numElements() const {
-  int64_t n = 1;
-  for (int64_t d : dims)
-    n *= d;
-  return n;
-}
-
-bool Buffer::allocate(const TensorSpec &spec, std::string *error,
-                      std::shared_ptr<Device> device) {
-  release();
-  type = spec.dtype;
-  dims = spec.shape;
-  bytes = spec.numBytes();
-  constexpr size_t align = 64;
-  size_t rounded = (bytes + align - 1) / align * align;
-  if (device) {
-    // Device allocations are at least 256-byte aligned.
-    allocated = device->allocate(rounded ? rounded : align, error);
-    if (!allocated) {
-      *error = spec.name + ": " + *error;
-      return false;
-    }
-    owner = std::move(device);
-  } else {
-    allocated = std::aligned_alloc(align, rounded ? rounded : align);
-  }
-  if (!allocated) {
-    *error = "out of memory allocating " + std::to_string(bytes) +
-             " bytes for " + spec.name;
-    return false;
-  }
-  aligned = allocated;
-  std::memset(aligned, 0, rounded ? rounded : align);
-  size_t rank = dims.size();
-  desc.assign(3 + 2 * rank, 0);
-  desc[0] = reinterpret_cast<int64_t>(allocated);
-  desc[1] = reinterpret_cast<int64_t>(aligned);
-  desc[2] = 0;
-  int64_t stride = 1;
-  for (size_t i = rank; i-- > 0;) {
-    desc[3 + i] = dims[i];
-    desc[3 + rank + i] = stride;
-    stride *= dims[i];
-  }
-  return true;
-}
-
-rt::Tensor Buffer::toTensor() const {
-  rt::Tensor t;
-  t.dtype = type;
-  t.shape = dims;
-  const uint8_t *p = static_cast<const uint8_t *>(aligned);
-  t.bytes.assign(p, p + bytes);
-  return t;
-}
-
-bool Buffer::copyFrom(const rt::Tensor &t, std::string *error) {
-  if (t.dtype != type || t.bytes.size() != bytes) {
-    *error = "cannot copy a " + std::string(rt::dtypeName(t.dtype)) + " " +
-             rt::shapeToString(t.shape) + " tensor into a " +
-             rt::dtypeName(type) + " " + rt::shapeToString(dims) + " buffer";
-    return false;
-  }
-  if (bytes) // zero-size buffers may have no storage
-    std::memcpy(aligned, t.bytes.data(), bytes);
-  return true;
-}
-
 //===----------------------------------------------------------------------===//
 // Pipelines
 //===----------------------------------------------------------------------===//
@@ -515,16 +362,6 @@ static bool writeModule(ModuleOp module, const std::string &path,
 //===----------------------------------------------------------------------===//
 // Program
 //===----------------------------------------------------------------------===//
-
-struct Program::Entry {
-  FunctionSignature sig;
-  void (*fn)(void **) = nullptr;
-  bool outParams = true;
-  // Per-call scratch (a Program is not re-entrant).
-  std::vector<void *> packed, descPtrs;
-  std::vector<uint64_t> scalars;
-  std::vector<int64_t> resultStruct;
-};
 
 Program::Program() = default;
 Program::~Program() {
@@ -848,55 +685,6 @@ Program::compile(Session &session, ModuleOp module,
   return p;
 }
 
-/// Whether memory of `owner` can be passed to code compiled for `dev`
-/// (host memory for the CPU; any buffer of a device of the same kind: all
-/// CUDA devices here share the runtime's context).
-static bool sameMemory(const std::shared_ptr<Device> &owner,
-                       const std::shared_ptr<Device> &dev) {
-  if (!owner || !dev)
-    return !owner && !dev;
-  return owner->kind() == dev->kind();
-}
-
-static bool sameShape(const Buffer &b, const TensorSpec &s) {
-  return b.dtype() == s.dtype && b.shape() == s.shape;
-}
-
-/// Copies a (possibly strided) memref described by `desc` into `dst`.
-static void copyStrided(const int64_t *desc, size_t rank, size_t elem,
-                        uint8_t *dst) {
-  const uint8_t *base = reinterpret_cast<const uint8_t *>(desc[1]) +
-                        desc[2] * int64_t(elem);
-  const int64_t *sizes = desc + 3, *strides = desc + 3 + rank;
-  int64_t n = 1;
-  for (size_t i = 0; i < rank; ++i)
-    n *= sizes[i];
-  bool contiguous = true;
-  int64_t expect = 1;
-  for (size_t i = rank; i-- > 0;) {
-    if (sizes[i] != 1 && strides[i] != expect)
-      contiguous = false;
-    expect *= sizes[i];
-  }
-  if (contiguous) {
-    if (n)
-      std::memcpy(dst, base, size_t(n) * elem);
-    return;
-  }
-  std::vector<int64_t> idx(rank, 0);
-  for (int64_t k = 0; k < n; ++k) {
-    int64_t off = 0;
-    for (size_t i = 0; i < rank; ++i)
-      off += idx[i] * strides[i];
-    std::memcpy(dst + size_t(k) * elem, base + off * int64_t(elem), elem);
-    for (size_t i = rank; i-- > 0;) {
-      if (++idx[i] < sizes[i])
-        break;
-      idx[i] = 0;
-    }
-  }
-}
-
 bool Program::call(llvm::StringRef name, llvm::ArrayRef<ArgValue> args,
                    llvm::ArrayRef<Buffer *> results, std::string *error) {
   Entry *e = nullptr;
@@ -907,119 +695,9 @@ bool Program::call(llvm::StringRef name, llvm::ArrayRef<ArgValue> args,
     *error = "no compiled function @" + name.str();
     return false;
   }
-  const FunctionSignature &sig = e->sig;
-  if (args.size() != sig.args.size() || results.size() != sig.results.size()) {
-    *error = "@" + sig.name + " takes " + std::to_string(sig.args.size()) +
-             " arguments and " + std::to_string(sig.results.size()) +
-             " results, got " + std::to_string(args.size()) + " and " +
-             std::to_string(results.size());
+  std::vector<ArgValue> argv(args.begin(), args.end());
+  std::vector<Buffer *> resv(results.begin(), results.end());
+  if (!rt::callPacked(*e, dev, argv, resv, error))
     return false;
-  }
-  size_t nArgs = args.size(), nRes = results.size();
-  e->packed.clear();
-  e->packed.reserve(nArgs + nRes + 1);
-  e->descPtrs.assign(nArgs + nRes + 1, nullptr);
-  e->scalars.assign(nArgs, 0);
-  size_t slot = 0;
-  if (!e->outParams && nRes) {
-    size_t words = 0;
-    for (const TensorSpec &s : sig.results)
-      words += 3 + 2 * s.shape.size();
-    e->resultStruct.assign(words, 0);
-    e->descPtrs[slot] = e->resultStruct.data();
-    e->packed.push_back(&e->descPtrs[slot++]);
-  }
-  for (size_t i = 0; i < nArgs; ++i) {
-    const TensorSpec &s = sig.args[i];
-    if (s.scalar) {
-      void *p = &e->scalars[i];
-      switch (s.dtype) {
-      case rt::DType::F32: {
-        float v = float(args[i].f);
-        std::memcpy(p, &v, sizeof v);
-        break;
-      }
-      case rt::DType::F64:
-        std::memcpy(p, &args[i].f, sizeof(double));
-        break;
-      case rt::DType::I32: {
-        int32_t v = int32_t(args[i].i);
-        std::memcpy(p, &v, sizeof v);
-        break;
-      }
-      default:
-        std::memcpy(p, &args[i].i, sizeof(int64_t));
-        break;
-      }
-      e->packed.push_back(p);
-      continue;
-    }
-    if (!args[i].buffer || !sameShape(*args[i].buffer, s)) {
-      *error = "@" + sig.name + " argument " + std::to_string(i) + " (" +
-               s.name + ") needs a " + s.str() + " buffer";
-      return false;
-    }
-    if (!sameMemory(args[i].buffer->device(), dev)) {
-      *error = "@" + sig.name + " argument " + std::to_string(i) + " (" +
-               s.name + ") is not in the memory of the " +
-               (dev ? "CUDA device" : "host");
-      return false;
-    }
-    e->descPtrs[slot] = args[i].buffer->descriptor();
-    e->packed.push_back(&e->descPtrs[slot++]);
-  }
-  for (size_t i = 0; i < nRes; ++i) {
-    if (!results[i] || !sameShape(*results[i], sig.results[i])) {
-      *error = "@" + sig.name + " result " + std::to_string(i) + " (" +
-               sig.results[i].name + ") needs a " + sig.results[i].str() +
-               " buffer";
-      return false;
-    }
-    if (!sameMemory(results[i]->device(), dev)) {
-      *error = "@" + sig.name + " result " + std::to_string(i) + " (" +
-               sig.results[i].name + ") is not in the memory of the " +
-               (dev ? "CUDA device" : "host");
-      return false;
-    }
-    if (e->outParams) {
-      e->descPtrs[slot] = results[i]->descriptor();
-      e->packed.push_back(&e->descPtrs[slot++]);
-    }
-  }
-
-  e->fn(e->packed.data());
-  if (dev && !dev->checkCall(sig.name, error))
-    return false;
-
-  if (e->outParams || !nRes)
-    return true;
-  // Returned results: copy into the caller's buffers, free the function's
-  // allocations (each once; never one of the caller's buffers).
-  std::set<const void *> callerOwned, freed;
-  for (const ArgValue &a : args)
-    if (a.buffer)
-      callerOwned.insert(a.buffer->data());
-  for (Buffer *r : results)
-    callerOwned.insert(r->data());
-  const int64_t *d = e->resultStruct.data();
-  bool ok = true;
-  for (size_t i = 0; i < nRes; ++i) {
-    const TensorSpec &s = sig.results[i];
-    size_t rank = s.shape.size();
-    for (size_t k = 0; k < rank; ++k)
-      if (d[3 + k] != s.shape[k])
-        ok = false;
-    if (ok)
-      copyStrided(d, rank, rt::dtypeSize(s.dtype),
-                  static_cast<uint8_t *>(results[i]->data()));
-    void *alloc = reinterpret_cast<void *>(d[0]);
-    if (alloc && !callerOwned.count(reinterpret_cast<void *>(d[1])) &&
-        freed.insert(alloc).second)
-      std::free(alloc);
-    d += 3 + 2 * rank;
-  }
-  if (!ok)
-    *error = "@" + sig.name + " returned a result whose shape differs from "
-                              "its signature";
-  return ok;
+  return !dev || dev->checkCall(e->sig.name, error);
 }
