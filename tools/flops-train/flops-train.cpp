@@ -32,6 +32,12 @@ static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
 static cl::opt<std::string>
     entry("entry", cl::desc("Forward function to train (default forward)"),
           cl::init("forward"), cl::cat(stepCat));
+static cl::opt<std::string> estimator(
+    "estimator",
+    cl::desc("Gradient estimator: lr (likelihood ratio, noise on layer "
+             "outputs) or spsa (MeZO: queries/2 weight directions per step, "
+             "two forwards of the batch each, at theta +- sigma z)"),
+    cl::init("lr"), cl::cat(stepCat));
 static cl::opt<int64_t>
     queries("queries",
             cl::desc("Perturbed queries per data point (N = batch x queries "
@@ -263,6 +269,7 @@ int main(int argc, char **argv) {
   driver::TrainConfig c;
   c.modelPath = modelPath;
   c.step.entry = entry;
+  c.step.estimator = estimator;
   c.step.queries = queries;
   c.step.batchSize = batchSize;
   c.step.antithetic = antithetic;
