@@ -151,7 +151,7 @@ LogicalResult ForwardTrainPass::checkOptions(ModuleOp module) {
   if (antithetic && minQueries % 2 != 0)
     return bad("min-queries must be even with antithetic pairs, got " +
                Twine(minQueries));
-  // V-hat (METHOD.md §3.2) is unbounded for a point without queries: the
+  // V-hat (docs/METHOD.md §3.2) is unbounded for a point without queries: the
   // runtime rejects it, which would feed V-hat = 0 to the Gaussian update.
   // A point with no queries drops out of the estimate; with a budget (or a
   // non-uniform allocator) the same points could get none every step, which
