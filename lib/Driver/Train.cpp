@@ -35,6 +35,7 @@ std::string shortest(double v) {
 std::string TrainStepOptions::passText(int64_t batch) const {
   auto b = [](bool v) { return v ? "true" : "false"; };
   return "flops-forward-train{entry=" + entry +
+         (estimator == "lr" ? std::string() : " estimator=" + estimator) +
          " queries=" + std::to_string(queries) +
          " batch-size=" + std::to_string(batch) +
          " antithetic=" + b(antithetic) + " loss=" + loss +

@@ -1,6 +1,6 @@
 //===- AllocatorsTest.cpp - Gaussian, Bernoulli and Neyman allocators -----===//
 //
-// METHOD.md §5 items 6-10 for the allocators of Allocators.h: allocation
+// docs/METHOD.md §5 items 6-10 for the allocators of Allocators.h: allocation
 // invariants over random inputs, Neyman exactness, the Gaussian score against
 // finite differences, the Gaussian allocator learning on a synthetic problem,
 // and unbiasedness of the per-point row weights. Every statistical test fixes
@@ -223,7 +223,7 @@ TEST(AllocatorsTest, RowWeightsExample) {
   EXPECT_NE(err.find("mode = 5"), std::string::npos) << err;
 }
 
-// METHOD §5 item 10. Per-query estimates g_ij = m_i + sd_i z on a fixed,
+// docs/METHOD.md §5 item 10. Per-query estimates g_ij = m_i + sd_i z on a fixed,
 // unequal allocation that puts more queries on points with larger m_i. The
 // per-point weighting must reproduce the batch mean (1/B) Σ m_i within 4
 // standard errors (40000 repetitions, seed 1001); the row-mean weighting 1/N
@@ -404,7 +404,7 @@ Vec randomLambda(Rng &rng, int64_t B) {
   return standardized(loss);
 }
 
-// METHOD §5 item 6 for the Gaussian allocator: >= 1000 random inputs
+// docs/METHOD.md §5 item 6 for the Gaussian allocator: >= 1000 random inputs
 // (including all draws <= 0 and extreme magnitudes): integers >= minCount,
 // even under pairs, Σ = N exactly; same (seed, step) => bit-identical ã and
 // the same counts; all draws <= 0 => exactly the uniform allocation.
@@ -507,7 +507,7 @@ LD logNormalLU(const Vec &lam, const Vec &st, double delta, const Vec &a,
          LD(B) / 2 * std::log(2 * 3.14159265358979323846264338327950288L);
 }
 
-// METHOD §5 item 8: the four closed-form scores (computed in f64) against
+// docs/METHOD.md §5 item 8: the four closed-form scores (computed in f64) against
 // fourth-order central differences (step 1e-4) of the independent log N
 // above. Tolerance:
 // |analytic − fd| <= 1e-8 · max(1, |analytic|) per component; the runtime's
@@ -687,7 +687,7 @@ struct LearnResult {
          vTrueUniform = 0, vTrueNeyman = 0;
 };
 
-/// METHOD §5 item 9 on a synthetic problem: B = 16 points, λ the
+/// docs/METHOD.md §5 item 9 on a synthetic problem: B = 16 points, λ the
 /// standardised losses 0.1, 0.2, ..., 1.6 in shuffled order, per-point noise
 /// σ_i = exp(λ_i) (grows with λ). One simulated query on point i returns a
 /// 4-vector with N(0, σ_i²/4) entries; its squared norm is the row's proxy,
@@ -821,7 +821,7 @@ int32_t halvedCount(int32_t base, int64_t minCount, int64_t unit) {
   return int32_t(std::max<int64_t>(minCount, unit * (base / (2 * unit))));
 }
 
-// METHOD §5 item 6 for the Bernoulli allocator over 3000 random inputs
+// docs/METHOD.md §5 item 6 for the Bernoulli allocator over 3000 random inputs
 // (extreme magnitudes, equal losses, p in {0, 1, random}): invariants,
 // determinism, p = 0 is uniform, points at or above the mean never lose
 // queries, halved points have exactly the halved count, and nobody else
@@ -963,7 +963,7 @@ double bruteForceMinVariance(const Vec &sigma, int64_t budget,
   return best;
 }
 
-// METHOD §5 item 7 (AllocationTest covers B <= 4, budget <= 16 as well):
+// docs/METHOD.md §5 item 7 (AllocationTest covers B <= 4, budget <= 16 as well):
 // the greedy equals brute force on 400 cases with B <= 5 and up to 14 free
 // units, and gives (3, 5, 11, 21) for σ = (0.5, 1, 2, 4), N = 40, A_min = 2,
 // where V(A*) <= V(uniform).
@@ -1049,7 +1049,7 @@ TEST(AllocatorsTest, NeymanSigmaEstimateFormula) {
   EXPECT_NE(err.find("meanSq[1]"), std::string::npos) << err;
 }
 
-// METHOD §5 item 6 for Neyman through the σ estimate: 1500 random pilot
+// docs/METHOD.md §5 item 6 for Neyman through the σ estimate: 1500 random pilot
 // measurements (extreme magnitudes, zero rows, zero losses) → σ →
 // allocateCounts(Neyman): invariants, determinism, and V(A) <= V(uniform)
 // under the estimated σ.

@@ -105,7 +105,7 @@ Value unitsToCounts(Emitter &e, Value units, Type countType, int64_t minCount,
               })[0];
 }
 
-/// Largest-remainder rounding of M units in proportion to w (METHOD §3.3).
+/// Largest-remainder rounding of M units in proportion to w (docs/METHOD.md §3.3).
 /// When `good` is false every point weighs 1 (the uniform fallback).
 Value proportionalUnits(Emitter &e, Value w, Value sum, Value good, Value m,
                         Value n, OpFoldResult size) {

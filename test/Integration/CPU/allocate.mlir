@@ -5,7 +5,7 @@
 /// heavy-tailed) and five configurations: counts are integers >= min_count,
 /// even with pairs, summing exactly to the budget; they equal the C++
 /// runtime's flops::rt::allocateCounts; the row map is a repeat-interleave.
-/// Then the fixed cases of METHOD.md §5: Neyman for sigma = (0.5, 1, 2, 4),
+/// Then the fixed cases of docs/METHOD.md §5: Neyman for sigma = (0.5, 1, 2, 4),
 /// N = 40 gives (3, 5, 11, 21); all scores <= 0 falls back to uniform.
 
 func.func private @flops_rt_allocate(memref<?xf32>, memref<?xi32>, i64, i64, i32, i32) -> i32

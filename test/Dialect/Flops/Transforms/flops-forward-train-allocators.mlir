@@ -6,14 +6,14 @@
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=gaussian antithetic=false queries=3 min-queries=1 point-prefix=false})" | FileCheck %s --check-prefix=GAU-NOANTI
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{allocator=neyman neyman-points=10 neyman-kappa=3.0 budget=40 min-queries=4 point-prefix=false})" | FileCheck %s --check-prefix=NEY --implicit-check-not=flops_rt_bernoulli --implicit-check-not=flops_rt_gaussian --implicit-check-not=flops_rt_standardize
 
-/// The query allocators of flops-forward-train (METHOD.md §3), checked on
+/// The query allocators of flops-forward-train (docs/METHOD.md §3), checked on
 /// the per-row layout (point-prefix=false; the per-point prefix is checked in
 /// flops-forward-train.mlir and runs with every allocator in
 /// test/Execution): which runtime
 /// calls @train_step makes and where they sit relative to the chunk loop,
 /// the allocator state and input arguments with their roles, and the budget:
 /// the chunk loop always runs budget / B chunks of B rows, so the rows
-/// executed per step are N whatever the allocation (METHOD.md §5.12).
+/// executed per step are N whatever the allocation (docs/METHOD.md §5.12).
 
 #ew = affine_map<(d0, d1) -> (d0, d1)>
 #bias = affine_map<(d0, d1) -> (d1)>

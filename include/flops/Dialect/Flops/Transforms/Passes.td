@@ -37,6 +37,10 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
            "Appended to the names of the generated functions (train_step, "
            "eval_step, <entry>_rows, <entry>_points), so that one module can hold several "
            "variants">,
+    Option<"estimator", "estimator", "std::string", "\"lr\"",
+           "Gradient estimator: lr (noise on layer outputs, the paper's) or "
+           "spsa (MeZO: K = rows / (2 B) shared weight directions per step, "
+           "each evaluated at theta +- sigma z on the batch)">,
     Option<"queries", "queries", "int64_t", "8",
            "Queries per data point (N = B * queries rows per step)">,
     Option<"batchSize", "batch-size", "int64_t", "0",

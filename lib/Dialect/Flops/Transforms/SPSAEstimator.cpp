@@ -1,0 +1,199 @@
+//===- SPSAEstimator.cpp - two-point shared-direction estimate (MeZO) -----===//
+//
+// docs/METHOD.md §2.3. For k = 0..K-1 (K = rows / (2 B)): every trainable
+// tensor θ_j is evaluated at θ_j ± μ z_kj (μ = the `sigma` option), the
+// batch-mean losses L± of the two forwards give p_k = (L+ − L−) / (2μ), and
+// the estimate is ĝ_j = (1/K) Σ_k p_k z_kj. E[ĝ] is the gradient of the
+// Gaussian-smoothed loss E_z[L(θ + μz)] (Stein's lemma), for any loss.
+//
+// z is never stored: each use (θ + μz, θ − μz, the accumulation of p_k z)
+// regenerates it inside its own elementwise generic from the counter-based
+// stream, with the convention of `flops.normal %seed, %step offset k·d0
+// {site = j}` over θ_j's shape (dimension 0 is the row, the rest the row's
+// elements, row-major; a rank-0 tensor is row k). The three generics use the
+// same operands, so the z of the update is the z of the perturbation, bit
+// for bit (test/Integration/CPU/spsa-regenerated-z.mlir).
+//
+//===----------------------------------------------------------------------===//
+
+#include "StepBuilders.h"
+#include "TrainStep.h"
+
+#include "flops/Dialect/Flops/IR/FlopsOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::flops;
+using namespace mlir::flops::train;
+
+namespace {
+
+/// A generic shaped like `like` whose body sees z (the direction's noise of
+/// the current element) and the elements of `ins`, and yields fn(z, ins).
+Value withDirection(StepContext &ctx, Value like, ValueRange ins, Value k,
+                    unsigned site,
+                    function_ref<Value(OpBuilder &, Location, Value,
+                                       ValueRange)>
+                        fn) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  auto type = cast<RankedTensorType>(like.getType());
+  int64_t rank = type.getRank();
+  Value seed = ctx.arg(ctx.abi.seedArg), stepV = ctx.arg(ctx.abi.stepArg);
+  SmallVector<OpFoldResult> mixed = tensor::getMixedSizes(b, loc, like);
+  SmallVector<Value> sizes;
+  for (OpFoldResult s : mixed)
+    sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, s));
+  // First row of direction k: k · d0 (k for a rank-0 tensor).
+  Value row0 = rank == 0 ? k : Value(arith::MulIOp::create(b, loc, k,
+                                                           sizes[0]));
+  Value empty = tensor::EmptyOp::create(b, loc, mixed, type.getElementType());
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  SmallVector<AffineMap> maps(ins.size() + 1, id);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ins, ValueRange{empty}, maps,
+             SmallVector<utils::IteratorType>(rank,
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               Value row = row0, elem;
+               if (rank > 0)
+                 row = arith::AddIOp::create(
+                     nb, l, linalg::IndexOp::create(nb, l, 0), row0);
+               if (rank <= 1) {
+                 elem = arith::ConstantIndexOp::create(nb, l, 0);
+               } else {
+                 elem = linalg::IndexOp::create(nb, l, 1);
+                 for (int64_t d = 2; d < rank; ++d)
+                   elem = arith::AddIOp::create(
+                       nb, l, arith::MulIOp::create(nb, l, elem, sizes[d]),
+                       linalg::IndexOp::create(nb, l, d));
+               }
+               Value z = CounterNormalOp::create(
+                   nb, l, type.getElementType(), seed, stepV, row, elem,
+                   nb.getI64IntegerAttr(site), nullptr);
+               linalg::YieldOp::create(nb, l, fn(nb, l, z, a.drop_back()));
+             })
+      .getResult(0);
+}
+
+/// θ + scale · z, elementwise.
+Value shifted(StepContext &ctx, Value theta, Value k, unsigned site,
+              double scale) {
+  Type elem = getElementTypeOrSelf(theta);
+  return withDirection(
+      ctx, theta, ValueRange{theta}, k, site,
+      [&](OpBuilder &nb, Location l, Value z, ValueRange a) -> Value {
+        Value s = step::constF(nb, l, elem, scale);
+        return arith::AddFOp::create(nb, l, a[0],
+                                     arith::MulFOp::create(nb, l, s, z));
+      });
+}
+
+/// Mean over the batch of the per-row loss of the forward at `params`.
+Value batchLoss(StepContext &ctx, ArrayRef<Value> params) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  auto call = func::CallOp::create(b, loc, ctx.info.fn,
+                                   ctx.forwardArgs(ctx.data, params));
+  SmallVector<Value> outs = ctx.castResults(call.getResults(), ctx.batch);
+  Value rows = rowLoss(b, loc, ctx.opt, ctx.module, outs,
+                       ctx.arg(ctx.abi.labelArg))
+                   .first;
+  return arith::MulFOp::create(b, loc, step::sumAll(b, loc, rows),
+                               ctx.constF(1.0 / double(ctx.batch)));
+}
+
+class SPSAEstimator : public Estimator {
+public:
+  bool queriesRows() const override { return false; }
+  int64_t rowsPerUnit() const override { return 2; }
+  std::string checkOptions(const Options &opt) const override {
+    if (opt.allocator != "uniform")
+      return "estimator=spsa perturbs the weights, shared by all points of "
+             "the batch: it has no per-point allocation (allocator must be "
+             "uniform, got '" + opt.allocator + "')";
+    if (opt.weighting != "per-point")
+      return "estimator=spsa has no row weights (weighting=" +
+             opt.weighting + " has no effect; leave the default)";
+    if (opt.baseline != "clean")
+      return "estimator=spsa takes a central difference, which needs no "
+             "baseline (baseline=" + opt.baseline + " has no effect)";
+    return "";
+  }
+  Estimates build(StepContext &ctx, const CleanForward &clean,
+                  const Allocation &) override;
+};
+
+} // namespace
+
+Estimates SPSAEstimator::build(StepContext &ctx, const CleanForward &clean,
+                               const Allocation &) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  const StepABI &abi = ctx.abi;
+  double mu = ctx.opt.sigma;
+  int64_t numDirs = ctx.numRows / (2 * ctx.batch);
+  SmallVector<Value> inits;
+  for (unsigned i : abi.trainIdx)
+    inits.push_back(step::zerosLike(b, loc, ctx.arg(abi.pArg[i])));
+  inits.push_back(ctx.constF(0.0)); // Σ L+ + L−.
+  unsigned numGrads = abi.trainIdx.size();
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value cK = arith::ConstantIndexOp::create(b, loc, numDirs);
+  auto loop = scf::ForOp::create(
+      b, loc, c0, cK, c1, inits,
+      [&](OpBuilder &lb, Location l, Value k, ValueRange acc) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(lb.getInsertionBlock(), lb.getInsertionPoint());
+        SmallVector<Value> plus, minus;
+        for (unsigned i = 0; i < ctx.numParams(); ++i) {
+          plus.push_back(ctx.arg(abi.pArg[i]));
+          minus.push_back(ctx.arg(abi.pArg[i]));
+        }
+        for (auto [j, i] : llvm::enumerate(abi.trainIdx))
+          plus[i] = shifted(ctx, plus[i], k, j, mu);
+        Value lossPlus = batchLoss(ctx, plus);
+        for (auto [j, i] : llvm::enumerate(abi.trainIdx))
+          minus[i] = shifted(ctx, minus[i], k, j, -mu);
+        Value lossMinus = batchLoss(ctx, minus);
+        // p_k / K = (L+ − L−) / (2 μ K).
+        Value p = arith::MulFOp::create(
+            b, l, arith::SubFOp::create(b, l, lossPlus, lossMinus),
+            ctx.constF(1.0 / (2.0 * mu * double(numDirs))));
+        SmallVector<Value> next;
+        for (unsigned j = 0; j < numGrads; ++j) {
+          Value g = acc[j];
+          Type elem = getElementTypeOrSelf(g);
+          Value pe = p;
+          if (elem.getIntOrFloatBitWidth() < ctx.ft.getIntOrFloatBitWidth())
+            pe = arith::TruncFOp::create(b, l, elem, p);
+          else if (elem != ctx.ft)
+            pe = arith::ExtFOp::create(b, l, elem, p);
+          next.push_back(withDirection(
+              ctx, g, ValueRange{g}, k, j,
+              [&](OpBuilder &nb, Location nl, Value z,
+                  ValueRange a) -> Value {
+                return arith::AddFOp::create(
+                    nb, nl, a[0], arith::MulFOp::create(nb, nl, pe, z));
+              }));
+        }
+        next.push_back(arith::AddFOp::create(
+            b, l, acc[numGrads],
+            arith::AddFOp::create(b, l, lossPlus, lossMinus)));
+        scf::YieldOp::create(b, l, next);
+      });
+  Estimates out;
+  ValueRange res = loop.getResults();
+  out.grads.assign(res.begin(), res.begin() + numGrads);
+  out.rowLossMean = arith::MulFOp::create(
+      b, loc, res[numGrads], ctx.constF(1.0 / double(2 * numDirs)));
+  return out;
+}
+
+std::unique_ptr<Estimator> train::createSPSAEstimator() {
+  return std::make_unique<SPSAEstimator>();
+}
