@@ -329,6 +329,8 @@ Buffer &Buffer::operator=(Buffer &&o) noexcept {
   dims = std::move(o.dims);
   desc = std::move(o.desc);
   owner = std::move(o.owner);
+  borrowed = o.borrowed;
+  o.borrowed = false;
   o.allocated = o.aligned = nullptr;
   o.owner.reset();
   o.bytes = 0;
@@ -339,7 +341,9 @@ Buffer &Buffer::operator=(Buffer &&o) noexcept {
 Buffer::~Buffer() { release(); }
 
 void Buffer::release() {
-  if (owner)
+  if (borrowed)
+    borrowed = false;
+  else if (owner)
     owner->release(allocated);
   else
     std::free(allocated);
@@ -380,6 +384,21 @@ bool Buffer::allocate(const TensorSpec &spec, std::string *error,
   }
   aligned = allocated;
   std::memset(aligned, 0, rounded ? rounded : align);
+  setDescriptor();
+  return true;
+}
+
+void Buffer::wrap(const TensorSpec &spec, void *data) {
+  release();
+  type = spec.dtype;
+  dims = spec.shape;
+  bytes = spec.numBytes();
+  allocated = aligned = data;
+  borrowed = true;
+  setDescriptor();
+}
+
+void Buffer::setDescriptor() {
   size_t rank = dims.size();
   desc.assign(3 + 2 * rank, 0);
   desc[0] = reinterpret_cast<int64_t>(allocated);
@@ -391,7 +410,6 @@ bool Buffer::allocate(const TensorSpec &spec, std::string *error,
     desc[3 + rank + i] = stride;
     stride *= dims[i];
   }
-  return true;
 }
 
 rt::Tensor Buffer::toTensor() const {
@@ -649,6 +667,8 @@ Program::compile(Session &session, ModuleOp module,
     if (options.device)
       for (const std::string &lib : options.device->sharedLibraries())
         libPaths.push_back(lib);
+    libPaths.insert(libPaths.end(), options.sharedLibraries.begin(),
+                    options.sharedLibraries.end());
     std::unique_ptr<ObjectJit> jit = ObjectJit::create(libPaths, err);
     if (!jit)
       return false;

@@ -136,6 +136,11 @@ public:
   /// (host-accessible) memory when `device` is given (Device.h).
   bool allocate(const TensorSpec &spec, std::string *error,
                 std::shared_ptr<Device> device = nullptr);
+  /// Makes this a view of `data` (host memory the caller owns and keeps
+  /// alive, dense row-major of `spec`'s type and shape): nothing is copied
+  /// and nothing is freed (the Python binding passes numpy/DLPack arrays
+  /// this way).
+  void wrap(const TensorSpec &spec, void *data);
   void *data() { return aligned; }
   const void *data() const { return aligned; }
   template <typename T> T *as() { return static_cast<T *>(aligned); }
@@ -156,6 +161,7 @@ public:
 
 private:
   void release();
+  void setDescriptor();
   void *allocated = nullptr;
   void *aligned = nullptr;
   size_t bytes = 0;
@@ -163,6 +169,7 @@ private:
   std::vector<int64_t> dims;
   std::vector<int64_t> desc; // {alloc, aligned, offset, sizes, strides}
   std::shared_ptr<Device> owner; // null: std::aligned_alloc
+  bool borrowed = false;         // wrap(): not ours to free
 };
 
 /// One call argument: a buffer for a tensor argument, a value for a scalar.
@@ -223,6 +230,10 @@ struct CompileOptions {
   /// pipeline choice with its own (no fallback); buffers passed to the
   /// compiled code must then be allocated on it (Program::device()).
   std::shared_ptr<Device> device;
+  /// Further shared libraries the JIT resolves symbols from (after the
+  /// runner utilities and OpenMP). A tool finds libFlopsRuntime through the
+  /// process; a Python extension module, loaded RTLD_LOCAL, must name it.
+  std::vector<std::string> sharedLibraries;
 };
 
 /// CPU seconds (all threads) of each compilation phase (0 for a phase that

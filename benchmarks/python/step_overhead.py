@@ -1,0 +1,102 @@
+"""Per-step overhead of the Python Trainer.step against flops-train's own
+loop, on the MLP (examples/mlp.mlir), batch 64, 8 queries, one thread.
+
+Both train one epoch over the same Fashion-MNIST rows with the same
+options, pinned to the same core, alternating, --repeats times:
+  - flops-train: the epoch's "seconds" from its metrics (its loop: gather
+    the batch, call the step, sum the metrics);
+  - Python: a loop over flops.batches (the same shuffled rows, gathered
+    with numpy) calling Trainer.step, timed around the loop; and the same
+    loop over pre-gathered batches (the binding's own cost).
+Prints medians and the ratios Python / flops-train (docs/PYTHON.md).
+
+    PYTHONPATH=build/python_packages /usr/bin/python3 \
+        benchmarks/python/step_overhead.py [--rows 12800] [--repeats 5] [--core 1]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
+import fashion_data  # noqa: E402
+
+import flops  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--rows", type=int, default=12800)
+ap.add_argument("--repeats", type=int, default=5)
+ap.add_argument("--core", type=int, default=1)
+ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+args = ap.parse_args()
+
+os.sched_setaffinity(0, {args.core})
+B = 64
+model_path = os.path.join(ROOT, "examples", "mlp.mlir")
+x, y = fashion_data.load("train")
+x = np.ascontiguousarray(x[:args.rows].reshape(-1, 784))
+y = y[:args.rows]
+steps = args.rows // B
+tmp = tempfile.mkdtemp(prefix="flops-step-overhead-")
+np.save(os.path.join(tmp, "x.npy"), x)
+np.save(os.path.join(tmp, "y.npy"), y)
+tool = os.path.join(args.build, "bin", "flops-train")
+
+
+def run_tool():
+    m = os.path.join(tmp, "m.jsonl")
+    if os.path.exists(m):
+        os.remove(m)
+    subprocess.run(
+        ["taskset", "-c", str(args.core), tool, model_path, "--train-npy",
+         os.path.join(tmp, "x.npy"), "--train-labels",
+         os.path.join(tmp, "y.npy"), "--epochs", "1", "--batch-size", str(B),
+         "--queries", "8", "--num-threads", "1", "--seed", "0", "--metrics",
+         m, "--quiet", "--progress=false"], check=True)
+    with open(m) as f:
+        rec = json.loads(f.readline())
+    assert rec["steps"] == steps
+    return rec["seconds"] / steps
+
+
+model = flops.load(model_path)
+
+
+def run_python():
+    t = flops.Trainer(model, batch_size=B, queries=8, num_threads=1, seed=0,
+                      train_rows=len(x))
+    t0 = time.perf_counter()
+    for xb, yb, _ in flops.batches(x, y, B, seed=0, epoch=1):
+        t.step(xb, yb)
+    loop = (time.perf_counter() - t0) / steps
+    pre = list(flops.batches(x, y, B, seed=0, epoch=2))
+    t1 = time.perf_counter()
+    for xb, yb, _ in pre:
+        t.step(xb, yb)
+    only = (time.perf_counter() - t1) / steps
+    return loop, only
+
+
+tool_s, loop_s, only_s = [], [], []
+for r in range(args.repeats):
+    tool_s.append(run_tool())
+    a, b = run_python()
+    loop_s.append(a)
+    only_s.append(b)
+    print("repeat %d: flops-train %.1f us/step, Python loop %.1f us/step, "
+          "Python step only %.1f us/step" % (r + 1, 1e6 * tool_s[-1],
+                                             1e6 * a, 1e6 * b))
+mt, ml, mo = (statistics.median(v) for v in (tool_s, loop_s, only_s))
+print("load: %s" % open("/proc/loadavg").read().strip())
+print("median per step: flops-train %.1f us, Python loop %.1f us (%.3fx), "
+      "Python step on pre-gathered batches %.1f us (%.3fx)"
+      % (1e6 * mt, 1e6 * ml, ml / mt, 1e6 * mo, mo / mt))
