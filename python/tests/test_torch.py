@@ -72,3 +72,30 @@ def test_load_into_needs_from_torch():
                       num_threads=1)
     with pytest.raises(ValueError, match="not made by flops.from_torch"):
         t.load_into(Net())
+
+
+def test_onnx_file_and_safetensors(tmp_path):
+    torch.manual_seed(1)
+    net = Net().eval()
+    path = tmp_path / "net.onnx"
+    torch.onnx.export(net, torch.zeros(1, 16), str(path),
+                      input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "batch"},
+                                    "output": {0: "batch"}},
+                      opset_version=14)
+    model = flops.load(path)
+    t = flops.Trainer(model, batch_size=8, num_threads=1)
+    x, _ = blobs(8)
+    with torch.no_grad():
+        want = net(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(t.forward(x), want, rtol=1e-4, atol=1e-5)
+    # Parameters from a safetensors file replace the model's.
+    t.parameters()["fc2.bias"][:] = [5, 6, 7, 8]
+    t.save(tmp_path / "w.safetensors")
+    u = flops.Trainer(flops.load(path, weights=tmp_path / "w.safetensors"),
+                      batch_size=8, num_threads=1)
+    np.testing.assert_array_equal(u.parameters()["fc2.bias"], [5, 6, 7, 8])
+    with pytest.raises(flops.FlopsError, match="bad.onnx"):
+        bad = tmp_path / "bad.onnx"
+        bad.write_bytes(b"not a model")
+        flops.load(bad)
