@@ -10,6 +10,13 @@ options, pinned to the same core, alternating, --repeats times:
     loop over pre-gathered batches (the binding's own cost).
 Prints medians and the ratios Python / flops-train (docs/PYTHON.md).
 
+The MLP's step takes tens of milliseconds, and run-to-run noise on a shared
+machine (±20-30 %) hides an overhead of microseconds; so the same pair of
+loops also runs on a tiny model (python/tests/models.py: 16-32-4, batch 32,
+thousands of steps), where the step costs microseconds: the difference of
+the medians there is the Python layer's absolute cost per step, reported as
+a fraction of the MLP's flops-train step.
+
     PYTHONPATH=build/python_packages /usr/bin/python3 \
         benchmarks/python/step_overhead.py [--rows 12800] [--repeats 5] [--core 1]
 """
@@ -37,6 +44,7 @@ ap.add_argument("--rows", type=int, default=12800)
 ap.add_argument("--repeats", type=int, default=5)
 ap.add_argument("--core", type=int, default=1)
 ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+ap.add_argument("--tiny-steps", type=int, default=3000)
 args = ap.parse_args()
 
 os.sched_setaffinity(0, {args.core})
@@ -52,14 +60,15 @@ np.save(os.path.join(tmp, "y.npy"), y)
 tool = os.path.join(args.build, "bin", "flops-train")
 
 
-def run_tool():
+def run_tool(model_path=model_path, B=B, steps=steps, xs="x.npy",
+             ys="y.npy"):
     m = os.path.join(tmp, "m.jsonl")
     if os.path.exists(m):
         os.remove(m)
     subprocess.run(
         ["taskset", "-c", str(args.core), tool, model_path, "--train-npy",
-         os.path.join(tmp, "x.npy"), "--train-labels",
-         os.path.join(tmp, "y.npy"), "--epochs", "1", "--batch-size", str(B),
+         os.path.join(tmp, xs), "--train-labels",
+         os.path.join(tmp, ys), "--epochs", "1", "--batch-size", str(B),
          "--queries", "8", "--num-threads", "1", "--seed", "0", "--metrics",
          m, "--quiet", "--progress=false"], check=True)
     with open(m) as f:
@@ -71,7 +80,7 @@ def run_tool():
 model = flops.load(model_path)
 
 
-def run_python():
+def run_python(model=model, x=x, y=y, B=B, steps=steps):
     t = flops.Trainer(model, batch_size=B, queries=8, num_threads=1, seed=0,
                       train_rows=len(x))
     t0 = time.perf_counter()
@@ -100,3 +109,29 @@ print("load: %s" % open("/proc/loadavg").read().strip())
 print("median per step: flops-train %.1f us, Python loop %.1f us (%.3fx), "
       "Python step on pre-gathered batches %.1f us (%.3fx)"
       % (1e6 * mt, 1e6 * ml, ml / mt, 1e6 * mo, mo / mt))
+
+# The tiny model: the Python layer's absolute cost per step.
+sys.path.insert(0, os.path.join(ROOT, "python", "tests"))
+from models import MLP as TINY, blobs  # noqa: E402
+tiny_path = os.path.join(tmp, "tiny.mlir")
+with open(tiny_path, "w") as f:
+    f.write(TINY)
+TB = 32
+tx, ty = blobs(args.tiny_steps * TB)
+np.save(os.path.join(tmp, "tx.npy"), tx)
+np.save(os.path.join(tmp, "ty.npy"), ty)
+tiny = flops.load(tiny_path)
+tt, tl, to = [], [], []
+for r in range(args.repeats):
+    tt.append(run_tool(tiny_path, TB, args.tiny_steps, "tx.npy", "ty.npy"))
+    a, b = run_python(tiny, tx, ty, TB, args.tiny_steps)
+    tl.append(a)
+    to.append(b)
+    print("tiny repeat %d: flops-train %.2f us/step, Python loop %.2f "
+          "us/step, Python step only %.2f us/step"
+          % (r + 1, 1e6 * tt[-1], 1e6 * a, 1e6 * b))
+mtt, mtl, mto = (statistics.median(v) for v in (tt, tl, to))
+print("load: %s" % open("/proc/loadavg").read().strip())
+print("tiny model median per step: flops-train %.2f us, Python loop %.2f us;"
+      " Python overhead %.2f us/step = %.3f %% of the MLP's flops-train step"
+      % (1e6 * mtt, 1e6 * mtl, 1e6 * (mtl - mtt), 100 * (mtl - mtt) / mt))

@@ -179,6 +179,7 @@ class Trainer:
         self._specs = self._t.state_specs()
         self._forwards = {}
         self.epoch = 0
+        self._epoch_batches = 0  # batches of the last epoch fit() finished
 
     # --- shapes ---------------------------------------------------------
     @property
@@ -353,6 +354,7 @@ class Trainer:
                     raise ValueError(
                         "fit: no batch of %d rows in the data (%d skipped)"
                         % (self.batch_size, skipped))
+                self._epoch_batches = n
                 rec = OrderedDict(epoch=self.epoch, steps=self.steps, lr=lr)
                 allocator = self.options.get("allocator", "uniform")
                 if have_v and allocator in ("gaussian", "neyman"):
@@ -434,9 +436,11 @@ class Trainer:
         self._t.load_state(arrays, strict)
 
     def save(self, path, **metadata):
-        """Writes flops-train's checkpoint format (flops-train --resume or
-        --params read it)."""
-        meta = {"epoch": str(self.epoch), "batch": "0"}
+        """Writes flops-train's checkpoint format (flops-train --params reads
+        it; --resume too when the trainer was made with train_rows = the
+        run's training rows: after fit(), the checkpoint says its last epoch
+        is complete)."""
+        meta = {"epoch": str(self.epoch), "batch": str(self._epoch_batches)}
         meta.update({k: str(v) for k, v in metadata.items()})
         self._t.save(os.fspath(path), meta)
 

@@ -114,3 +114,33 @@ def test_flops_train_reads_our_checkpoint(tmp_path, build_dir):
     want = t.evaluate(x, y)
     print(out.stderr)
     assert ("initial parameters: test loss %.4f" % want["loss"]) in out.stderr
+
+
+def test_flops_train_resumes_our_fit(tmp_path, build_dir):
+    """Epoch 1 in Python (fit), epoch 2 by flops-train --resume: the same
+    final state as two epochs of flops-train."""
+    tool = os.path.join(build_dir, "bin", "flops-train")
+    if not os.path.exists(tool):
+        pytest.skip("no flops-train in " + build_dir)
+    model_path = tmp_path / "mlp16.mlir"
+    model_path.write_text(MLP)
+    x, y = blobs(96, seed=6)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    common = [tool, str(model_path), "--train-npy", str(tmp_path / "x.npy"),
+              "--train-labels", str(tmp_path / "y.npy"), "--epochs", "2",
+              "--batch-size", "32", "--seed", "3", "--num-threads", "1",
+              "--quiet", "--progress=false"]
+    whole = tmp_path / "whole.safetensors"
+    subprocess.run(common + ["--save", str(whole)], check=True)
+    t = flops.Trainer(flops.load(model_path), train_rows=96, **OPTS)
+    t.fit(flops.batches(x, y, 32, seed=3, epoch=1), epochs=1)
+    half = tmp_path / "half.safetensors"
+    t.save(half)
+    subprocess.run(common + ["--resume", str(half), "--save", str(half)],
+                   check=True)
+    a = flops.Trainer(flops.load(model_path), **OPTS)
+    b = flops.Trainer(flops.load(model_path), **OPTS)
+    assert a.load(whole)["step"] == b.load(half)["step"] == "6"
+    for k, v in a.state_dict().items():
+        assert np.array_equal(bits(v), bits(b.state_dict()[k])), k
