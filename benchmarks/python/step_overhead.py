@@ -10,6 +10,12 @@ options, pinned to the same core, alternating, --repeats times:
     loop over pre-gathered batches (the binding's own cost).
 Prints medians and the ratios Python / flops-train (docs/PYTHON.md).
 
+Separate processes see different load on a shared machine, so a third
+comparison runs in one process on the same compiled step and buffers:
+Trainer.step in a Python loop against the same steps in a C++ loop
+(Trainer._t.time_steps: the driver's step call with no Python in between),
+alternating, on one batch.
+
 The MLP's step takes tens of milliseconds, and run-to-run noise on a shared
 machine (±20-30 %) hides an overhead of microseconds; so the same pair of
 loops also runs on a tiny model (python/tests/models.py: 16-32-4, batch 32,
@@ -109,6 +115,29 @@ print("load: %s" % open("/proc/loadavg").read().strip())
 print("median per step: flops-train %.1f us, Python loop %.1f us (%.3fx), "
       "Python step on pre-gathered batches %.1f us (%.3fx)"
       % (1e6 * mt, 1e6 * ml, ml / mt, 1e6 * mo, mo / mt))
+
+# In one process: the Python loop against a C++ loop of the same steps.
+t = flops.Trainer(model, batch_size=B, queries=8, num_threads=1, seed=0)
+xb = np.ascontiguousarray(x[:B])
+yb = y[:B].astype(np.int32) if t._label["dtype"] == "int32" else y[:B]
+n = min(steps, 100)
+t.step(xb, yb)
+cpp_s, py_s = [], []
+for r in range(args.repeats):
+    cpp_s.append(t._t.time_steps(xb, yb, 1e-3, n) / n)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        t.step(xb, yb, lr=1e-3)
+    py_s.append((time.perf_counter() - t0) / n)
+    print("in-process repeat %d: C++ loop %.1f us/step, Python loop %.1f "
+          "us/step" % (r + 1, 1e6 * cpp_s[-1], 1e6 * py_s[-1]))
+mc, mp = statistics.median(cpp_s), statistics.median(py_s)
+ratios = sorted(p / c for p, c in zip(py_s, cpp_s))
+print("load: %s" % open("/proc/loadavg").read().strip())
+print("in-process median per step: C++ loop %.1f us, Python loop %.1f us "
+      "(%.3fx; per-repeat ratios %s)" % (
+          1e6 * mc, 1e6 * mp, mp / mc,
+          ", ".join("%.3f" % q for q in ratios)))
 
 # The tiny model: the Python layer's absolute cost per step.
 sys.path.insert(0, os.path.join(ROOT, "python", "tests"))

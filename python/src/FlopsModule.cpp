@@ -29,6 +29,7 @@
 
 #include <dlfcn.h>
 
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -469,6 +470,32 @@ NB_MODULE(_flops, m) {
             return metrics;
           },
           "x"_a, "y"_a, "lr"_a, "point_ids"_a = nb::none())
+      .def(
+          "time_steps",
+          [](PyTrainer &p, Array x, Array y, double lr, int64_t n) {
+            // Benchmark support (benchmarks/python/step_overhead.py): n
+            // steps on one batch in a C++ loop, no Python in between.
+            Trainer &t = *p.t;
+            void *xp = checked(x, t.inputSpec(), "step input");
+            void *yp = checked(y, t.labelSpec(), "step labels");
+            std::vector<float> metrics;
+            std::string error;
+            bool ok = true;
+            double seconds;
+            {
+              nb::gil_scoped_release release;
+              auto t0 = std::chrono::steady_clock::now();
+              for (int64_t i = 0; ok && i < n; ++i)
+                ok = t.step(xp, yp, nullptr, lr, &metrics, &error);
+              seconds = std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - t0)
+                            .count();
+            }
+            if (!ok)
+              fail(error);
+            return seconds;
+          },
+          "x"_a, "y"_a, "lr"_a, "n"_a)
       .def(
           "evaluate",
           [](PyTrainer &p, Array x, Array y, int64_t valid) {
