@@ -213,7 +213,11 @@ class Trainer:
         return self._t.compile_seconds
 
     def _inputs(self, x, y):
-        x = as_array(x, self._input["dtype"], self._input["shape"], "input")
+        spec = self._input
+        # Fast path: already an array of the right kind (no conversion).
+        if not (type(x) is np.ndarray and x.dtype == spec["dtype"] and
+                x.shape == spec["shape"] and x.flags.c_contiguous):
+            x = as_array(x, spec["dtype"], spec["shape"], "input")
         y = self._labels(y)
         return x, y
 

@@ -44,10 +44,13 @@ def plot(paths, output, labels=None):
 
     runs = [(labels[i] if labels else p, read_records(p))
             for i, p in enumerate(paths)]
-    has_alloc = any(r.get("variance_proxy") is not None or
-                    r.get("allocator_state") for _, rs in runs for r in rs)
-    ncols = 3 if has_alloc else 2
+    has_v = any(r.get("variance_proxy") is not None
+                for _, rs in runs for r in rs)
+    has_state = any(r.get("allocator_state") for _, rs in runs for r in rs)
+    ncols = 2 + has_v + has_state
     fig, axes = plt.subplots(1, ncols, figsize=(5 * ncols, 4))
+    ax_v = axes[2] if has_v else None
+    ax_s = axes[2 + has_v] if has_state else None
     for label, rs in runs:
         for key, style in (("train_loss", "-"), ("test_loss", "--")):
             xs, ys = _series(rs, key)
@@ -59,22 +62,22 @@ def plot(paths, output, labels=None):
             if xs:
                 axes[1].plot(xs, ys, style, marker="o",
                              label="%s %s" % (label, key.split("_")[0]))
-        if has_alloc:
+        if ax_v is not None:
             xs, ys = _series(rs, "variance_proxy")
             if xs:
-                axes[2].plot(xs, ys, marker="o",
-                             label="%s variance proxy" % label)
-            states = [(r["epoch"], r["allocator_state"]) for r in rs
-                      if r.get("allocator_state")]
+                ax_v.plot(xs, ys, marker="o", label=label)
+        states = [(r["epoch"], r["allocator_state"]) for r in rs
+                  if r.get("allocator_state")]
+        if ax_s is not None and states:
             for k, pname in enumerate(("w", "c", "log s", "log h")):
-                if states:
-                    axes[2].plot([e for e, _ in states],
-                                 [s[k] for _, s in states], ":",
-                                 label="%s gaussian %s" % (label, pname))
+                ax_s.plot([e for e, _ in states], [s[k] for _, s in states],
+                          marker=".", label="%s %s" % (label, pname))
     axes[0].set_title("loss")
     axes[1].set_title("accuracy")
-    if has_alloc:
-        axes[2].set_title("allocation")
+    if ax_v is not None:
+        ax_v.set_title("allocator variance proxy (per step)")
+    if ax_s is not None:
+        ax_s.set_title("Gaussian allocator parameters")
     for ax in axes:
         ax.set_xlabel("epoch")
         if ax.get_legend_handles_labels()[0]:
