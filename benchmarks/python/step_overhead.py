@@ -123,14 +123,27 @@ yb = y[:B].astype(np.int32) if t._label["dtype"] == "int32" else y[:B]
 n = min(steps, 100)
 t.step(xb, yb)
 cpp_s, py_s = [], []
-for r in range(args.repeats):
+
+
+def cpp_loop():
     cpp_s.append(t._t.time_steps(xb, yb, 1e-3, n) / n)
+
+
+def py_loop():
     t0 = time.perf_counter()
     for _ in range(n):
         t.step(xb, yb, lr=1e-3)
     py_s.append((time.perf_counter() - t0) / n)
-    print("in-process repeat %d: C++ loop %.1f us/step, Python loop %.1f "
-          "us/step" % (r + 1, 1e6 * cpp_s[-1], 1e6 * py_s[-1]))
+
+
+for r in range(args.repeats):
+    # Alternate which loop goes first (an order effect would show as a
+    # difference between odd and even repeats).
+    for f in ((cpp_loop, py_loop) if r % 2 == 0 else (py_loop, cpp_loop)):
+        f()
+    print("in-process repeat %d (%s first): C++ loop %.1f us/step, Python "
+          "loop %.1f us/step" % (r + 1, "C++" if r % 2 == 0 else "Python",
+                                 1e6 * cpp_s[-1], 1e6 * py_s[-1]))
 mc, mp = statistics.median(cpp_s), statistics.median(py_s)
 ratios = sorted(p / c for p, c in zip(py_s, cpp_s))
 print("load: %s" % open("/proc/loadavg").read().strip())
