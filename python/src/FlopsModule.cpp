@@ -30,6 +30,7 @@
 #include <dlfcn.h>
 
 #include <chrono>
+#include <mutex>
 #include <cstring>
 #include <stdexcept>
 
@@ -278,6 +279,8 @@ struct PyModel {
 };
 struct PyTrainer {
   std::unique_ptr<Trainer> t;
+  // Calls release the GIL: one step/evaluate at a time per trainer.
+  std::mutex busy;
 };
 struct PyForward {
   std::unique_ptr<Forward> f;
@@ -463,6 +466,7 @@ NB_MODULE(_flops, m) {
             bool ok;
             {
               nb::gil_scoped_release release;
+              std::lock_guard<std::mutex> lock(p.busy);
               ok = t.step(xp, yp, ids, lr, &metrics, &error);
             }
             if (!ok)
@@ -484,6 +488,7 @@ NB_MODULE(_flops, m) {
             double seconds;
             {
               nb::gil_scoped_release release;
+              std::lock_guard<std::mutex> lock(p.busy);
               auto t0 = std::chrono::steady_clock::now();
               for (int64_t i = 0; ok && i < n; ++i)
                 ok = t.step(xp, yp, nullptr, lr, &metrics, &error);
@@ -507,6 +512,7 @@ NB_MODULE(_flops, m) {
             bool ok;
             {
               nb::gil_scoped_release release;
+              std::lock_guard<std::mutex> lock(p.busy);
               ok = t.evaluate(xp, yp, valid, out, &error);
             }
             if (!ok)
