@@ -104,3 +104,12 @@ try:
         config.available_features.add("torchvision")
 except (OSError, subprocess.TimeoutExpired):
     pass
+
+# Debian's mlir-opt-22 (test/Plugin loads libFlopsPlugin.so into it).
+import shutil
+if shutil.which("mlir-opt-22"):
+    config.available_features.add("mlir-opt-22")
+
+# test/Install: install + consumer build (about a minute); opt-in.
+if lit_config.params.get("install-test"):
+    config.available_features.add("install-test")

@@ -134,6 +134,17 @@ void hoistStructors(llvm::Module &m, llvm::StringRef arrayName,
 
 } // namespace
 
+bool mlir::flops::driver::addPackedEntryWrapper(llvm::Module &m,
+                                                llvm::StringRef name,
+                                                std::string *error) {
+  return addPackedWrapper(m, name, error);
+}
+
+void mlir::flops::driver::hoistModuleStructors(llvm::Module &m) {
+  hoistStructors(m, "llvm.global_ctors", "_flops_global_ctors", false);
+  hoistStructors(m, "llvm.global_dtors", "_flops_global_dtors", true);
+}
+
 std::string mlir::flops::driver::hostTargetDescription() {
   std::string s = llvm::sys::getProcessTriple() + " " +
                   llvm::sys::getHostCPUName().str();

@@ -2,25 +2,16 @@
 
 #include "flops/Driver/Train.h"
 
-#include "flops/Driver/Tensors.h"
-#include "flops/Runtime/Allocators.h"
-#include "flops/Runtime/Batcher.h"
-#include "flops/Runtime/Idx.h"
-#include "flops/Runtime/Init.h"
-#include "flops/Runtime/Metrics.h"
-#include "flops/Runtime/Npy.h"
-#include "flops/Runtime/SafeTensors.h"
+#include "flops/Driver/Device.h"
+#include "flops/Runtime/TrainLoop.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
 
-#include <array>
-#include <chrono>
-#include <cmath>
-#include <cstring>
+#include <cstdio>
+#include <cstdlib>
 
 using namespace mlir;
 using namespace mlir::flops::driver;
@@ -38,226 +29,6 @@ std::string shortest(double v) {
   }
   return buf;
 }
-
-/// %g, with "nan" / "inf" / "-inf" spelled the same everywhere.
-std::string number(double v) {
-  if (std::isnan(v))
-    return "nan";
-  if (std::isinf(v))
-    return v > 0 ? "inf" : "-inf";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
-/// Exact text of a double (hex float) for checkpoint metadata.
-std::string exact(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%a", v);
-  return buf;
-}
-
-/// The checkpoint key of training-state argument `s`: parameters by their
-/// name (what --params reads), the Gaussian allocator as before, the rest by
-/// role and name.
-std::string stateKey(const TensorSpec &s) {
-  if (s.role == "param")
-    return s.name;
-  if (s.role == "allocator_state")
-    return "allocator." + s.name;
-  return "state." + s.role + "." + s.name;
-}
-
-/// Checks that the directory that will hold `path` exists and is writable.
-bool checkOutputDir(const std::string &path, const char *option,
-                    std::string *error) {
-  llvm::StringRef dir = llvm::sys::path::parent_path(path);
-  if (dir.empty())
-    dir = ".";
-  if (!llvm::sys::fs::is_directory(dir)) {
-    *error = std::string(option) + " " + path + ": the directory " +
-             dir.str() + " does not exist";
-    return false;
-  }
-  if (llvm::sys::fs::access(dir, llvm::sys::fs::AccessMode::Write)) {
-    *error = std::string(option) + " " + path + ": the directory " +
-             dir.str() + " is not writable";
-    return false;
-  }
-  return true;
-}
-
-std::string fixed4(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.4f", v);
-  return buf;
-}
-
-using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-struct Split {
-  rt::Tensor x, y;
-  std::string name; // "training" / "test"
-  std::string source;       // the inputs' file
-  std::string labelSource;  // the labels' file
-  int64_t size() const { return x.shape.empty() ? 0 : x.shape[0]; }
-};
-
-bool readPair(const std::string &xPath, const std::string &yPath,
-              const char *xOpt, const char *yOpt, Split *out,
-              std::string *error) {
-  if (yPath.empty()) {
-    *error = std::string(xOpt) + " needs " + yOpt + " (the labels)";
-    return false;
-  }
-  if (!rt::readNpy(xPath, &out->x, error) ||
-      !rt::readNpy(yPath, &out->y, error))
-    return false;
-  out->source = xPath;
-  out->labelSource = yPath;
-  return true;
-}
-
-bool loadSplit(const TrainConfig &cfg, bool train, Split *out, bool *present,
-               std::string *error) {
-  out->name = train ? "training" : "test";
-  *present = true;
-  if (!cfg.trainNpy.empty()) {
-    if (train) {
-      if (!readPair(cfg.trainNpy, cfg.trainLabels, "--train-npy",
-                    "--train-labels", out, error))
-        return false;
-    } else if (cfg.testNpy.empty()) {
-      *present = false;
-      return true;
-    } else if (!readPair(cfg.testNpy, cfg.testLabels, "--test-npy",
-                         "--test-labels", out, error)) {
-      return false;
-    }
-  } else {
-    if (!cfg.testNpy.empty() && !train) {
-      if (!readPair(cfg.testNpy, cfg.testLabels, "--test-npy",
-                    "--test-labels", out, error))
-        return false;
-    } else {
-      rt::Dataset ds;
-      if (!rt::loadFashionMnist(
-              cfg.dataDir, train ? rt::Split::Train : rt::Split::Test, &ds,
-              error)) {
-        *error += " (set --data-dir, or give --train-npy/--train-labels)";
-        return false;
-      }
-      out->x = std::move(ds.images);
-      out->y = std::move(ds.labels);
-      out->source = ds.imagesPath;
-      out->labelSource = ds.labelsPath;
-    }
-  }
-  if (out->x.shape.empty() || out->y.shape.empty() ||
-      out->x.shape[0] != out->y.shape[0]) {
-    *error = out->source + ": the " + out->name + " inputs " +
-             rt::shapeToString(out->x.shape) + " and labels " +
-             rt::shapeToString(out->y.shape) +
-             " do not have the same number of rows";
-    return false;
-  }
-  int64_t limit = train ? cfg.limitTrain : cfg.limitTest;
-  if (limit > 0 && limit < out->size()) {
-    for (rt::Tensor *t : {&out->x, &out->y}) {
-      size_t rowBytes = t->bytes.size() / size_t(t->shape[0]);
-      t->shape[0] = limit;
-      t->bytes.resize(rowBytes * size_t(limit));
-    }
-  }
-  return true;
-}
-
-/// Converts the split to the model's input and label types; checks shapes
-/// and label ranges.
-bool fitSplit(Split &d, const TensorSpec &input, const TensorSpec &labels,
-              int64_t numClasses, std::string *error) {
-  int64_t have = rowElements(d.x.shape), want = rowElements(input.shape);
-  if (have != want) {
-    *error = d.source + ": the " + d.name + " inputs have rows of " +
-             rowShape(d.x.shape) + " (" + std::to_string(have) +
-             " values); the model expects rows of " + rowShape(input.shape) +
-             " (" + std::to_string(want) + " values): input '" + input.name +
-             "' of @train_step is " + input.str();
-    return false;
-  }
-  if (d.x.dtype != input.dtype) {
-    rt::Tensor x;
-    if (!convertTensor(d.x, input.dtype, /*u8AsUnit=*/true, &x, error)) {
-      *error = d.source + ": " + *error;
-      return false;
-    }
-    d.x = std::move(x);
-  }
-
-  int64_t n = d.size();
-  bool intLabels = d.y.dtype != rt::DType::F32 && d.y.dtype != rt::DType::F64;
-  if (labels.shape.size() == 1) {
-    // Class indices.
-    if (rowElements(d.y.shape) != 1 || !intLabels) {
-      *error = d.labelSource + ": the " + d.name + " labels must be integer " +
-               "class indices, one per row (the model takes " +
-               labels.str() + "), got " + rt::dtypeName(d.y.dtype) + " " +
-               rt::shapeToString(d.y.shape);
-      return false;
-    }
-    rt::Tensor y, y64;
-    if (!convertTensor(d.y, rt::DType::I64, false, &y64, error))
-      return false;
-    const int64_t *v = y64.data<int64_t>();
-    for (int64_t i = 0; i < n; ++i)
-      if (v[i] < 0 || (numClasses > 0 && v[i] >= numClasses)) {
-        *error = d.labelSource + ": " + d.name + " label " + std::to_string(v[i]) +
-                 " at row " + std::to_string(i) + " is outside 0.." +
-                 std::to_string(numClasses - 1) + " (the model has " +
-                 std::to_string(numClasses) + " outputs)";
-        return false;
-      }
-    if (!convertTensor(y64, labels.dtype, false, &y, error))
-      return false;
-    y.shape = {n};
-    d.y = std::move(y);
-    return true;
-  }
-  // Targets (mse): one-hot for integer labels, else the values.
-  int64_t per = rowElements(labels.shape);
-  if (intLabels && rowElements(d.y.shape) == 1) {
-    rt::Tensor y64, y;
-    if (!convertTensor(d.y, rt::DType::I64, false, &y64, error) ||
-        !rt::makeTensor(rt::DType::F64, {n, per}, &y, error))
-      return false;
-    const int64_t *v = y64.data<int64_t>();
-    double *o = y.data<double>();
-    for (int64_t i = 0; i < n; ++i) {
-      if (v[i] < 0 || v[i] >= per) {
-        *error = d.labelSource + ": " + d.name + " label " + std::to_string(v[i]) +
-                 " at row " + std::to_string(i) + " cannot be one-hot " +
-                 "encoded into " + std::to_string(per) + " targets";
-        return false;
-      }
-      o[i * per + v[i]] = 1.0;
-    }
-    d.y = std::move(y);
-  } else if (rowElements(d.y.shape) != per) {
-    *error = d.labelSource + ": the " + d.name + " targets have rows of " +
-             rowShape(d.y.shape) + "; the model's labels are " + labels.str();
-    return false;
-  }
-  rt::Tensor y;
-  if (!convertTensor(d.y, labels.dtype, false, &y, error))
-    return false;
-  d.y = std::move(y);
-  return true;
-}
-
-bool isFinite(double v) { return std::isfinite(v); }
 
 } // namespace
 
@@ -288,47 +59,11 @@ std::string TrainStepOptions::passText(int64_t batch) const {
          " neyman-kappa=" + shortest(neymanKappa) + "}";
 }
 
-bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
-                                      std::string *error) {
-  std::FILE *log = cfg.log;
-  // --- Options the pass does not check -----------------------------------
-  if (cfg.epochs < 0) {
-    *error = "--epochs must be >= 0, got " + std::to_string(cfg.epochs);
-    return false;
-  }
-  if (!(cfg.lr > 0.0) || !isFinite(cfg.lr)) {
-    *error = "--lr must be a positive number, got " + shortest(cfg.lr);
-    return false;
-  }
-  if (!(cfg.lrDecay > 0.0) || cfg.lrDecayEvery < 0) {
-    *error = "--lr-decay must be > 0 and --lr-decay-every >= 0";
-    return false;
-  }
-  if (cfg.limitTrain < 0 || cfg.limitTest < 0) {
-    *error = "--limit-train and --limit-test must be >= 0";
-    return false;
-  }
-  if (cfg.saveEvery < 0) {
-    *error = "--save-every must be >= 0, got " + std::to_string(cfg.saveEvery);
-    return false;
-  }
-  if (cfg.maxSteps < 0) {
-    *error = "--max-steps must be >= 0, got " + std::to_string(cfg.maxSteps);
-    return false;
-  }
-  if (cfg.saveEvery > 0 && cfg.savePath.empty()) {
-    *error = "--save-every needs --save (the checkpoint file)";
-    return false;
-  }
-  if (!cfg.resumePath.empty() && !cfg.paramsPath.empty()) {
-    *error = "--resume and --params exclude each other (the checkpoint holds "
-             "the parameters)";
-    return false;
-  }
-  if (!cfg.savePath.empty() && !checkOutputDir(cfg.savePath, "--save", error))
-    return false;
-  if (!cfg.metricsPath.empty() && cfg.metricsPath != "-" &&
-      !checkOutputDir(cfg.metricsPath, "--metrics", error))
+bool mlir::flops::driver::buildTrainStep(Session &session,
+                                         const TrainConfig &cfg,
+                                         TrainStepBuild *out,
+                                         std::string *error) {
+  if (!rt::checkLoopOptions(cfg, error))
     return false;
   if (cfg.step.batchSize < 0) {
     *error = "--batch-size must be >= 1, got " +
@@ -341,18 +76,13 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
       *error = "invalid option value '" + *s + "'";
       return false;
     }
-  rt::InitKind initKind;
-  if (!rt::parseInitKind(cfg.init, &initKind, error)) {
-    *error = "--init: " + *error;
-    return false;
-  }
 
   // --- Model --------------------------------------------------------------
-  Session session;
-  OwningOpRef<ModuleOp> module = session.parseFile(cfg.modelPath, error);
-  if (!module)
+  out->module = session.parseFile(cfg.modelPath, error);
+  if (!out->module)
     return false;
-  auto forward = module->lookupSymbol<func::FuncOp>(cfg.step.entry);
+  ModuleOp module = *out->module;
+  auto forward = module.lookupSymbol<func::FuncOp>(cfg.step.entry);
   if (!forward || forward.isExternal()) {
     *error = cfg.modelPath + ": no function @" + cfg.step.entry +
              " to train (flops-train needs @" + cfg.step.entry +
@@ -373,29 +103,18 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
       if (t.getRank() == 2 && !t.isDynamicDim(1))
         numClasses = t.getDimSize(1);
   // The training rows (their count sizes the Neyman allocator's table and
-  // the Bernoulli allocator's first epoch); fitted to the step's shapes
-  // below.
-  auto tData = Clock::now();
-  Split train, test;
-  bool haveTrain, haveTest;
-  if (!loadSplit(cfg, true, &train, &haveTrain, error) ||
-      !loadSplit(cfg, false, &test, &haveTest, error))
+  // the Bernoulli allocator's first epoch); fitted to the step's shapes by
+  // TrainLoop::prepare.
+  if (!rt::loadTrainingData(cfg, &out->data, error))
     return false;
-  if (haveTest && test.size() == 0) {
-    *error = test.source + ": the test set has no rows";
-    return false;
-  }
-  if (cfg.epochs > 0 && train.size() == 0) {
-    *error = train.source + ": the training set has no rows";
-    return false;
-  }
+  int64_t trainRows = out->data.train.size();
   TrainStepOptions stepOpts = cfg.step;
   if (stepOpts.allocator == "neyman")
-    stepOpts.neymanPoints = train.size();
+    stepOpts.neymanPoints = trainRows;
   if (stepOpts.bernoulliSwitchStep < 0)
-    stepOpts.bernoulliSwitchStep = batch > 0 ? train.size() / batch : 0;
+    stepOpts.bernoulliSwitchStep = batch > 0 ? trainRows / batch : 0;
   std::string passText = stepOpts.passText(batch);
-  if (!runPipeline(*module, passText, error)) {
+  if (!runPipeline(module, passText, error)) {
     std::string d = session.takeDiagnostics();
     *error = "flops-forward-train failed on " + cfg.modelPath +
              (d.empty() ? "" : ":\n" + d);
@@ -403,11 +122,10 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
   }
   // The step ABI is read on the tensor level, so that data problems are
   // reported before the (slow) compilation.
-  FunctionSignature ts, es;
   for (auto [name, sig] : {std::pair<const char *, FunctionSignature *>{
-                               "train_step", &ts},
-                           {"eval_step", &es}}) {
-    auto f = module->lookupSymbol<func::FuncOp>(name);
+                               "train_step", &out->train},
+                           {"eval_step", &out->eval}}) {
+    auto f = module.lookupSymbol<func::FuncOp>(name);
     if (!f) {
       *error = std::string("flops-forward-train did not produce @") + name;
       return false;
@@ -415,632 +133,66 @@ bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
     if (!readSignature(f, sig, error))
       return false;
   }
+  out->facts.entry = cfg.step.entry;
+  out->facts.passText = passText;
+  out->facts.loss = cfg.step.loss;
+  out->facts.allocator = cfg.step.allocator;
+  out->facts.queries = cfg.step.queries;
+  out->facts.sigma = cfg.step.sigma;
+  out->facts.numClasses = numClasses;
+  return true;
+}
 
-  // --- The step ABI -------------------------------------------------------
-  auto one = [&](const FunctionSignature &sig, const char *role,
-                 unsigned *idx) {
-    std::vector<unsigned> v = sig.argsWithRole(role);
-    if (v.size() != 1) {
-      *error = "@" + sig.name + " has " + std::to_string(v.size()) +
-               " arguments with flops.role = \"" + role + "\", expected 1";
-      return false;
-    }
-    *idx = v[0];
-    return true;
-  };
-  unsigned lrIdx, stepIdx, seedIdx, labelIdx, eLabelIdx, eValidIdx;
-  if (!one(ts, "lr", &lrIdx) || !one(ts, "step", &stepIdx) ||
-      !one(ts, "seed", &seedIdx) || !one(ts, "labels", &labelIdx) ||
-      !one(es, "labels", &eLabelIdx) || !one(es, "valid", &eValidIdx))
-    return false;
-  std::vector<unsigned> inputs = ts.argsWithRole("input"),
-                        eInputs = es.argsWithRole("input"),
-                        eParams = es.argsWithRole("param");
-  if (inputs.size() != 1 || eInputs.size() != 1) {
-    *error = "flops-train feeds one data input; @" + cfg.step.entry +
-             " has " + std::to_string(inputs.size());
-    return false;
-  }
-  unsigned inputIdx = inputs[0], eInputIdx = eInputs[0];
-  unsigned numState = lrIdx;
-  if (ts.results.size() != numState + 1 ||
-      ts.results.back().numElements() < 4) {
-    *error = "@train_step does not return its state plus metrics";
-    return false;
-  }
-  for (unsigned i = 0; i < numState; ++i)
-    if (ts.results[i].shape != ts.args[i].shape ||
-        ts.results[i].dtype != ts.args[i].dtype) {
-      *error = "@train_step result " + std::to_string(i) +
-               " does not match its state argument";
-      return false;
-    }
-  std::vector<unsigned> params; // state positions of the parameters
-  for (unsigned i = 0; i < numState; ++i)
-    if (ts.args[i].role == "param")
-      params.push_back(i);
-  if (eParams.size() != params.size()) {
-    *error = "@eval_step and @train_step disagree on the parameters";
-    return false;
-  }
-  const TensorSpec &inputSpec = ts.args[inputIdx];
-  const TensorSpec &labelSpec = ts.args[labelIdx];
-  int64_t B = inputSpec.shape[0];
-  if (es.args[eInputIdx].shape != inputSpec.shape ||
-      es.args[eLabelIdx].shape != labelSpec.shape) {
-    *error = "@eval_step and @train_step disagree on the batch";
-    return false;
-  }
-  bool classify = cfg.step.loss == "cross-entropy";
+namespace {
 
-  // --- Parameters file (checked before the slow steps) ---------------------
-  rt::SafeTensors file;
-  bool haveFile = !cfg.paramsPath.empty();
-  if (haveFile) {
-    if (!rt::readSafeTensors(cfg.paramsPath, &file, error))
-      return false;
-    for (unsigned i : params) {
-      const TensorSpec &s = ts.args[i];
-      const rt::Tensor *t = file.find(s.name);
-      if (!t) {
-        *error = cfg.paramsPath + ": no tensor '" + s.name +
-                 "' (the model's parameter " + s.str() + ")";
-        return false;
-      }
-      if (t->shape != s.shape) {
-        *error = cfg.paramsPath + ": tensor '" + s.name + "' has shape " +
-                 rt::shapeToString(t->shape) + ", the model expects " +
-                 s.str();
-        return false;
-      }
-    }
+/// The JIT-compiled step behind the loop's interface.
+class JitStep : public rt::StepProgram {
+public:
+  explicit JitStep(Program &p) : prog(p) {}
+  bool call(const char *name, const std::vector<ArgValue> &args,
+            const std::vector<Buffer *> &results,
+            std::string *error) override {
+    return prog.call(name, args, results, error);
+  }
+  std::shared_ptr<rt::MemorySpace> memory() const override {
+    return prog.device();
+  }
+  std::string pipelineText() const override { return prog.pipelineText(); }
+  int64_t numThreads() const override { return prog.numThreads(); }
+  std::string compileNote() const override {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "compiled in %.1f s",
+                  prog.compileSeconds());
+    return buf;
   }
 
-  // --- Checkpoint to resume (checked before the slow steps) ---------------
-  rt::SafeTensors ckpt;
-  bool resume = !cfg.resumePath.empty();
-  int64_t ckptEpoch = 0, ckptBatch = 0, ckptStep = 0;
-  double ckptSums[5] = {0, 0, 0, 0, 0}, ckptFirst[2] = {NAN, NAN};
-  if (resume) {
-    if (!rt::readSafeTensors(cfg.resumePath, &ckpt, error))
-      return false;
-    auto meta = [&](const char *key) -> const std::string * {
-      auto it = ckpt.metadata.find(key);
-      return it == ckpt.metadata.end() ? nullptr : &it->second;
-    };
-    auto bad = [&](const std::string &what) {
-      *error = cfg.resumePath + ": " + what;
-      return false;
-    };
-    const std::string *fmt = meta("format"), *ver = meta("resume");
-    if (!fmt || *fmt != "flops-train")
-      return bad("not a flops-train checkpoint (no format=flops-train "
-                 "metadata)");
-    if (!ver)
-      return bad("the checkpoint holds no resume state (written by an older "
-                 "flops-train); --params starts from its parameters");
-    if (*ver != "1")
-      return bad("unknown resume-state version '" + *ver + "'");
-    const std::string *rows = meta("train_rows");
-    if (!rows || *rows != std::to_string(train.size()))
-      return bad("the checkpoint was written for " +
-                 (rows ? *rows : std::string("?")) +
-                 " training rows, this run has " +
-                 std::to_string(train.size()));
-    const std::string *ft = meta("forward_train");
-    if (!ft || *ft != passText)
-      return bad("the checkpoint was written with other step options:\n  "
-                 "checkpoint: " +
-                 (ft ? *ft : std::string("(none)")) + "\n  this run:   " +
-                 passText);
-    const std::string *sd = meta("seed");
-    if (!sd || *sd != std::to_string(cfg.seed))
-      return bad("the checkpoint was written with --seed " +
-                 (sd ? *sd : std::string("(none)")) + ", this run has --seed " +
-                 std::to_string(cfg.seed));
-    const std::string *e = meta("epoch"), *bt = meta("batch"),
-                      *st = meta("step"), *sums = meta("epoch_sums"),
-                      *first = meta("first");
-    if (!e || !bt || !st || !sums || !first ||
-        !llvm::to_integer(*e, ckptEpoch, 10) ||
-        !llvm::to_integer(*bt, ckptBatch, 10) ||
-        !llvm::to_integer(*st, ckptStep, 10) || ckptEpoch < 0 ||
-        ckptBatch < 0 || ckptStep < 0 ||
-        std::sscanf(sums->c_str(), "%la %la %la %la %la", &ckptSums[0],
-                    &ckptSums[1], &ckptSums[2], &ckptSums[3],
-                    &ckptSums[4]) != 5 ||
-        std::sscanf(first->c_str(), "%la %la", &ckptFirst[0],
-                    &ckptFirst[1]) != 2)
-      return bad("malformed resume metadata (epoch, batch, step, epoch_sums, "
-                 "first)");
-  }
+private:
+  Program &prog;
+};
 
-  // --- Data ---------------------------------------------------------------
-  if (!fitSplit(train, inputSpec, labelSpec, numClasses, error) ||
-      (haveTest && !fitSplit(test, inputSpec, labelSpec, numClasses, error)))
+} // namespace
+
+bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
+                                      std::string *error) {
+  Session session;
+  TrainStepBuild step;
+  if (!buildTrainStep(session, cfg, &step, error))
     return false;
-  double dataSeconds = since(tData);
+  rt::TrainLoop loop;
+  if (!loop.prepare(cfg, std::move(step.data), step.train, step.eval,
+                    step.facts, error))
+    return false;
   CompileOptions copts = cfg.compile;
   std::string notes;
   llvm::raw_string_ostream notesOS(notes);
   copts.log = &notesOS;
   std::unique_ptr<Program> prog = Program::compile(
-      session, *module, {"train_step", "eval_step"}, copts, error);
+      session, *step.module, {"train_step", "eval_step"}, copts, error);
   notesOS.flush();
   if (!notes.empty())
-    std::fputs(notes.c_str(), log);
+    std::fputs(notes.c_str(), cfg.log);
   if (!prog)
     return false;
-
-  rt::TrainBatches batches;
-  if (!batches.reset(train.size(), B, cfg.seed, error))
-    return false;
-  int64_t numBatches = batches.numBatches();
-  if (numBatches == 0 && cfg.epochs > 0) {
-    *error = "the training set has " + std::to_string(train.size()) +
-             " rows, fewer than one batch of " + std::to_string(B);
-    return false;
-  }
-
-  // --- State --------------------------------------------------------------
-  PingPongState pingPong;
-  // On a device (--device cuda) every buffer the step reads or writes lives
-  // in its memory, the state across steps included.
-  const std::shared_ptr<Device> &dev = prog->device();
-  if (!pingPong.allocate(ts, numState, error, dev))
-    return false;
-  std::vector<Buffer>(&state)[2] = pingPong.sets;
-  Buffer metrics, input, labels, eInput, eLabels, eOut;
-  if (!metrics.allocate(ts.results.back(), error, dev) ||
-      !input.allocate(inputSpec, error, dev) ||
-      !labels.allocate(labelSpec, error, dev) ||
-      !eInput.allocate(es.args[eInputIdx], error, dev) ||
-      !eLabels.allocate(es.args[eLabelIdx], error, dev) ||
-      !eOut.allocate(es.results[0], error, dev))
-    return false;
-
-  double logSigma0 = std::log(cfg.step.sigma);
-  if (auto it = ts.attrs.find("flops.log_sigma_init"); it != ts.attrs.end())
-    logSigma0 = std::strtod(it->second.c_str(), nullptr);
-  int64_t numParams = 0;
-  for (unsigned k = 0; k < params.size(); ++k) {
-    unsigned i = params[k];
-    numParams += ts.args[i].numElements();
-    if (!fillParameter(ts.args[i], haveFile ? &file : nullptr,
-                       cfg.paramsPath, initKind, cfg.seed, k, &state[0][i],
-                       error))
-      return false;
-  }
-  for (unsigned i = 0; i < numState; ++i)
-    if (ts.args[i].role == "log_sigma") {
-      if (ts.args[i].dtype == rt::DType::F32) {
-        float *p = state[0][i].as<float>();
-        for (int64_t k = 0, n = state[0][i].numElements(); k < n; ++k)
-          p[k] = float(logSigma0);
-      } else {
-        double *p = state[0][i].as<double>();
-        for (int64_t k = 0, n = state[0][i].numElements(); k < n; ++k)
-          p[k] = logSigma0;
-      }
-    }
-
-  // Rows per step N (the budget option, or B x queries).
-  int64_t budget = B * cfg.step.queries;
-  if (auto it = ts.attrs.find("flops.budget"); it != ts.attrs.end())
-    budget = std::strtoll(it->second.c_str(), nullptr, 10);
-  // The Gaussian allocator starts uniform (w = 0, c = N/B, s = h = 1).
-  for (unsigned i = 0; i < numState; ++i)
-    if (ts.args[i].role == "allocator_state") {
-      if (ts.args[i].dtype != rt::DType::F64 ||
-          ts.args[i].numElements() != rt::kGaussianAllocStateSize ||
-          !rt::gaussianAllocInit(budget, B, state[0][i].as<double>(), error))
-        return *error = "@train_step: bad allocator_state argument " +
-                        ts.args[i].str() + (error->empty() ? "" : ": " + *error),
-               false;
-      // A checkpoint written with --save resumes the learned allocator.
-      if (haveFile)
-        if (const rt::Tensor *t = file.find("allocator." + ts.args[i].name)) {
-          if (t->dtype != rt::DType::F64 ||
-              t->numElements() != rt::kGaussianAllocStateSize) {
-            *error = cfg.paramsPath + ": tensor 'allocator." +
-                     ts.args[i].name + "' is not " +
-                     std::to_string(rt::kGaussianAllocStateSize) + " f64";
-            return false;
-          }
-          std::memcpy(state[0][i].data(), t->bytes.data(), t->bytes.size());
-        }
-    }
-  // A resumed run continues from the checkpoint's whole state.
-  if (resume)
-    for (unsigned i = 0; i < numState; ++i) {
-      std::string key = stateKey(ts.args[i]);
-      const rt::Tensor *t = ckpt.find(key);
-      if (!t) {
-        *error = cfg.resumePath + ": no tensor '" + key + "' (the step's " +
-                 ts.args[i].role + " state " + ts.args[i].str() + ")";
-        return false;
-      }
-      if (t->dtype != ts.args[i].dtype || t->shape != ts.args[i].shape ||
-          t->bytes.size() != state[0][i].numBytes()) {
-        *error = cfg.resumePath + ": tensor '" + key + "' has shape " +
-                 rt::shapeToString(t->shape) + ", the step expects " +
-                 ts.args[i].str();
-        return false;
-      }
-      std::memcpy(state[0][i].data(), t->bytes.data(), t->bytes.size());
-    }
-  // The Neyman allocator reads and updates statistics per training point.
-  std::vector<unsigned> pointIdArgs = ts.argsWithRole("point_ids");
-  Buffer pointIds;
-  if (!pointIdArgs.empty() &&
-      !pointIds.allocate(ts.args[pointIdArgs[0]], error, dev))
-    return false;
-
-  // Argument lists for both ping-pong directions (no per-step allocation).
-  std::vector<ArgValue>(&args)[2] = pingPong.args;
-  std::vector<Buffer *>(&results)[2] = pingPong.results;
-  for (int s = 0; s < 2; ++s) {
-    args[s][inputIdx] = ArgValue::of(input);
-    args[s][labelIdx] = ArgValue::of(labels);
-    args[s][seedIdx] = ArgValue::integer(int64_t(cfg.seed));
-    if (!pointIdArgs.empty())
-      args[s][pointIdArgs[0]] = ArgValue::of(pointIds);
-    results[s].push_back(&metrics);
-  }
-  std::vector<ArgValue> eArgs(es.args.size());
-  eArgs[eInputIdx] = ArgValue::of(eInput);
-  eArgs[eLabelIdx] = ArgValue::of(eLabels);
-
-  // Test-set evaluation of state[cur].
-  auto evaluate = [&](int cur, double *loss, double *acc) {
-    for (unsigned k = 0; k < params.size(); ++k)
-      eArgs[eParams[k]] = ArgValue::of(state[cur][params[k]]);
-    size_t xRow = eInput.numBytes() / size_t(B),
-           yRow = eLabels.numBytes() / size_t(B);
-    double lossSum = 0.0, correct = 0.0;
-    for (const rt::BatchSpan &span : rt::evalBatches(test.size(), B)) {
-      std::memcpy(eInput.data(), test.x.bytes.data() + span.begin * xRow,
-                  size_t(span.size) * xRow);
-      std::memcpy(eLabels.data(), test.y.bytes.data() + span.begin * yRow,
-                  size_t(span.size) * yRow);
-      if (span.size < B) {
-        std::memset(eInput.as<uint8_t>() + span.size * xRow, 0,
-                    size_t(B - span.size) * xRow);
-        std::memset(eLabels.as<uint8_t>() + span.size * yRow, 0,
-                    size_t(B - span.size) * yRow);
-      }
-      eArgs[eValidIdx] = ArgValue::integer(span.size);
-      if (!prog->call("eval_step", eArgs, {&eOut}, error))
-        return false;
-      const float *m = eOut.as<float>();
-      lossSum += m[0];
-      correct += m[1];
-    }
-    *loss = lossSum / double(test.size());
-    *acc = correct / double(test.size());
-    return true;
-  };
-
-  // Checkpoints.
-  std::string savedWhat; // the checkpoint this run wrote last
-  // `batch` batches of `epoch` are done (numBatches at the end of an
-  // epoch); `sums` are the epoch's running metric sums so far, `first` the
-  // first epoch's loss and accuracy (for the summary line).
-  auto save = [&](int cur, int64_t epoch, int64_t batch, int64_t step,
-                  const double *sums, const double *first) {
-    rt::SafeTensors st;
-    st.metadata["format"] = "flops-train";
-    st.metadata["resume"] = "1";
-    st.metadata["epoch"] = std::to_string(epoch);
-    st.metadata["batch"] = std::to_string(batch);
-    st.metadata["step"] = std::to_string(step);
-    st.metadata["train_rows"] = std::to_string(train.size());
-    st.metadata["epoch_sums"] = exact(sums[0]) + " " + exact(sums[1]) + " " +
-                                exact(sums[2]) + " " + exact(sums[3]) + " " +
-                                exact(sums[4]);
-    st.metadata["first"] = exact(first[0]) + " " + exact(first[1]);
-    st.metadata["seed"] = std::to_string(cfg.seed);
-    st.metadata["model"] = cfg.modelPath;
-    st.metadata["forward_train"] = passText;
-    st.metadata["pipeline"] = prog->pipelineText();
-    // The whole training state: parameters (by name, what --params reads),
-    // optimizer moments, log sigma, allocator state.
-    for (unsigned i = 0; i < numState; ++i)
-      st.add(stateKey(ts.args[i]), state[cur][i].toTensor());
-    if (!rt::writeSafeTensors(cfg.savePath, st, error))
-      return false;
-    savedWhat = batch >= numBatches || epoch == 0
-                    ? "epoch " + std::to_string(epoch)
-                    : "step " + std::to_string(step) + " (epoch " +
-                          std::to_string(epoch) + ", batch " +
-                          std::to_string(batch) + "/" +
-                          std::to_string(numBatches) + ")";
-    return true;
-  };
-
-  rt::MetricsWriter metricsOut;
-  // A resumed run appends to the metrics of the run it continues.
-  if (!cfg.metricsPath.empty() &&
-      !metricsOut.open(cfg.metricsPath, /*append=*/resume, error))
-    return false;
-
-  if (!cfg.quiet) {
-    std::fprintf(log,
-                 "flops-train: %s: %lld parameters in %zu tensors; batch %lld, "
-                 "%lld queries per point%s (%lld rows per step%s%s)\n",
-                 cfg.modelPath.c_str(), (long long)numParams, params.size(),
-                 (long long)B, (long long)(budget / B),
-                 cfg.step.allocator == "uniform" ? "" : " on average",
-                 (long long)budget,
-                 cfg.step.allocator == "uniform" ? "" : ", allocator ",
-                 cfg.step.allocator == "uniform"
-                     ? ""
-                     : cfg.step.allocator.c_str());
-    std::fprintf(log,
-                 "flops-train: compiled in %.1f s with %s (%lld thread%s); "
-                 "data: %lld training rows%s%s (%.1f s)\n",
-                 prog->compileSeconds(), prog->pipelineText().c_str(),
-                 (long long)prog->numThreads(),
-                 prog->numThreads() == 1 ? "" : "s", (long long)train.size(),
-                 haveTest ? ", test rows " : ", no test set",
-                 haveTest ? std::to_string(test.size()).c_str() : "",
-                 dataSeconds);
-  }
-
-  // --- Training -----------------------------------------------------------
-  int cur = 0;
-  int64_t step = 0, startEpoch = 1, startBatch = 0;
-  double firstLoss = NAN, lastLoss = NAN, firstAcc = NAN, lastAcc = NAN;
-  if (resume) {
-    step = ckptStep;
-    firstLoss = ckptFirst[0];
-    firstAcc = ckptFirst[1];
-    if (ckptEpoch == 0 || ckptBatch >= numBatches) {
-      startEpoch = ckptEpoch + 1;
-    } else {
-      startEpoch = ckptEpoch;
-      startBatch = ckptBatch;
-    }
-    if (!cfg.quiet)
-      std::fprintf(log, "flops-train: resuming %s at epoch %lld, batch "
-                   "%lld/%lld (step %lld)\n",
-                   cfg.resumePath.c_str(), (long long)startEpoch,
-                   (long long)startBatch, (long long)numBatches,
-                   (long long)step);
-    if (startEpoch > cfg.epochs) {
-      if (!cfg.quiet)
-        std::fprintf(log, "flops-train: the checkpoint already holds %lld "
-                     "epoch(s); nothing to train (--epochs %lld)\n",
-                     (long long)(startEpoch - 1), (long long)cfg.epochs);
-      return cfg.metricsPath.empty() || metricsOut.close(error);
-    }
-  }
-  auto tAll = Clock::now();
-  std::unique_ptr<rt::ProgressPrinter> progress;
-  if (cfg.progress)
-    progress = std::make_unique<rt::ProgressPrinter>(log);
-
-  if (cfg.epochs == 0) {
-    if (haveTest) {
-      double tl, ta;
-      if (!evaluate(cur, &tl, &ta))
-        return false;
-      if (!cfg.quiet) {
-        std::string line = "initial parameters: test loss " + fixed4(tl);
-        if (classify)
-          line += " acc " + fixed4(ta);
-        std::fprintf(log, "%s\n", line.c_str());
-      }
-    }
-    double zero[5] = {0, 0, 0, 0, 0}, none[2] = {NAN, NAN};
-    if (!cfg.savePath.empty() && !save(cur, 0, 0, 0, zero, none))
-      return false;
-    return cfg.metricsPath.empty() || metricsOut.close(error);
-  }
-
-  for (int64_t epoch = startEpoch; epoch <= cfg.epochs; ++epoch) {
-    double lr = cfg.lr;
-    if (cfg.lrDecayEvery > 0)
-      lr *= std::pow(cfg.lrDecay, double((epoch - 1) / cfg.lrDecayEvery));
-    for (int s = 0; s < 2; ++s)
-      args[s][lrIdx] = ArgValue::real(lr);
-    batches.beginEpoch(uint64_t(epoch - 1));
-    size_t xRow = input.numBytes() / size_t(B),
-           yRow = labels.numBytes() / size_t(B);
-    double sums[5] = {0, 0, 0, 0, 0}; // loss, acc, row loss, norm, V-hat
-    int64_t b0 = epoch == startEpoch ? startBatch : 0;
-    if (b0 > 0)
-      std::copy(ckptSums, ckptSums + 5, sums);
-    double &sumLoss = sums[0], &sumAcc = sums[1], &sumRow = sums[2],
-           &sumNorm = sums[3], &sumV = sums[4];
-    bool haveV = metrics.numElements() >= 5;
-    auto tEpoch = Clock::now();
-    for (int64_t b = b0; b < numBatches; ++b) {
-      const int64_t *rows = batches.batch(b);
-      rt::gatherRowsRaw(train.x.bytes.data(), xRow, rows, B, input.data());
-      rt::gatherRowsRaw(train.y.bytes.data(), yRow, rows, B, labels.data());
-      if (!pointIdArgs.empty())
-        for (int64_t i = 0; i < B; ++i)
-          pointIds.as<int32_t>()[i] = int32_t(rows[i]);
-      args[cur][stepIdx] = ArgValue::integer(step);
-      if (!prog->call("train_step", args[cur], results[cur], error))
-        return false;
-      const float *m = metrics.as<float>();
-      if (!isFinite(m[0]) || !isFinite(m[2]) || !isFinite(m[3])) {
-        if (progress)
-          progress->finish();
-        // Name what is non-finite: a finite loss with a non-finite
-        // gradient norm is a diverging estimate (e.g. log sigma), not a
-        // diverging model.
-        std::string what;
-        for (auto [name, v] : {std::pair<const char *, float>{"clean loss",
-                                                              m[0]},
-                               {"row loss", m[2]},
-                               {"gradient norm", m[3]}})
-          if (!isFinite(v))
-            what += (what.empty() ? "" : ", ") + std::string(name);
-        *error = "non-finite " + what + " at step " + std::to_string(step) +
-                 " (epoch " + std::to_string(epoch) + ", batch " +
-                 std::to_string(b + 1) + "/" + std::to_string(numBatches) +
-                 "): clean loss " + number(m[0]) + ", row loss " +
-                 number(m[2]) + ", gradient norm " + number(m[3]) +
-                 "; training stopped";
-        if (!cfg.savePath.empty())
-          *error += !savedWhat.empty()
-                        ? "; " + cfg.savePath + " keeps the checkpoint of " +
-                              savedWhat
-                        : "; nothing was saved to " + cfg.savePath;
-        return false;
-      }
-      sumLoss += m[0];
-      sumAcc += m[1];
-      sumRow += m[2];
-      sumNorm += m[3];
-      if (haveV)
-        sumV += m[4];
-      cur ^= 1;
-      ++step;
-      if (cfg.saveEvery > 0 && step % cfg.saveEvery == 0 && b + 1 < numBatches &&
-          !save(cur, epoch, b + 1, step, sums, std::array<double, 2>{
-                                                   firstLoss, firstAcc}
-                                                   .data()))
-        return false;
-      if (cfg.maxSteps > 0 && step >= cfg.maxSteps && b + 1 < numBatches) {
-        // Stop inside the epoch: checkpoint the position, no epoch record.
-        if (progress)
-          progress->finish();
-        double firsts[2] = {firstLoss, firstAcc};
-        bool justSaved = cfg.saveEvery > 0 && step % cfg.saveEvery == 0;
-        if (!cfg.savePath.empty() && !justSaved &&
-            !save(cur, epoch, b + 1, step, sums, firsts))
-          return false;
-        if (!cfg.quiet)
-          std::fprintf(log,
-                       "flops-train: stopped after step %lld (--max-steps; "
-                       "epoch %lld, batch %lld/%lld)%s\n",
-                       (long long)step, (long long)epoch, (long long)(b + 1),
-                       (long long)numBatches,
-                       cfg.savePath.empty()
-                           ? ""
-                           : ("; --resume " + cfg.savePath + " goes on")
-                                 .c_str());
-        return !metricsOut.isOpen() || metricsOut.close(error);
-      }
-      if (progress) {
-        rt::ProgressState ps;
-        ps.epoch = epoch;
-        ps.epochs = cfg.epochs;
-        ps.step = b + 1;
-        ps.steps = numBatches;
-        ps.loss = sumLoss / double(b + 1);
-        if (classify)
-          ps.accuracy = sumAcc / double(b + 1);
-        ps.rowsPerSec = double((b + 1) * B) / std::max(since(tEpoch), 1e-9);
-        progress->update(ps);
-      }
-    }
-    double seconds = since(tEpoch);
-    double n = double(numBatches);
-    double rowsThisRun = double(numBatches - b0) * double(B);
-    double trainLoss = sumLoss / n, trainAcc = sumAcc / n;
-    double testLoss = NAN, testAcc = NAN, evalSeconds = 0;
-    if (haveTest) {
-      auto tEval = Clock::now();
-      if (!evaluate(cur, &testLoss, &testAcc))
-        return false;
-      evalSeconds = since(tEval);
-      if (!isFinite(testLoss)) {
-        if (progress)
-          progress->finish();
-        *error = "non-finite test loss after epoch " + std::to_string(epoch) +
-                 " (step " + std::to_string(step - 1) + "); training stopped";
-        if (!cfg.savePath.empty())
-          *error += !savedWhat.empty()
-                        ? "; " + cfg.savePath + " keeps the checkpoint of " +
-                              savedWhat
-                        : "; nothing was saved to " + cfg.savePath;
-        return false;
-      }
-    }
-    double rowsPerSec = rowsThisRun / seconds;
-    if (epoch == 1) {
-      firstLoss = trainLoss;
-      firstAcc = haveTest ? testAcc : trainAcc;
-    }
-    lastLoss = trainLoss;
-    lastAcc = haveTest ? testAcc : trainAcc;
-
-    rt::MetricsRecord r;
-    r.add("epoch", epoch).add("steps", step).add("lr", lr);
-    if (haveV && (cfg.step.allocator == "gaussian" ||
-                  cfg.step.allocator == "neyman"))
-      r.add("variance_proxy", sumV / n);
-    r.add("train_loss", trainLoss);
-    if (classify)
-      r.add("train_accuracy", trainAcc);
-    else
-      r.addNull("train_accuracy");
-    r.add("row_loss", sumRow / n).add("grad_norm", sumNorm / n);
-    if (haveTest) {
-      r.add("test_loss", testLoss);
-      if (classify)
-        r.add("test_accuracy", testAcc);
-      else
-        r.addNull("test_accuracy");
-    } else {
-      r.addNull("test_loss").addNull("test_accuracy");
-    }
-    r.add("seconds", seconds).add("rows_per_s", rowsPerSec);
-    r.add("eval_seconds", evalSeconds);
-    if (metricsOut.isOpen() && !metricsOut.write(r, error))
-      return false;
-    double firsts[2] = {firstLoss, firstAcc};
-    if (!cfg.savePath.empty() &&
-        !save(cur, epoch, numBatches, step, sums, firsts))
-      return false;
-    if (progress)
-      progress->finish();
-    if (!cfg.quiet) {
-      std::string line = "epoch " + std::to_string(epoch) + "/" +
-                         std::to_string(cfg.epochs) + ": train loss " +
-                         fixed4(trainLoss);
-      if (classify)
-        line += " acc " + fixed4(trainAcc);
-      if (haveTest) {
-        line += ", test loss " + fixed4(testLoss);
-        if (classify)
-          line += " acc " + fixed4(testAcc);
-      }
-      char buf[128];
-      std::snprintf(buf, sizeof buf, "; %.2f s, %.0f rows/s", seconds,
-                    rowsPerSec);
-      std::fprintf(log, "%s%s\n", line.c_str(), buf);
-    }
-    if (cfg.maxSteps > 0 && step >= cfg.maxSteps && epoch < cfg.epochs) {
-      if (!cfg.quiet)
-        std::fprintf(log, "flops-train: stopped after step %lld (--max-steps; "
-                     "end of epoch %lld)\n",
-                     (long long)step, (long long)epoch);
-      break;
-    }
-  }
-  if (metricsOut.isOpen() && !metricsOut.close(error))
-    return false;
-  if (!cfg.quiet) {
-    char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "flops-train: %lld epochs (%lld steps) in %.1f s; train "
-                  "loss %.4f -> %.4f (%+.1f%%)",
-                  (long long)cfg.epochs, (long long)step, since(tAll),
-                  firstLoss, lastLoss,
-                  100.0 * (lastLoss - firstLoss) / firstLoss);
-    std::string s = buf;
-    if (classify) {
-      std::snprintf(buf, sizeof buf, "; %s accuracy %.4f -> %.4f",
-                    haveTest ? "test" : "train", firstAcc, lastAcc);
-      s += buf;
-    }
-    std::fprintf(log, "%s\n", s.c_str());
-  }
-  return true;
+  JitStep jit(*prog);
+  return loop.run(jit, error);
 }

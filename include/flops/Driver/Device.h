@@ -20,6 +20,8 @@
 #ifndef FLOPS_DRIVER_DEVICE_H
 #define FLOPS_DRIVER_DEVICE_H
 
+#include "flops/Runtime/StepABI.h"
+
 #include "llvm/ADT/StringRef.h"
 
 #include <cstddef>
@@ -35,9 +37,10 @@ enum class DeviceKind { CPU, CUDA };
 /// "cpu", "cuda".
 const char *deviceName(DeviceKind kind);
 
-class Device {
+class Device : public ::flops::rt::MemorySpace {
 public:
-  virtual ~Device();
+  ~Device() override;
+  int memoryKind() const override { return int(kind()); }
   virtual DeviceKind kind() const = 0;
   /// One line for banners and notes ("cuda device 0: NVIDIA H200, ...").
   virtual std::string description() const = 0;
@@ -47,8 +50,8 @@ public:
   virtual std::vector<std::string> sharedLibraries() const = 0;
   /// `bytes` of memory that both the compiled code and the host can use, or
   /// nullptr with `error`.
-  virtual void *allocate(size_t bytes, std::string *error) = 0;
-  virtual void release(void *p) = 0;
+  void *allocate(size_t bytes, std::string *error) override = 0;
+  void release(void *p) override = 0;
   /// After a call of compiled code: false with the device's pending error
   /// (naming `entry`), if any.
   virtual bool checkCall(llvm::StringRef entry, std::string *error) = 0;

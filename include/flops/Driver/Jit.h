@@ -28,9 +28,12 @@
 #include <string>
 #include <vector>
 
-namespace llvm::orc {
+namespace llvm {
+class Module;
+namespace orc {
 class LLJIT;
-} // namespace llvm::orc
+} // namespace orc
+} // namespace llvm
 
 namespace mlir::flops::driver {
 
@@ -60,6 +63,14 @@ bool objectsFromModule(ModuleOp module, llvm::ArrayRef<std::string> entries,
                        unsigned optLevel, int coldOptLevel, unsigned threads,
                        std::vector<std::string> *objects, CodegenTimes *times,
                        std::string *error);
+
+/// Adds `void _flops_packed_<name>(void **args)` calling
+/// `_mlir_ciface_<name>` (what objectsFromModule does for each entry).
+bool addPackedEntryWrapper(llvm::Module &m, llvm::StringRef name,
+                           std::string *error);
+/// Replaces llvm.global_ctors / llvm.global_dtors by `_flops_global_ctors`
+/// and `_flops_global_dtors` (see above).
+void hoistModuleStructors(llvm::Module &m);
 
 /// Host CPU name and features: part of the cache key.
 std::string hostTargetDescription();

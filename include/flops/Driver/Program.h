@@ -28,6 +28,8 @@
 #ifndef FLOPS_DRIVER_PROGRAM_H
 #define FLOPS_DRIVER_PROGRAM_H
 
+#include "flops/Driver/Device.h"
+#include "flops/Runtime/StepABI.h"
 #include "flops/Runtime/Tensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -52,7 +54,6 @@ class FuncOp;
 
 namespace mlir::flops::driver {
 
-class Device;
 class ObjectJit;
 
 namespace rt = ::flops::rt;
@@ -90,29 +91,12 @@ private:
   std::unique_ptr<SourceMgrDiagnosticHandler> handler;
 };
 
-/// The static type of one argument or result at the call boundary.
-struct TensorSpec {
-  std::string role; // flops.role, or param / input / output for a forward
-  std::string name; // flops.name, or a positional name
-  rt::DType dtype = rt::DType::F32;
-  std::vector<int64_t> shape; // static extents (empty for scalars, rank 0)
-  bool scalar = false;        // passed by value (not a memref)
-
-  int64_t numElements() const;
-  size_t numBytes() const;
-  /// "tensor<64x784xf32>", "f32", "i64".
-  std::string str() const;
-};
-
-struct FunctionSignature {
-  std::string name;
-  std::vector<TensorSpec> args, results;
-  std::map<std::string, std::string> attrs; // flops.* function attributes
-
-  /// Indices of the arguments (results) whose role is `role`.
-  std::vector<unsigned> argsWithRole(llvm::StringRef role) const;
-  std::vector<unsigned> resultsWithRole(llvm::StringRef role) const;
-};
+// The call boundary's types live in the LLVM-free runtime (StepABI.h), so
+// that flops-compile's programs share them with the driver.
+using TensorSpec = rt::TensorSpec;
+using FunctionSignature = rt::FunctionSignature;
+using Buffer = rt::Buffer;
+using ArgValue = rt::ArgValue;
 
 /// Reads the boundary types of `fn` (every tensor must have a static shape,
 /// element types f32/f64/i32/i64, scalars f32/f64/i32/i64/index). Roles and
@@ -120,79 +104,6 @@ struct FunctionSignature {
 /// "param", other arguments "input", results "output").
 bool readSignature(func::FuncOp fn, FunctionSignature *out,
                    std::string *error);
-
-/// A dense, row-major, 64-byte-aligned host buffer with its memref
-/// descriptor. Move-only.
-class Buffer {
-public:
-  Buffer() = default;
-  Buffer(Buffer &&other) noexcept;
-  Buffer &operator=(Buffer &&other) noexcept;
-  Buffer(const Buffer &) = delete;
-  Buffer &operator=(const Buffer &) = delete;
-  ~Buffer();
-
-  /// (Re)allocates for `spec` (zero-filled): host memory, or the device's
-  /// (host-accessible) memory when `device` is given (Device.h).
-  bool allocate(const TensorSpec &spec, std::string *error,
-                std::shared_ptr<Device> device = nullptr);
-  /// Makes this a view of `data` (host memory the caller owns and keeps
-  /// alive, dense row-major of `spec`'s type and shape): nothing is copied
-  /// and nothing is freed (the Python binding passes numpy/DLPack arrays
-  /// this way).
-  void wrap(const TensorSpec &spec, void *data);
-  void *data() { return aligned; }
-  const void *data() const { return aligned; }
-  template <typename T> T *as() { return static_cast<T *>(aligned); }
-  template <typename T> const T *as() const {
-    return static_cast<const T *>(aligned);
-  }
-  size_t numBytes() const { return bytes; }
-  int64_t numElements() const;
-  const std::vector<int64_t> &shape() const { return dims; }
-  rt::DType dtype() const { return type; }
-  /// The device whose memory this is (null: host memory).
-  const std::shared_ptr<Device> &device() const { return owner; }
-  /// The memref descriptor (what the C interface takes a pointer to).
-  void *descriptor() { return desc.data(); }
-  /// A copy as a runtime tensor / from one of the same size.
-  rt::Tensor toTensor() const;
-  bool copyFrom(const rt::Tensor &t, std::string *error);
-
-private:
-  void release();
-  void setDescriptor();
-  void *allocated = nullptr;
-  void *aligned = nullptr;
-  size_t bytes = 0;
-  rt::DType type = rt::DType::F32;
-  std::vector<int64_t> dims;
-  std::vector<int64_t> desc; // {alloc, aligned, offset, sizes, strides}
-  std::shared_ptr<Device> owner; // null: std::aligned_alloc
-  bool borrowed = false;         // wrap(): not ours to free
-};
-
-/// One call argument: a buffer for a tensor argument, a value for a scalar.
-struct ArgValue {
-  Buffer *buffer = nullptr;
-  int64_t i = 0;
-  double f = 0.0;
-  static ArgValue of(Buffer &b) {
-    ArgValue a;
-    a.buffer = &b;
-    return a;
-  }
-  static ArgValue integer(int64_t v) {
-    ArgValue a;
-    a.i = v;
-    return a;
-  }
-  static ArgValue real(double v) {
-    ArgValue a;
-    a.f = v;
-    return a;
-  }
-};
 
 /// CUDA: flops-lower-to-cuda, chosen by CompileOptions::device (not by
 /// --pipeline).
@@ -284,7 +195,7 @@ public:
 
 private:
   Program();
-  struct Entry;
+  using Entry = rt::PackedEntry;
   std::shared_ptr<Device> dev;
   std::unique_ptr<ObjectJit> jit;
   void (*dtors)() = nullptr;

@@ -11,6 +11,7 @@
 #define FLOPS_DRIVER_TRAIN_H
 
 #include "flops/Driver/Program.h"
+#include "flops/Runtime/TrainLoop.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -55,42 +56,26 @@ struct TrainStepOptions {
   std::string passText(int64_t resolvedBatch) const;
 };
 
-struct TrainConfig {
-  std::string modelPath;
+/// flops-train's configuration: the loop's (data, training, output; the
+/// LLVM-free FlopsTrainLoop, TrainLoop.h) plus the step and its compilation.
+struct TrainConfig : ::flops::rt::LoopConfig {
   TrainStepOptions step;
   CompileOptions compile;
-
-  // Data: Fashion-MNIST from dataDir unless trainNpy is given.
-  std::string dataDir = "/usr/share/datasets/fashion-mnist";
-  std::string trainNpy, trainLabels, testNpy, testLabels;
-  int64_t limitTrain = 0, limitTest = 0; // 0 = all rows
-
-  // Training.
-  // Defaults: the MLP reaches >= 82 % test accuracy on Fashion-MNIST with
-  // them (docs/EXPERIMENTS.md).
-  int64_t epochs = 20;
-  double lr = 1e-3;
-  double lrDecay = 0.8;     // StepLR factor
-  int64_t lrDecayEvery = 1; // epochs between decays; 0 = constant
-  uint64_t seed = 0;
-  std::string init = "he";
-  std::string paramsPath, savePath, metricsPath;
-  /// Continue the run whose checkpoint (written by --save) is here: the
-  /// whole training state (parameters, optimizer moments, log sigma,
-  /// allocator state), the step, the epoch and the position in it. The
-  /// resumed run ends bit-identical to an uninterrupted one (same threads).
-  std::string resumePath;
-  /// Also write the checkpoint every N steps (0: only after each epoch).
-  int64_t saveEvery = 0;
-  /// Stop after this many steps in all (0: no limit), writing the
-  /// checkpoint there (mid-epoch when it falls inside one); --resume goes on.
-  int64_t maxSteps = 0;
-
-  // Output.
-  bool progress = true;  // live progress line (a terminal) / periodic lines
-  bool quiet = false;    // no banner and summary
-  std::FILE *log = stderr;
 };
+
+/// The step flops-forward-train built from a model, with what the loop needs.
+struct TrainStepBuild {
+  OwningOpRef<ModuleOp> module; // @train_step / @eval_step on tensors
+  FunctionSignature train, eval;
+  ::flops::rt::StepFacts facts;
+  ::flops::rt::TrainingData data; // read before the pass (row count)
+};
+
+/// Checks the options, parses the model, reads the data (its row count
+/// enters the step options) and runs flops-forward-train: what flops-train
+/// and flops-compile do before compiling.
+bool buildTrainStep(Session &session, const TrainConfig &cfg,
+                    TrainStepBuild *out, std::string *error);
 
 /// Trains as configured. False with a message on any error: unreadable or
 /// malformed model, pass failure (with its diagnostics), data that do not
