@@ -17,7 +17,9 @@ LLVM_PREFIX=/usr/lib/llvm-22
 # the gzip'd IDX files); libomp runs the JIT-compiled code on several threads;
 # dataset-fashion-mnist is the default data set; libonnx-dev and protobuf
 # build the ONNX importer, libonnx-testdata holds the ONNX conformance tests,
-# python3-onnx and python3-torch export the PyTorch examples.
+# python3-onnx and python3-torch export the PyTorch examples; python3-venv,
+# -pip, -pytest and -matplotlib build and test the Python package
+# (python/, docs/PYTHON.md).
 PACKAGES=(
   build-essential cmake ninja-build python3
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
@@ -27,6 +29,7 @@ PACKAGES=(
   dataset-fashion-mnist
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   python3-onnx python3-torch python3-numpy python3-torchvision
+  python3-venv python3-pip python3-pytest python3-matplotlib
 )
 
 if [[ "${FLOPS_SKIP_APT:-0}" != 1 ]]; then
@@ -48,7 +51,23 @@ if [[ "${FLOPS_SKIP_APT:-0}" != 1 ]]; then
   fi
 fi
 
-if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
+# The Python extension's build tools (PyPI): a virtual environment on
+# Debian's Python that also sees its numpy/torch/onnx/pytest. The CMake build
+# uses it (FLOPS_BUILD_PYTHON=AUTO); scripts/test.sh runs pytest with it.
+VENV="$BUILD_DIR/python-venv"
+reconfigure=0
+if [[ "${FLOPS_SKIP_PYTHON:-0}" != 1 ]] &&
+   ! "$VENV/bin/python3" -c "import nanobind, scikit_build_core" 2>/dev/null; then
+  mkdir -p "$BUILD_DIR"
+  /usr/bin/python3 -m venv --system-site-packages "$VENV"
+  if "$VENV/bin/pip" install --quiet "nanobind>=2.0" "scikit-build-core>=0.10"; then
+    reconfigure=1
+  else
+    echo "bootstrap: warning: could not install nanobind and scikit-build-core from PyPI; the Python extension is not built" >&2
+  fi
+fi
+
+if [[ ! -f "$BUILD_DIR/build.ninja" || "$reconfigure" == 1 ]]; then
   cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" \
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ \

@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <mutex>
 #include <sys/stat.h>
@@ -88,7 +89,14 @@ const std::string &mlir::flops::driver::executableDigest() {
   static std::once_flag once;
   static std::string value;
   std::call_once(once, [] {
-    auto buf = llvm::MemoryBuffer::getFile("/proc/self/exe", false, false);
+    // The file holding this code: the tool, or a shared object such as the
+    // Python extension module (whose interpreter says nothing about it).
+    std::string self = "/proc/self/exe";
+    Dl_info info;
+    if (::dladdr(reinterpret_cast<void *>(&mlir::flops::driver::executableDigest), &info) &&
+        info.dli_fname && llvm::StringRef(info.dli_fname).contains(".so"))
+      self = info.dli_fname;
+    auto buf = llvm::MemoryBuffer::getFile(self, false, false);
     // Unreadable: a per-process value, i.e. no reuse across runs.
     value = buf ? digest((*buf)->getBuffer())
                 : "pid" + std::to_string(::getpid());

@@ -486,6 +486,8 @@ Program::compile(Session &session, ModuleOp module,
     if (options.device)
       for (const std::string &lib : options.device->sharedLibraries())
         libPaths.push_back(lib);
+    libPaths.insert(libPaths.end(), options.sharedLibraries.begin(),
+                    options.sharedLibraries.end());
     std::unique_ptr<ObjectJit> jit = ObjectJit::create(libPaths, err);
     if (!jit)
       return false;

@@ -91,6 +91,8 @@ Buffer &Buffer::operator=(Buffer &&o) noexcept {
   dims = std::move(o.dims);
   desc = std::move(o.desc);
   owner = std::move(o.owner);
+  borrowed = o.borrowed;
+  o.borrowed = false;
   o.allocated = o.aligned = nullptr;
   o.owner.reset();
   o.bytes = 0;
@@ -101,7 +103,9 @@ Buffer &Buffer::operator=(Buffer &&o) noexcept {
 Buffer::~Buffer() { release(); }
 
 void Buffer::release() {
-  if (owner)
+  if (borrowed)
+    borrowed = false;
+  else if (owner)
     owner->release(allocated);
   else
     std::free(allocated);
@@ -142,6 +146,21 @@ bool Buffer::allocate(const TensorSpec &spec, std::string *error,
   }
   aligned = allocated;
   std::memset(aligned, 0, rounded ? rounded : align);
+  setDescriptor();
+  return true;
+}
+
+void Buffer::wrap(const TensorSpec &spec, void *data) {
+  release();
+  type = spec.dtype;
+  dims = spec.shape;
+  bytes = spec.numBytes();
+  allocated = aligned = data;
+  borrowed = true;
+  setDescriptor();
+}
+
+void Buffer::setDescriptor() {
   size_t rank = dims.size();
   desc.assign(3 + 2 * rank, 0);
   desc[0] = reinterpret_cast<int64_t>(allocated);
@@ -153,7 +172,6 @@ bool Buffer::allocate(const TensorSpec &spec, std::string *error,
     desc[3 + rank + i] = stride;
     stride *= dims[i];
   }
-  return true;
 }
 
 Tensor Buffer::toTensor() const {

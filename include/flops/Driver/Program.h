@@ -141,6 +141,10 @@ struct CompileOptions {
   /// pipeline choice with its own (no fallback); buffers passed to the
   /// compiled code must then be allocated on it (Program::device()).
   std::shared_ptr<Device> device;
+  /// Further shared libraries the JIT resolves symbols from (after the
+  /// runner utilities and OpenMP). A tool finds libFlopsRuntime through the
+  /// process; a Python extension module, loaded RTLD_LOCAL, must name it.
+  std::vector<std::string> sharedLibraries;
 };
 
 /// CPU seconds (all threads) of each compilation phase (0 for a phase that

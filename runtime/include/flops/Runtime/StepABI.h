@@ -84,6 +84,11 @@ public:
   /// (Re)allocates for `spec` (zero-filled), in `memory` when given.
   bool allocate(const TensorSpec &spec, std::string *error,
                 std::shared_ptr<MemorySpace> memory = nullptr);
+  /// Makes this a view of `data` (host memory the caller owns and keeps
+  /// alive, dense row-major of `spec`'s type and shape): nothing is copied
+  /// and nothing is freed (the Python binding passes numpy/DLPack arrays
+  /// this way).
+  void wrap(const TensorSpec &spec, void *data);
   void *data() { return aligned; }
   const void *data() const { return aligned; }
   template <typename T> T *as() { return static_cast<T *>(aligned); }
@@ -104,6 +109,7 @@ public:
 
 private:
   void release();
+  void setDescriptor();
   void *allocated = nullptr;
   void *aligned = nullptr;
   size_t bytes = 0;
@@ -111,6 +117,7 @@ private:
   std::vector<int64_t> dims;
   std::vector<int64_t> desc; // {alloc, aligned, offset, sizes, strides}
   std::shared_ptr<MemorySpace> owner;
+  bool borrowed = false; // wrap(): not ours to free
 };
 
 /// One call argument: a buffer for a tensor argument, a value for a scalar.
