@@ -95,7 +95,7 @@ func.func @forward_layer(%x: tensor<128x300xf32>, %w: tensor<96x300xf32>, %c: te
 /// as 9 strided-slice copies (one per filter tap, vectorized along the output
 /// row) into 2x3x3x3x5x5 = 2x27x25, then a contraction over the 27 filter
 /// taps vectorized along the 25 output pixels; the threads take one image
-/// each. By default (2 images of 25 < 256 pixels) the copies transpose
+/// each. By default (2 images of 25 < 32 pixels) the copies transpose
 /// the images into the columns, 3x3x3x2x5x5 = 27x50, the accumulator is
 /// transposed to 4x2x25 = 4x50, the product is vectorized along the 50
 /// columns, and its result is transposed back to 2x4x25.

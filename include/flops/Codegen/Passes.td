@@ -76,11 +76,12 @@ def CPUTileAndVectorizePass
            "copies, vectorized along the output row (false: upstream's "
            "gather)">,
     Option<"im2colFoldBatch", "im2col-fold-batch", "int64_t",
-           /*default=*/"256",
+           /*default=*/"32",
            "NCHW convolutions (slice im2col) with more than one image and "
-           "fewer output pixels than this: the images in the columns of one "
-           "matrix product [f, n*oh*ow] (transposed in and out) instead of "
-           "one product per image; 0 = never">,
+           "fewer output pixels than this (default: one register tile's 32 "
+           "lanes): the images in the columns of one matrix product "
+           "[f, n*oh*ow] (transposed in and out) instead of one product per "
+           "image; 0 = never">,
     Option<"gatherIm2col", "gather-im2col", "bool", /*default=*/"true",
            "Rewrite multiply-accumulate generics with one gathered input "
            "(weight-gradient convolutions) as a copy + contraction">,

@@ -59,7 +59,7 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       llvm::cl::desc("NCHW convolutions with fewer output pixels than this "
                      "(and more than one image) as one matrix product with "
                      "the images in its columns; 0 = never"),
-      llvm::cl::init(256)};
+      llvm::cl::init(32)};
   PassOptions::Option<bool> gatherIm2col{
       *this, "gather-im2col",
       llvm::cl::desc("Rewrite multiply-accumulate generics with one gathered "
