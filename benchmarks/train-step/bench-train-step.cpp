@@ -347,8 +347,12 @@ int main(int argc, char **argv) {
       !variantCpuOptions.empty() || !variantPointPrefix.empty() ||
       variantOptLevel >= 0 || !variantCudaOptions.empty() ||
       variantColdOptLevel >= -1;
-  if (forwardOnly && haveVariant)
-    die("--forward-only has no train step to compare a variant with");
+  // --forward-only with --variant-cpu-options / --variant-opt-level: a
+  // second @forward (variant B), timed interleaved with the first.
+  if (forwardOnly && (!variantPointPrefix.empty() ||
+                      !variantCudaOptions.empty() || variantColdOptLevel >= -1))
+    die("--forward-only compares only --variant-cpu-options and "
+        "--variant-opt-level (there is no train step)");
   if (!variantPointPrefix.empty() && variantPointPrefix != "true" &&
       variantPointPrefix != "false")
     die("--variant-point-prefix must be true or false");
@@ -359,7 +363,7 @@ int main(int argc, char **argv) {
       die(error);
   }
   std::unique_ptr<TimedStep> variant;
-  if (haveVariant) {
+  if (haveVariant && !forwardOnly) {
     TrainStepOptions vOpts = stepOpts;
     if (!variantPointPrefix.empty())
       vOpts.pointPrefix = variantPointPrefix == "true";
@@ -392,6 +396,26 @@ int main(int argc, char **argv) {
       Program::compile(fwdSession, *fwdModule, {"forward"}, copts, &error);
   if (!infer)
     die(error);
+  // Variant B of the forward (--forward-only): the same model compiled
+  // with the variant's options.
+  Session vfwdSession;
+  std::unique_ptr<Program> vinfer;
+  if (forwardOnly && haveVariant) {
+    OwningOpRef<ModuleOp> m = vfwdSession.parseFile(modelPath, &error);
+    if (!m)
+      die(error);
+    auto fn = m->lookupSymbol<func::FuncOp>("forward");
+    vfwdSession.context().getOrLoadDialect<tensor::TensorDialect>();
+    specializeBatch(fn, N);
+    CompileOptions vCopts = copts;
+    if (!variantCpuOptions.empty())
+      vCopts.cpuOptions = variantCpuOptions;
+    if (variantOptLevel >= 0)
+      vCopts.optLevel = unsigned(variantOptLevel);
+    vinfer = Program::compile(vfwdSession, *m, {"forward"}, vCopts, &error);
+    if (!vinfer)
+      die(error);
+  }
   notesOS.flush();
   if (!notes.empty())
     std::fputs(notes.c_str(), stderr);
@@ -447,14 +471,68 @@ int main(int argc, char **argv) {
       die(error);
   };
   if (!train) {
-    // --forward-only: @forward alone.
-    for (int i = 0; i < std::max(warmup.getValue(), 1); ++i)
+    // --forward-only: @forward alone, or interleaved with variant B (whose
+    // results go to their own buffers and are compared with A's).
+    std::vector<Buffer> vresBufs(vinfer ? fs.results.size() : 0);
+    std::vector<Buffer *> vres;
+    for (size_t r = 0; r < vresBufs.size(); ++r) {
+      if (!vresBufs[r].allocate(fs.results[r], &error, copts.device))
+        die(error);
+      vres.push_back(&vresBufs[r]);
+    }
+    auto variantCall = [&]() {
+      if (!vinfer->call("forward", fargs, vres, &error))
+        die(error);
+    };
+    for (int i = 0; i < std::max(warmup.getValue(), 1); ++i) {
       inferCall();
-    std::vector<double> tInfer;
+      if (vinfer)
+        variantCall();
+    }
+    std::vector<double> tInfer, tVariant, ratioVariant;
     for (int i = 0; i < reps; ++i) {
-      auto t0 = Clock::now();
-      inferCall();
-      tInfer.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+      double t[2] = {0, 0};
+      int n = vinfer ? 2 : 1;
+      for (int k = 0; k < n; ++k) {
+        int which = (k + i) % n;
+        auto t0 = Clock::now();
+        if (which == 0)
+          inferCall();
+        else
+          variantCall();
+        t[which] = std::chrono::duration<double>(Clock::now() - t0).count();
+      }
+      tInfer.push_back(t[0]);
+      if (vinfer) {
+        tVariant.push_back(t[1]);
+        ratioVariant.push_back(t[1] / t[0]);
+      }
+    }
+    std::string variantJson;
+    if (vinfer) {
+      // The largest |A - B| over the results (f32), and how many differ.
+      double maxDiff = 0;
+      long long differing = 0;
+      for (size_t r = 0; r < fres.size(); ++r) {
+        const float *a = fres[r]->as<float>(), *b = vres[r]->as<float>();
+        for (int64_t e = 0; e < fres[r]->numElements(); ++e) {
+          double d = std::fabs(double(a[e]) - double(b[e]));
+          if (a[e] != b[e])
+            ++differing;
+          if (!(d <= maxDiff))
+            maxDiff = d;
+        }
+      }
+      char buf[160];
+      std::snprintf(buf, sizeof(buf),
+                    " \"variant_max_abs_diff\": %.6g, "
+                    "\"variant_differing_elements\": %lld,\n",
+                    maxDiff, differing);
+      variantJson = " \"variant_lowering\": \"" + vinfer->pipelineText() +
+                    "\",\n " + json("variant_forward_ms", stats(tVariant), 1e3) +
+                    ",\n " +
+                    json("ratio_variant_over_forward", stats(ratioVariant), 1.0) +
+                    ",\n" + buf;
     }
     std::printf("{\"tool\": \"flops-bench-train-step\", \"model\": \"%s\", "
                 "\"rows\": %lld, \"pipeline\": \"%s\", \"threads\": %lld, "
@@ -464,8 +542,9 @@ int main(int argc, char **argv) {
                 (long long)infer->numThreads(), reps.getValue(),
                 warmup.getValue());
     std::printf(" \"lowering\": \"%s\",\n \"compile_s\": {\"forward\": %.3f},\n"
-                " %s}\n",
+                "%s %s}\n",
                 infer->pipelineText().c_str(), infer->compileSeconds(),
+                variantJson.c_str(),
                 json("forward_ms", stats(tInfer), 1e3).c_str());
     return 0;
   }

@@ -63,15 +63,27 @@ LogicalResult fuseElementwiseOps(func::FuncOp func);
 
 /// Rewrites the 2-D convolutions of `func` as im2col + contraction.
 /// With `slices`, NCHW convolutions with unit dilations use
-/// rewriteConvNchwAsSliceIm2Col.
+/// rewriteConvNchwAsSliceIm2Col (`foldBatchBelow`: see there).
 void convertConvolutionsToIm2Col(RewriterBase &rewriter, func::FuncOp func,
-                                 bool slices);
+                                 bool slices, int64_t foldBatchBelow);
 
 /// Rewrites the multiply-accumulate generics that read one input through a
 /// non-projected map (the weight-gradient convolution of the LR rule) as a
 /// gather copy (im2col) + a contraction (GatherContraction.cpp).
 void convertGatherContractionsToIm2Col(RewriterBase &rewriter,
                                        func::FuncOp func);
+
+/// True for a generic whose body is `out + a * b` (either operand order,
+/// either add order) and nothing else, all of one float type.
+bool isPlainMultiplyAccumulate(linalg::GenericOp op);
+
+/// Rewrites the reductions with a gathered input (a map that is not a
+/// projected permutation) whose reduction loops have at most `maxTerms`
+/// iterations in all (depthwise convolutions, pooling windows: 3x3 taps) as
+/// all-parallel ops over strided slices, one body clone per term chained in
+/// the loop nest's order (UnrollTaps.cpp): bit-identical results.
+void unrollSmallConvolutionTaps(RewriterBase &rewriter, func::FuncOp func,
+                                int64_t maxTerms);
 
 /// The im2col of an NCHW tensor `x` (already padded) for a kh x kw filter
 /// with strides (sh, sw) and oh x ow outputs, as kh*kw strided-slice copies
@@ -83,8 +95,23 @@ Value buildSliceIm2Col(RewriterBase &rewriter, Location loc, Value x,
 
 /// linalg.conv_2d_nchw_fchw (static, unit dilations) as buildSliceIm2Col +
 /// out[n, f, p] += w[f, k] * col[n, k, p].
+/// With more than one image and fewer than `foldBatchBelow` output pixels,
+/// rewriteConvNchwWithBatchInColumns instead.
 LogicalResult rewriteConvNchwAsSliceIm2Col(RewriterBase &rewriter,
-                                           linalg::Conv2DNchwFchwOp conv);
+                                           linalg::Conv2DNchwFchwOp conv,
+                                           int64_t foldBatchBelow);
+
+/// linalg.conv_2d_nchw_fchw (static, unit dilations, strides sh, sw) with
+/// the images in the columns of one matrix product,
+///   col[c*kh*kw, n*oh*ow] (transposing strided-slice copies),
+///   out'[f, n*oh*ow] += w[f, k] * col[k, q],
+/// and out' transposed back to [n, f, oh, ow] (the accumulator in
+/// likewise): for small images (the deep layers of a ResNet: 4x4, 2x2, 1x1
+/// pixels), whose per-image product would have only oh*ow columns to
+/// vectorize.
+LogicalResult rewriteConvNchwWithBatchInColumns(RewriterBase &rewriter,
+                                                linalg::Conv2DNchwFchwOp conv,
+                                                int64_t sh, int64_t sw);
 
 /// When the rhs of the contraction `op` is not contiguous along the n
 /// dimension that the register tile vectorizes (x . w^T with w stored out x

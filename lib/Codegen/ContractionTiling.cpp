@@ -362,7 +362,8 @@ codegen::tileAndVectorizeContraction(RewriterBase &rewriter, linalg::LinalgOp op
 }
 
 void codegen::convertConvolutionsToIm2Col(RewriterBase &rewriter,
-                                         func::FuncOp func, bool slices) {
+                                         func::FuncOp func, bool slices,
+                                         int64_t foldBatchBelow) {
   SmallVector<Operation *> convs;
   func.walk([&](Operation *op) {
     if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp,
@@ -378,7 +379,8 @@ void codegen::convertConvolutionsToIm2Col(RewriterBase &rewriter,
     if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op)) {
       // Strided-slice copies (vectorized) where they apply, upstream's
       // gather (scalar loops) otherwise.
-      if (!slices || failed(rewriteConvNchwAsSliceIm2Col(rewriter, conv)))
+      if (!slices || failed(rewriteConvNchwAsSliceIm2Col(rewriter, conv,
+                                                       foldBatchBelow)))
         (void)linalg::rewriteInIm2Col(rewriter, conv);
     }
     else if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op))

@@ -28,11 +28,9 @@ using namespace mlir;
 using namespace mlir::flops;
 using namespace mlir::flops::codegen;
 
-namespace {
-
 /// out + a * b (either operand order, either add order), nothing else, all
 /// of one float type.
-bool isPlainMultiplyAccumulate(linalg::GenericOp op) {
+bool codegen::isPlainMultiplyAccumulate(linalg::GenericOp op) {
   Block &body = op.getRegion().front();
   if (body.getNumArguments() != 3 || body.getOperations().size() != 3)
     return false;
@@ -55,6 +53,8 @@ bool isPlainMultiplyAccumulate(linalg::GenericOp op) {
   return (mul.getLhs() == x && mul.getRhs() == y) ||
          (mul.getLhs() == y && mul.getRhs() == x);
 }
+
+namespace {
 
 /// The input that the rewrite gathers (its map is not a projected
 /// permutation; every other map is), or -1.
@@ -294,8 +294,109 @@ FailureOr<std::pair<int64_t, int64_t>> unitDilationStrides(
 
 } // namespace
 
+namespace {
+
+/// linalg.transpose of `x` by `perm` into a new tensor.
+Value transposed(RewriterBase &rewriter, Location loc, Value x,
+                 ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  Value init =
+      tensor::EmptyOp::create(rewriter, loc, shape, type.getElementType());
+  return linalg::TransposeOp::create(rewriter, loc, x, init, perm)
+      ->getResult(0);
+}
+
+} // namespace
+
+LogicalResult codegen::rewriteConvNchwWithBatchInColumns(
+    RewriterBase &rewriter, linalg::Conv2DNchwFchwOp conv, int64_t sh,
+    int64_t sw) {
+  Value x = conv.getInputs()[0], w = conv.getInputs()[1];
+  Value init = conv.getOutputs()[0];
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  auto oType = cast<RankedTensorType>(init.getType());
+  int64_t n = oType.getDimSize(0), f = oType.getDimSize(1);
+  int64_t oh = oType.getDimSize(2), ow = oType.getDimSize(3);
+  int64_t c = xType.getDimSize(1);
+  int64_t kh = wType.getDimSize(2), kw = wType.getDimSize(3);
+  Type et = oType.getElementType();
+  Location loc = conv.getLoc();
+  MLIRContext *ctx = conv.getContext();
+  auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
+
+  // col[c, i, j, n, oh, ow] = x[n, c, i + sh*oh, j + sw*ow]: one transposing
+  // copy per tap, vectorized along ow.
+  auto tapType = RankedTensorType::get({n, c, oh, ow}, et);
+  auto colTapType = RankedTensorType::get({c, n, oh, ow}, et);
+  Value col = tensor::EmptyOp::create(
+      rewriter, loc, ArrayRef<int64_t>{c, kh, kw, n, oh, ow}, et);
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      Value src = tensor::ExtractSliceOp::create(
+          rewriter, loc, tapType, x,
+          SmallVector<OpFoldResult>{idx(0), idx(0), idx(i), idx(j)},
+          SmallVector<OpFoldResult>{idx(n), idx(c), idx(oh), idx(ow)},
+          SmallVector<OpFoldResult>{idx(1), idx(1), idx(sh), idx(sw)});
+      SmallVector<OpFoldResult> offsets = {idx(0), idx(i), idx(j),
+                                           idx(0), idx(0), idx(0)};
+      SmallVector<OpFoldResult> sizes = {idx(c), idx(1), idx(1),
+                                         idx(n), idx(oh), idx(ow)};
+      SmallVector<OpFoldResult> ones(6, idx(1));
+      Value dst = tensor::ExtractSliceOp::create(rewriter, loc, colTapType,
+                                                 col, offsets, sizes, ones);
+      Value copied = linalg::TransposeOp::create(rewriter, loc, src, dst,
+                                                 ArrayRef<int64_t>{1, 0, 2, 3})
+                         ->getResult(0);
+      col = tensor::InsertSliceOp::create(rewriter, loc, copied, col, offsets,
+                                          sizes, ones);
+    }
+  }
+  // [c*kh*kw, n*oh*ow]
+  Value col2 = tensor::CollapseShapeOp::create(
+      rewriter, loc, col,
+      SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+  Value w2 = tensor::CollapseShapeOp::create(
+      rewriter, loc, w, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+  // The accumulator as [f, n*oh*ow].
+  Value init3 = tensor::CollapseShapeOp::create(
+      rewriter, loc, init, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  Value initT = tensor::CollapseShapeOp::create(
+      rewriter, loc, transposed(rewriter, loc, init3, {1, 0, 2}),
+      SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  // out[f, q] += w[f, k] * col[k, q]; loops (f, q, k).
+  AffineExpr df, dq, dk;
+  bindDims(ctx, df, dq, dk);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {df, dk}, ctx),
+                                 AffineMap::get(3, 0, {dk, dq}, ctx),
+                                 AffineMap::get(3, 0, {df, dq}, ctx)};
+  auto mm = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{initT.getType()}, ValueRange{w2, col2},
+      ValueRange{initT}, maps,
+      SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                       utils::IteratorType::parallel,
+                                       utils::IteratorType::reduction},
+      [](OpBuilder &b, Location l, ValueRange args) {
+        Value p = arith::MulFOp::create(b, l, args[0], args[1]);
+        linalg::YieldOp::create(b, l,
+                                Value(arith::AddFOp::create(b, l, args[2], p)));
+      });
+  Value out3 = tensor::ExpandShapeOp::create(
+      rewriter, loc, RankedTensorType::get({f, n, oh * ow}, et),
+      mm.getResult(0), SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  Value out = tensor::ExpandShapeOp::create(
+      rewriter, loc, oType, transposed(rewriter, loc, out3, {1, 0, 2}),
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  rewriter.replaceOp(conv, out);
+  return success();
+}
+
 LogicalResult codegen::rewriteConvNchwAsSliceIm2Col(RewriterBase &rewriter,
-                                                    linalg::Conv2DNchwFchwOp conv) {
+                                                    linalg::Conv2DNchwFchwOp conv,
+                                                    int64_t foldBatchBelow) {
   FailureOr<std::pair<int64_t, int64_t>> strides = unitDilationStrides(conv);
   if (failed(strides))
     return failure();
@@ -312,6 +413,10 @@ LogicalResult codegen::rewriteConvNchwAsSliceIm2Col(RewriterBase &rewriter,
   Location loc = conv.getLoc();
   MLIRContext *ctx = conv.getContext();
   rewriter.setInsertionPoint(conv);
+  int64_t n = oType.getDimSize(0);
+  if (n > 1 && oh * ow < foldBatchBelow)
+    return rewriteConvNchwWithBatchInColumns(rewriter, conv, strides->first,
+                                             strides->second);
   Value col = buildSliceIm2Col(rewriter, loc, x, kh, kw, oh, ow,
                                strides->first, strides->second);
   Value w2 = tensor::CollapseShapeOp::create(

@@ -116,10 +116,15 @@ struct CPUTileAndVectorizePass
         func.emitWarning() << "flops-cpu-tile-and-vectorize: " << step
                            << " did not converge";
     };
+    // Before the fusion: the unrolled depthwise convolutions are
+    // all-parallel and take their epilogue in.
+    if (unrollTaps)
+      unrollSmallConvolutionTaps(rewriter, func, /*maxTerms=*/64);
     if (fuseElementwise)
       warnIfUnconverged(fuseElementwiseOps(func), "elementwise fusion");
     if (im2col)
-      convertConvolutionsToIm2Col(rewriter, func, im2colSlices);
+      convertConvolutionsToIm2Col(rewriter, func, im2colSlices,
+                                  im2colFoldBatch);
     if (gatherIm2col)
       convertGatherContractionsToIm2Col(rewriter, func);
 

@@ -51,6 +51,8 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   codegen.fuseElementwise = options.fuseElementwise;
   codegen.gatherIm2col = options.gatherIm2col;
   codegen.im2colSlices = options.im2colSlices;
+  codegen.unrollTaps = options.unrollTaps;
+  codegen.im2colFoldBatch = options.im2colFoldBatch;
   codegen.vectorizeElementwise = options.vectorizeElementwise;
   codegen.elementwiseVectorSize = options.elementwiseVectorSize;
   codegen.noiseVectorSize = options.noiseVectorSize;

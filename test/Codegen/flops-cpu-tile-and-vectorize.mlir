@@ -1,6 +1,7 @@
-// RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize))" | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{im2col-fold-batch=0}))" | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize))" | FileCheck %s --check-prefix=FOLD
 // RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{lower-contractions=false}))" | FileCheck %s --check-prefix=CONTRACT
-// RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{num-threads=2 min-parallel-work=0 lower-contractions=false}))" | FileCheck %s --check-prefix=THREADS
+// RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{num-threads=2 min-parallel-work=0 lower-contractions=false im2col-fold-batch=0}))" | FileCheck %s --check-prefix=THREADS
 // RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{register-tile-sizes=4,16,1 cache-tile-sizes=0,0,0 lower-contractions=false}))" | FileCheck %s --check-prefix=TILES
 // RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{im2col-slices=false}))" | FileCheck %s --check-prefix=GATHER
 // RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{im2col=false fuse-elementwise=false vectorize-elementwise=false transpose-rhs=false}))" | FileCheck %s --check-prefix=OFF
@@ -90,10 +91,23 @@ func.func @forward_layer(%x: tensor<128x300xf32>, %w: tensor<96x300xf32>, %c: te
   return %r : tensor<128x96xf32>
 }
 
-/// Stride-2 convolution: im2col as 9 strided-slice copies (one per filter
-/// tap, vectorized along the output row) into 2x3x3x3x5x5 = 2x27x25, then a
-/// contraction over the 27 filter taps vectorized along the 25 output pixels;
-/// the threads take one image each.
+/// Stride-2 convolution, one product per image (im2col-fold-batch=0): im2col
+/// as 9 strided-slice copies (one per filter tap, vectorized along the output
+/// row) into 2x3x3x3x5x5 = 2x27x25, then a contraction over the 27 filter
+/// taps vectorized along the 25 output pixels; the threads take one image
+/// each. By default (2 images of 25 < 32 pixels) the copies transpose
+/// the images into the columns, 3x3x3x2x5x5 = 27x50, the accumulator is
+/// transposed to 4x2x25 = 4x50, the product is vectorized along the 50
+/// columns, and its result is transposed back to 2x4x25.
+// FOLD-LABEL: func.func @conv
+// FOLD: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [2, 3, 5, 5] [1, 1, 2, 2] : tensor<2x3x11x11xf32> to tensor<2x3x5x5xf32>
+// FOLD: tensor.collapse_shape %{{.*}} {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<3x3x3x2x5x5xf32> into tensor<27x50xf32>
+// FOLD: tensor.collapse_shape %{{.*}} : tensor<4x2x25xf32> into tensor<4x50xf32>
+// FOLD: scf.for %{{.*}} = %{{.*}} to %{{.*}} step
+// FOLD: vector.fma {{.*}} : vector<32xf32>
+// FOLD: tensor.expand_shape %{{.*}} : tensor<4x50xf32> into tensor<4x2x25xf32>
+// FOLD: vector.transfer_read %{{.*}} : tensor<4x2x25xf32>, vector<16xf32>
+// FOLD: tensor.expand_shape %{{.*}} : tensor<2x4x25xf32> into tensor<2x4x5x5xf32>
 // CHECK-LABEL: func.func @conv
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0] [2, 3, 5, 5] [1, 1, 2, 2] : tensor<2x3x11x11xf32> to tensor<2x3x5x5xf32>
 // CHECK: vector.transfer_read {{.*}} : tensor<2x3x5x5xf32>, vector<5xf32>

@@ -75,9 +75,21 @@ def CPUTileAndVectorizePass
            "im2col of conv_2d_nchw_fchw (unit dilations) as strided-slice "
            "copies, vectorized along the output row (false: upstream's "
            "gather)">,
+    Option<"im2colFoldBatch", "im2col-fold-batch", "int64_t",
+           /*default=*/"32",
+           "NCHW convolutions (slice im2col) with more than one image and "
+           "fewer output pixels than this (default: one register tile's 32 "
+           "lanes): the images in the columns of one matrix product "
+           "[f, n*oh*ow] (transposed in and out) instead of one product per "
+           "image; 0 = never">,
     Option<"gatherIm2col", "gather-im2col", "bool", /*default=*/"true",
            "Rewrite multiply-accumulate generics with one gathered input "
            "(weight-gradient convolutions) as a copy + contraction">,
+    Option<"unrollTaps", "unroll-taps", "bool", /*default=*/"true",
+           "Rewrite multiply-accumulate generics with one gathered input and "
+           "at most 64 reduction iterations (depthwise convolutions) as "
+           "all-parallel sums of strided slices, vectorized and fused with "
+           "their epilogue">,
     Option<"transposeRhs", "transpose-rhs", "bool", /*default=*/"true",
            "Copy a contraction rhs that is not contiguous along n (x . w^T) "
            "into a transposed tensor first">,

@@ -54,11 +54,23 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       llvm::cl::desc("im2col of NCHW convolutions as strided-slice copies "
                      "(vectorized) instead of upstream's gather"),
       llvm::cl::init(true)};
+  PassOptions::Option<int64_t> im2colFoldBatch{
+      *this, "im2col-fold-batch",
+      llvm::cl::desc("NCHW convolutions with fewer output pixels than this "
+                     "(and more than one image) as one matrix product with "
+                     "the images in its columns; 0 = never"),
+      llvm::cl::init(32)};
   PassOptions::Option<bool> gatherIm2col{
       *this, "gather-im2col",
       llvm::cl::desc("Rewrite multiply-accumulate generics with one gathered "
                      "input (weight-gradient convolutions) as an im2col copy "
                      "+ a contraction"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> unrollTaps{
+      *this, "unroll-taps",
+      llvm::cl::desc("Depthwise convolutions (multiply-accumulate generics "
+                     "with a gathered input and <= 64 reduction iterations) "
+                     "as vectorized sums of strided slices"),
       llvm::cl::init(true)};
   PassOptions::Option<bool> vectorizeElementwise{
       *this, "vectorize-elementwise",

@@ -1,9 +1,14 @@
 // RUN: flops-opt %s --flops-lower-to-cpu | %run | FileCheck %s
 // RUN: flops-opt %s --flops-reference-to-llvm | %run | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{im2col-fold-batch=0})" | %run | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{im2col-fold-batch=1000})" | %run | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{num-threads=2 min-parallel-work=0})" | %run_omp | FileCheck %s
 
 /// linalg.conv_2d_nchw_fchw through flops-lower-to-cpu (im2col + a tiled,
-/// vectorized contraction) against scalar loops over the unpadded input that
+/// vectorized contraction; by default case 1, 2 images of 25 < 32 pixels,
+/// has the images in the product's columns and case 2 (99 pixels) one
+/// product per image; `im2col-fold-batch=0` never folds, `=1000` folds
+/// both) against scalar loops over the unpadded input that
 /// test the padding bounds themselves: stride 2 with one pixel of zero
 /// padding (tensor.pad), and stride 1 with a non-square filter. Small
 /// integers, so every summation order is exact; the last case shows that the
