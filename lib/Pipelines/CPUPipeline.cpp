@@ -83,8 +83,9 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   // The tile loops now carry memrefs that they only forward: folding them
   // lets buffer-results-to-out-params see which allocation is returned (and
-  // write into the caller's buffer instead of copying).
-  pm.addPass(canonicalizeTiled());
+  // write into the caller's buffer instead of copying; that folding needs
+  // the RegionBranchOpInterface patterns).
+  pm.addPass(createCanonicalizerPass());
   if (options.outParams) {
     bufferization::BufferResultsToOutParamsPassOptions outParams;
     outParams.hoistStaticAllocs = true;

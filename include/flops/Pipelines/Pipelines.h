@@ -96,7 +96,7 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       llvm::cl::init(2000)};
   PassOptions::Option<bool> regionBranchCanonicalization{
       *this, "region-branch-canonicalization",
-      llvm::cl::desc("Let the canonicalizers after tiling run MLIR's "
+      llvm::cl::desc("Let the canonicalizer after tiling run MLIR's "
                      "RegionBranchOpInterface patterns (dead and duplicate "
                      "loop-carried values); off by default: their cost grows "
                      "with the square of a loop body's size (docs/CODEGEN.md, "
