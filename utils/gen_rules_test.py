@@ -151,6 +151,28 @@ def indexed_bias(name, xs, ws, at):
             f"  %y = linalg.generic {{indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (0, {at}, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = [\"parallel\", \"parallel\"], flops.test.vjp = 1 : i64}} ins(%x, %w : {ttype(xs)}, {ttype(ws)}) outs(%e : {ttype(out)}) {{\n  ^bb0(%a: f64, %b: f64, %o: f64):\n    %s = arith.addf %a, %b : f64\n    linalg.yield %s : f64\n  }} -> {ttype(out)}"]
     cases.append(dict(name=name, xs=xs, ws=ws, out=out, body=body, desc=f"bias add reading the parameter at constant indices (0, {at})"))
 
+def bn_affine(name, xs, which):
+    """The importer's inference BatchNormalization, (x - mean) * inv * scale
+    + bias per channel (d1), differentiated with respect to the scale
+    (which = 3) or the bias (which = 4); mean, inv and the other affine
+    vector are constants."""
+    out = xs
+    c = xs[1]
+    vec = lambda vals: f"arith.constant dense<[{', '.join(vals)}]> : {ttype((c,))}"
+    ws = (c,)
+    mean = vec([f"{0.1 * (i + 1):.1f}" for i in range(c)])
+    inv = vec([f"{1.0 / (i + 2):.6f}" for i in range(c)])
+    other = vec([f"{0.25 * (i - 1):.2f}" for i in range(c)])
+    ins = "%x, %mean, %inv, %w, %other" if which == 3 else "%x, %mean, %inv, %other, %w"
+    idm = "affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>"
+    chm = "affine_map<(d0, d1, d2, d3) -> (d1)>"
+    t4, tc = ttype(xs), ttype((c,))
+    body = [f"  %mean = {mean}", f"  %inv = {inv}", f"  %other = {other}",
+            f"  %e = tensor.empty() : {ttype(out)}",
+            f"  %y = linalg.generic {{indexing_maps = [{idm}, {chm}, {chm}, {chm}, {chm}, {idm}], iterator_types = [\"parallel\", \"parallel\", \"parallel\", \"parallel\"], flops.test.vjp = {which} : i64}} ins({ins} : {t4}, {tc}, {tc}, {tc}, {tc}) outs(%e : {t4}) {{\n  ^bb0(%a: f64, %m: f64, %i: f64, %s: f64, %b: f64, %o: f64):\n    %xc = arith.subf %a, %m : f64\n    %xh = arith.mulf %xc, %i : f64\n    %ys = arith.mulf %xh, %s : f64\n    %r = arith.addf %ys, %b : f64\n    linalg.yield %r : f64\n  }} -> {t4}"]
+    what = "scale" if which == 3 else "bias"
+    cases.append(dict(name=name, xs=xs, ws=ws, out=out, body=body, desc=f"BatchNorm (inference) affine {what}"))
+
 conv("conv_s1_p0", (2,3,6,6), (4,3,3,3), 1, 0)
 conv("conv_s1_p1", (2,3,6,6), (4,3,3,3), 1, 1)
 conv("conv_s2_p0", (2,3,7,7), (4,3,3,3), 2, 0)
@@ -170,6 +192,8 @@ scale("scale", (5,4))
 indexed_projection("proj_at0", (3,2,3), (1,4,3), 0)
 indexed_projection("proj_at1", (3,2,3), (2,4,3), 1)
 indexed_bias("bias_at1", (5,4), (1,2,4), 1)
+bn_affine("bn_scale", (2,3,2,2), 3)
+bn_affine("bn_bias", (2,3,2,2), 4)
 
 out = []
 out.append("""// RUN: flops-opt %s --flops-test-rule-vjp --flops-reference-to-llvm | %run | FileCheck %s
@@ -185,8 +209,9 @@ out.append("""// RUN: flops-opt %s --flops-test-rule-vjp --flops-reference-to-ll
 /// strides 1 and 2, padding 0 and 1 and dilation 2, grouped and depthwise
 /// convolutions (the importer's generics and the named linalg ops), both
 /// inputs of a matmul, an embedding gather (ids with repeats and negative
-/// values), a bias add and an elementwise affine op, and parameters read at
-/// constant indices (a recurrent net's weight and bias views).
+/// values), a bias add and an elementwise affine op, parameters read at
+/// constant indices (a recurrent net's weight and bias views), and the
+/// scale and bias of the importer's inference BatchNormalization.
 """)
 for c in cases:
     xs, ws, o = c["xs"], c["ws"], c["out"]

@@ -26,10 +26,9 @@ and the table gets its rows too (same data, same options).
         [--extra '--cold-opt-level -1'] [--baseline OLD/bin/flops-train]
         [--rounds 1]
 
-DenseNet-121 is imported with --min-param-elements 2048: its BatchNorm
-affines (applied before each convolution; the rule for them rejects the
-division by the running variance) and the classifier's bias stay constants,
-and the step trains its 120 convolutions and the classifier's weight.
+Every parameter trains, DenseNet-121's BatchNorm affines included (the
+importer freezes running statistics that torch.onnx exported as Identity
+copies of the affine; docs/ONNX.md).
 """
 import argparse
 import json
@@ -43,8 +42,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PY = "/usr/bin/python3"
-# Import options per model (see the docstring).
-IMPORT = {"densenet121": ["--min-param-elements", "2048"]}
+# Import options per model.
+IMPORT = {}
 
 
 def sh(cmd, **kw):

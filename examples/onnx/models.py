@@ -12,6 +12,7 @@ import sys
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 
 class MLP(nn.Module):
@@ -96,6 +97,49 @@ class ViT(nn.Module):
         for blk in self.blocks:
             x = blk(x)
         return self.head(self.ln(x.mean(dim=1)))
+
+
+class BasicBlock(nn.Module):
+    """torchvision's ResNet BasicBlock: two 3x3 conv + BatchNorm, ReLU, and
+    a shortcut (a 1x1 conv + BatchNorm when the shape changes)."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                      nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + (x if self.down is None else self.down(x)))
+
+
+class SmallResNet(nn.Module):
+    """A small-width torchvision-style ResNet for 1x28x28 images: a 3x3 stem
+    (1 -> 8, BatchNorm, ReLU), four stages of one BasicBlock (widths 8, 16,
+    32, 64; strides 1, 2, 2, 2: 28 -> 28 -> 14 -> 7 -> 4), global average
+    pooling and a linear head to 10 classes (78 k parameters)."""
+
+    def __init__(self, widths=(8, 16, 32, 64), classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, widths[0], 3, 1, 1, bias=False),
+                                  nn.BatchNorm2d(widths[0]), nn.ReLU())
+        blocks, cin = [], widths[0]
+        for i, w in enumerate(widths):
+            blocks.append(BasicBlock(cin, w, 1 if i == 0 else 2))
+            cin = w
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        y = self.blocks(self.stem(x))
+        return self.fc(y.mean(dim=(2, 3)))
 
 
 MODELS = {

@@ -21,6 +21,11 @@ held-out set before and after. Prints flops-train's output and a line
   widths 64-512) with a 1-channel stem, on Fashion-MNIST
   (/usr/share/datasets/fashion-mnist; the first --train-rows training and
   --test-rows test images, scaled to [0, 1]).
+- smallresnet: examples/onnx/models.py's SmallResNet (torchvision-style
+  BasicBlocks, widths 8-16-32-64, one block per stage, 78 k parameters) on
+  the same Fashion-MNIST data. torch.onnx folds its (eval-mode)
+  BatchNorms into the convolutions, which get biases; 0.02 N(0, 1) noise on
+  the fresh BatchNorm affines keeps those biases distinct initializers.
 """
 import argparse
 import gzip
@@ -70,6 +75,20 @@ def build(name):
         import zoo
         ctor, shape, kind = zoo.build_models()["encoder"]
         return ctor(), zoo.make_input(shape, kind, 2, 1)
+    if name == "smallresnet":
+        import models
+        m = models.SmallResNet()
+        # torch.onnx folds each eval-mode BatchNorm into the convolution
+        # before it; a fresh BatchNorm (bias 0) makes every folded bias 0,
+        # and torch.onnx would merge those equal biases into one initializer
+        # shared by all the convolutions (tied in training). A little noise
+        # on the BatchNorm affines keeps them distinct (as zoo.py does).
+        with torch.no_grad():
+            for mod in m.modules():
+                if isinstance(mod, nn.BatchNorm2d):
+                    mod.weight.add_(torch.randn_like(mod.weight) * 0.02)
+                    mod.bias.add_(torch.randn_like(mod.bias) * 0.02)
+        return m, np.zeros((2, 1, 28, 28), np.float32)
     from torchvision.models.resnet import BasicBlock, ResNet
     m = ResNet(BasicBlock, [1, 1, 1, 1], num_classes=10)
     m.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
@@ -92,13 +111,16 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--models", default="encoder,resnet")
     ap.add_argument("--train-rows", type=int, default=0,
-                    help="0: 16384 for the encoder, 1024 for the ResNet")
+                    help="0: 16384 for the encoder and the small ResNet, "
+                         "1024 for the ResNet")
     ap.add_argument("--test-rows", type=int, default=1024)
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--queries", type=int, default=0,
-                    help="0: 8 for the encoder, 4 for the ResNet")
+                    help="0: 8 for the encoder and the small ResNet, 4 for "
+                         "the ResNet")
     ap.add_argument("--lr", type=float, default=0.0,
-                    help="0: 0.002 for the encoder, 0.0001 for the ResNet "
+                    help="0: 0.002 for the encoder and the small ResNet, "
+                         "0.0001 for the ResNet "
                          "(0.002 diverges there)")
     ap.add_argument("--threads", type=int, default=0)
     args = ap.parse_args()
@@ -119,9 +141,10 @@ def main():
         mlir = os.path.join(d, "model.mlir")
         run([os.path.join(tools, "flops-import-onnx"), onnx_path, "-o", mlir])
         enc = name == "encoder"
-        rows = args.train_rows or (16384 if enc else 1024)
-        queries = args.queries or (8 if enc else 4)
-        lr = args.lr or (0.002 if enc else 0.0001)
+        small = name == "smallresnet"
+        rows = args.train_rows or (16384 if enc or small else 1024)
+        queries = args.queries or (8 if enc or small else 4)
+        lr = args.lr or (0.002 if enc or small else 0.0001)
         if name == "encoder":
             xs, ys = encoder_task(rows, 1)
             xt, yt = encoder_task(args.test_rows, 2)

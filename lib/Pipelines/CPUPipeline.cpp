@@ -28,6 +28,19 @@ using namespace mlir;
 void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
                                           const LowerToCPUOptions &options) {
   bool threads = options.numThreads > 1;
+  // The canonicalizers after tiling see one loop nest per layer in one big
+  // function; MLIR's generic RegionBranchOpInterface patterns recompute a
+  // loop's successor-operand mapping over its whole body whenever they look
+  // at it, which took most of the lowering of big train steps.
+  auto canonicalizeTiled = [&]() {
+    if (options.regionBranchCanonicalization)
+      return createCanonicalizerPass();
+    return createCanonicalizerPass(
+        GreedyRewriteConfig(),
+        {"(anonymous namespace)::RemoveDuplicateSuccessorInputUses",
+         "(anonymous namespace)::RemoveDeadRegionBranchOpSuccessorInputs",
+         "(anonymous namespace)::MakeRegionBranchOpSuccessorInputsDead"});
+  };
 
   // Tensors: the flops ops as linalg, then tiled and vectorized.
   // The noise stays one flops.counter_normal per element until
@@ -58,7 +71,7 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   codegen.noiseVectorSize = options.noiseVectorSize;
   codegen.noiseWorkFactor = options.noiseWorkFactor;
   pm.addNestedPass<func::FuncOp>(createCPUTileAndVectorizePass(codegen));
-  pm.addPass(createCanonicalizerPass());
+  pm.addPass(canonicalizeTiled());
   pm.addPass(createCSEPass());
 
   // Buffers: identity layouts at function boundaries, results written into
@@ -72,7 +85,8 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   // The tile loops now carry memrefs that they only forward: folding them
   // lets buffer-results-to-out-params see which allocation is returned (and
-  // write into the caller's buffer instead of copying).
+  // write into the caller's buffer instead of copying; that folding needs
+  // the RegionBranchOpInterface patterns).
   pm.addPass(createCanonicalizerPass());
   if (options.outParams) {
     bufferization::BufferResultsToOutParamsPassOptions outParams;

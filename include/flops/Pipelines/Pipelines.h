@@ -106,6 +106,14 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
                      "one function per loop nest "
                      "(flops-cpu-outline-loop-nests; 0 = never)"),
       llvm::cl::init(2000)};
+  PassOptions::Option<bool> regionBranchCanonicalization{
+      *this, "region-branch-canonicalization",
+      llvm::cl::desc("Let the canonicalizer after tiling run MLIR's "
+                     "RegionBranchOpInterface patterns (dead and duplicate "
+                     "loop-carried values); off by default: their cost grows "
+                     "with the square of a loop body's size (docs/CODEGEN.md, "
+                     "\"Compile time\")"),
+      llvm::cl::init(false)};
   PassOptions::Option<int64_t> outlineMaxOps{
       *this, "outline-max-ops",
       llvm::cl::desc("Largest loop nest outlined whole (bigger ones are "

@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -470,13 +471,43 @@ bool Importer::run(onnx::ModelProto &model, const std::string &name,
   std::set<std::string> initNames, inlineOnly, usedNames;
   for (const auto &t : graph.initializer())
     initNames.insert(t.name());
+  // Identity outputs -> their inputs: torch.onnx (deduplicate_initializers)
+  // replaces an initializer equal to another one by `Identity(other)`, so a
+  // fresh BatchNorm's running variance (all ones) can be an Identity of its
+  // weight, and its running mean (zeros) one of its bias.
+  std::map<std::string, std::string> identitySource;
+  for (const auto &n : graph.node())
+    if (n.op_type() == "Identity" && n.input_size() == 1 &&
+        n.output_size() == 1)
+      identitySource[n.output(0)] = n.input(0);
+  // Running statistics read through such an Identity -> the initializer
+  // whose value they have: they become inline constants of that value
+  // (frozen, as every running statistic), while the initializer stays a
+  // parameter for its own (trainable) uses.
+  std::map<std::string, std::string> frozenAliases;
+  // Names read other than as a running statistic (those cannot be frozen).
+  std::set<std::string> otherUses;
+  for (const auto &n : graph.node())
+    for (int i = 0; i < n.input_size(); ++i)
+      if (n.op_type() != "BatchNormalization" || i < 3)
+        otherUses.insert(n.input(i));
+  for (const auto &o : graph.output())
+    otherUses.insert(o.name());
   for (const auto &n : graph.node()) {
     for (const auto &in : n.input())
       usedNames.insert(in);
     // Running statistics are not trainable (and not linear in the output).
     if (n.op_type() == "BatchNormalization")
-      for (int i = 3; i < n.input_size(); ++i)
-        inlineOnly.insert(n.input(i));
+      for (int i = 3; i < n.input_size(); ++i) {
+        std::string root = n.input(i);
+        for (int hops = 0; hops < 64 && identitySource.count(root); ++hops)
+          root = identitySource[root];
+        if (root != n.input(i) && initNames.count(root) &&
+            !otherUses.count(n.input(i)))
+          frozenAliases[n.input(i)] = root;
+        else
+          inlineOnly.insert(n.input(i));
+      }
   }
   for (const auto &o : graph.output())
     usedNames.insert(o.name());
@@ -554,6 +585,9 @@ bool Importer::run(onnx::ModelProto &model, const std::string &name,
           isParam = false;
           break;
         }
+    for (const auto &[alias, root] : frozenAliases)
+      if (root == t.name())
+        constants[alias] = *attr;
     if (!isParam) {
       constants[t.name()] = *attr;
       continue;
@@ -605,6 +639,11 @@ bool Importer::run(onnx::ModelProto &model, const std::string &name,
                      "re-export the model with opset >= 7");
           return bail(err);
         }
+    // An Identity whose output is a frozen running statistic is already
+    // that constant.
+    if (n.op_type() == "Identity" && n.output_size() == 1 &&
+        frozenAliases.count(n.output(0)))
+      continue;
     for (int i = 0; i < n.input_size(); ++i)
       if (!n.input(i).empty() && !values.count(n.input(i)) &&
           !constants.count(n.input(i)) && !symbolic.count(n.input(i))) {

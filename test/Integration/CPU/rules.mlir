@@ -11,8 +11,9 @@
 /// strides 1 and 2, padding 0 and 1 and dilation 2, grouped and depthwise
 /// convolutions (the importer's generics and the named linalg ops), both
 /// inputs of a matmul, an embedding gather (ids with repeats and negative
-/// values), a bias add and an elementwise affine op, and parameters read at
-/// constant indices (a recurrent net's weight and bias views).
+/// values), a bias add and an elementwise affine op, parameters read at
+/// constant indices (a recurrent net's weight and bias views), and the
+/// scale and bias of the importer's inference BatchNormalization.
 
 func.func @conv_s1_p0(%x: tensor<2x3x6x6xf64>, %w: tensor<4x3x3x3xf64>) -> tensor<2x4x4x4xf64> {
   %z = arith.constant 0.0 : f64
@@ -1435,6 +1436,144 @@ func.func @bias_at1_check(%x: tensor<5x4xf64>, %w: tensor<1x2x4xf64>, %d: tensor
   return
 }
 
+func.func @bn_scale(%x: tensor<2x3x2x2xf64>, %w: tensor<3xf64>) -> tensor<2x3x2x2xf64> {
+  %mean = arith.constant dense<[0.1, 0.2, 0.3]> : tensor<3xf64>
+  %inv = arith.constant dense<[0.500000, 0.333333, 0.250000]> : tensor<3xf64>
+  %other = arith.constant dense<[-0.25, 0.00, 0.25]> : tensor<3xf64>
+  %e = tensor.empty() : tensor<2x3x2x2xf64>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"], flops.test.vjp = 3 : i64} ins(%x, %mean, %inv, %w, %other : tensor<2x3x2x2xf64>, tensor<3xf64>, tensor<3xf64>, tensor<3xf64>, tensor<3xf64>) outs(%e : tensor<2x3x2x2xf64>) {
+  ^bb0(%a: f64, %m: f64, %i: f64, %s: f64, %b: f64, %o: f64):
+    %xc = arith.subf %a, %m : f64
+    %xh = arith.mulf %xc, %i : f64
+    %ys = arith.mulf %xh, %s : f64
+    %r = arith.addf %ys, %b : f64
+    linalg.yield %r : f64
+  } -> tensor<2x3x2x2xf64>
+  return %y : tensor<2x3x2x2xf64>
+}
+
+func.func private @bn_scale_vjp(tensor<2x3x2x2xf64>, tensor<3xf64>, tensor<2x3x2x2xf64>) -> tensor<3xf64>
+
+func.func @bn_scale_dot(%x: tensor<2x3x2x2xf64>, %w: tensor<3xf64>, %d: tensor<2x3x2x2xf64>) -> f64 {
+  %y = call @bn_scale(%x, %w) : (tensor<2x3x2x2xf64>, tensor<3xf64>) -> tensor<2x3x2x2xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<f64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<f64>) -> tensor<f64>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> ()>], iterator_types = ["reduction", "reduction", "reduction", "reduction"]}
+      ins(%y, %d : tensor<2x3x2x2xf64>, tensor<2x3x2x2xf64>) outs(%f : tensor<f64>) {
+  ^bb0(%a: f64, %b: f64, %acc: f64):
+    %p = arith.mulf %a, %b : f64
+    %q = arith.addf %acc, %p : f64
+    linalg.yield %q : f64
+  } -> tensor<f64>
+  %v = tensor.extract %s[] : tensor<f64>
+  return %v : f64
+}
+
+func.func @bn_scale_check(%x: tensor<2x3x2x2xf64>, %w: tensor<3xf64>, %d: tensor<2x3x2x2xf64>) {
+  %g = call @bn_scale_vjp(%x, %w, %d) : (tensor<2x3x2x2xf64>, tensor<3xf64>, tensor<2x3x2x2xf64>) -> tensor<3xf64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 3 : index
+  %one = arith.constant 1.0 : f64
+  %half = arith.constant 0.5 : f64
+  %z = arith.constant 0.0 : f64
+  %st0 = arith.constant 1 : index
+  %sz0 = arith.constant 3 : index
+  %err = scf.for %j = %c0 to %n step %c1 iter_args(%mx = %z) -> f64 {
+    %q0 = arith.divui %j, %st0 : index
+    %i0 = arith.remui %q0, %sz0 : index
+    %t0 = tensor.extract %w[%i0] : tensor<3xf64>
+    %tpv = arith.addf %t0, %one : f64
+    %tmv = arith.subf %t0, %one : f64
+    %tp = tensor.insert %tpv into %w[%i0] : tensor<3xf64>
+    %tm = tensor.insert %tmv into %w[%i0] : tensor<3xf64>
+    %dp = func.call @bn_scale_dot(%x, %tp, %d) : (tensor<2x3x2x2xf64>, tensor<3xf64>, tensor<2x3x2x2xf64>) -> f64
+    %dm = func.call @bn_scale_dot(%x, %tm, %d) : (tensor<2x3x2x2xf64>, tensor<3xf64>, tensor<2x3x2x2xf64>) -> f64
+    %diff = arith.subf %dp, %dm : f64
+    %exact = arith.mulf %diff, %half : f64
+    %gj = tensor.extract %g[%i0] : tensor<3xf64>
+    %dev = arith.subf %gj, %exact : f64
+    %adev = math.absf %dev : f64
+    %mx2 = arith.maximumf %mx, %adev : f64
+    scf.yield %mx2 : f64
+  }
+  %tol = arith.constant 1.0e-9 : f64
+  %ok = arith.cmpf olt, %err, %tol : f64
+  vector.print str "BatchNorm (inference) affine scale: max deviation below 1e-9 "
+  vector.print %ok : i1
+  return
+}
+
+func.func @bn_bias(%x: tensor<2x3x2x2xf64>, %w: tensor<3xf64>) -> tensor<2x3x2x2xf64> {
+  %mean = arith.constant dense<[0.1, 0.2, 0.3]> : tensor<3xf64>
+  %inv = arith.constant dense<[0.500000, 0.333333, 0.250000]> : tensor<3xf64>
+  %other = arith.constant dense<[-0.25, 0.00, 0.25]> : tensor<3xf64>
+  %e = tensor.empty() : tensor<2x3x2x2xf64>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"], flops.test.vjp = 4 : i64} ins(%x, %mean, %inv, %other, %w : tensor<2x3x2x2xf64>, tensor<3xf64>, tensor<3xf64>, tensor<3xf64>, tensor<3xf64>) outs(%e : tensor<2x3x2x2xf64>) {
+  ^bb0(%a: f64, %m: f64, %i: f64, %s: f64, %b: f64, %o: f64):
+    %xc = arith.subf %a, %m : f64
+    %xh = arith.mulf %xc, %i : f64
+    %ys = arith.mulf %xh, %s : f64
+    %r = arith.addf %ys, %b : f64
+    linalg.yield %r : f64
+  } -> tensor<2x3x2x2xf64>
+  return %y : tensor<2x3x2x2xf64>
+}
+
+func.func private @bn_bias_vjp(tensor<2x3x2x2xf64>, tensor<3xf64>, tensor<2x3x2x2xf64>) -> tensor<3xf64>
+
+func.func @bn_bias_dot(%x: tensor<2x3x2x2xf64>, %w: tensor<3xf64>, %d: tensor<2x3x2x2xf64>) -> f64 {
+  %y = call @bn_bias(%x, %w) : (tensor<2x3x2x2xf64>, tensor<3xf64>) -> tensor<2x3x2x2xf64>
+  %z = arith.constant 0.0 : f64
+  %e = tensor.empty() : tensor<f64>
+  %f = linalg.fill ins(%z : f64) outs(%e : tensor<f64>) -> tensor<f64>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> ()>], iterator_types = ["reduction", "reduction", "reduction", "reduction"]}
+      ins(%y, %d : tensor<2x3x2x2xf64>, tensor<2x3x2x2xf64>) outs(%f : tensor<f64>) {
+  ^bb0(%a: f64, %b: f64, %acc: f64):
+    %p = arith.mulf %a, %b : f64
+    %q = arith.addf %acc, %p : f64
+    linalg.yield %q : f64
+  } -> tensor<f64>
+  %v = tensor.extract %s[] : tensor<f64>
+  return %v : f64
+}
+
+func.func @bn_bias_check(%x: tensor<2x3x2x2xf64>, %w: tensor<3xf64>, %d: tensor<2x3x2x2xf64>) {
+  %g = call @bn_bias_vjp(%x, %w, %d) : (tensor<2x3x2x2xf64>, tensor<3xf64>, tensor<2x3x2x2xf64>) -> tensor<3xf64>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 3 : index
+  %one = arith.constant 1.0 : f64
+  %half = arith.constant 0.5 : f64
+  %z = arith.constant 0.0 : f64
+  %st0 = arith.constant 1 : index
+  %sz0 = arith.constant 3 : index
+  %err = scf.for %j = %c0 to %n step %c1 iter_args(%mx = %z) -> f64 {
+    %q0 = arith.divui %j, %st0 : index
+    %i0 = arith.remui %q0, %sz0 : index
+    %t0 = tensor.extract %w[%i0] : tensor<3xf64>
+    %tpv = arith.addf %t0, %one : f64
+    %tmv = arith.subf %t0, %one : f64
+    %tp = tensor.insert %tpv into %w[%i0] : tensor<3xf64>
+    %tm = tensor.insert %tmv into %w[%i0] : tensor<3xf64>
+    %dp = func.call @bn_bias_dot(%x, %tp, %d) : (tensor<2x3x2x2xf64>, tensor<3xf64>, tensor<2x3x2x2xf64>) -> f64
+    %dm = func.call @bn_bias_dot(%x, %tm, %d) : (tensor<2x3x2x2xf64>, tensor<3xf64>, tensor<2x3x2x2xf64>) -> f64
+    %diff = arith.subf %dp, %dm : f64
+    %exact = arith.mulf %diff, %half : f64
+    %gj = tensor.extract %g[%i0] : tensor<3xf64>
+    %dev = arith.subf %gj, %exact : f64
+    %adev = math.absf %dev : f64
+    %mx2 = arith.maximumf %mx, %adev : f64
+    scf.yield %mx2 : f64
+  }
+  %tol = arith.constant 1.0e-9 : f64
+  %ok = arith.cmpf olt, %err, %tol : f64
+  vector.print str "BatchNorm (inference) affine bias: max deviation below 1e-9 "
+  vector.print %ok : i1
+  return
+}
+
 func.func @main() {
   %seed = arith.constant 31 : i64
   %s0 = arith.constant 0 : i64
@@ -1551,5 +1690,17 @@ func.func @main() {
   %d18 = flops.normal %seed, %s18 {site = 3 : i64} : tensor<5x4xf64>
   // CHECK: bias add reading the parameter at constant indices (0, 1): max deviation below 1e-9 1
   call @bias_at1_check(%x18, %w18, %d18) : (tensor<5x4xf64>, tensor<1x2x4xf64>, tensor<5x4xf64>) -> ()
+  %s19 = arith.constant 19 : i64
+  %x19 = flops.normal %seed, %s19 {site = 1 : i64} : tensor<2x3x2x2xf64>
+  %w19 = flops.normal %seed, %s19 {site = 2 : i64} : tensor<3xf64>
+  %d19 = flops.normal %seed, %s19 {site = 3 : i64} : tensor<2x3x2x2xf64>
+  // CHECK: BatchNorm (inference) affine scale: max deviation below 1e-9 1
+  call @bn_scale_check(%x19, %w19, %d19) : (tensor<2x3x2x2xf64>, tensor<3xf64>, tensor<2x3x2x2xf64>) -> ()
+  %s20 = arith.constant 20 : i64
+  %x20 = flops.normal %seed, %s20 {site = 1 : i64} : tensor<2x3x2x2xf64>
+  %w20 = flops.normal %seed, %s20 {site = 2 : i64} : tensor<3xf64>
+  %d20 = flops.normal %seed, %s20 {site = 3 : i64} : tensor<2x3x2x2xf64>
+  // CHECK: BatchNorm (inference) affine bias: max deviation below 1e-9 1
+  call @bn_bias_check(%x20, %w20, %d20) : (tensor<2x3x2x2xf64>, tensor<3xf64>, tensor<2x3x2x2xf64>) -> ()
   return
 }

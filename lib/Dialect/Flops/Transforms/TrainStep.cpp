@@ -113,6 +113,11 @@ Value StepContext::pointValue(Value v) {
     return data[it - info.dataArgs.begin()];
   }
   Value r = points.getResult(prefix.resultPos.lookup(v));
+  // A value without rows (BatchNorm's 1/sqrt(var + eps) per channel,
+  // computed from constants) keeps its static type.
+  auto rt = cast<RankedTensorType>(r.getType());
+  if (rt.getRank() == 0 || !rt.isDynamicDim(0))
+    return r;
   Type want = withBatch(r.getType(), batch);
   return r.getType() == want ? r
                              : Value(tensor::CastOp::create(b, loc, want, r));

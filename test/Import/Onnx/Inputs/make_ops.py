@@ -5,6 +5,9 @@ shape folding and newer ops, with inputs and numpy references:
               computation (Range, Mod, ScatterND, Equal, Not, Where, Cast)
               on constants, added to the data;
   pad.onnx    Pad (constant mode, value 0.5) + HardSigmoid + HardSwish;
+  bn-alias.onnx  BatchNormalization whose running statistics are Identity
+              copies of its weight and bias (torch.onnx's deduplication),
+              flattened to [batch, 12];
   bad-*.onnx  unsupported variants (errors.mlir).
 Writes NAME.onnx, NAME.x.npy and NAME.expected.npy."""
 import os
@@ -97,6 +100,27 @@ save("pad", nodes,
      [h.make_tensor_value_info("x", T.FLOAT, ["batch", 1, 2, 3])],
      [h.make_tensor_value_info("y", T.FLOAT, ["batch", 1, 3, 6])],
      (), x, (hsw(hs) + hsw(p)).astype(np.float32))
+
+# --- bn-alias: running statistics that are Identity copies of the affine ---
+# torch.onnx (deduplicate_initializers) exports a fresh BatchNorm's running
+# variance (ones) as Identity(weight) and its running mean (zeros) as
+# Identity(bias); they must stay frozen constants while weight and bias train.
+bw = np.array([0.5, 1.5, 2.0], np.float32)
+bb = np.array([0.1, -0.2, 0.3], np.float32)
+nodes = [h.make_node("Identity", ["bn.weight"], ["bn.running_var"]),
+         h.make_node("Identity", ["bn.bias"], ["bn.running_mean"]),
+         h.make_node("BatchNormalization", ["x", "bn.weight", "bn.bias",
+                                            "bn.running_mean", "bn.running_var"],
+                     ["n"], epsilon=1e-5),
+         h.make_node("Flatten", ["n"], ["y"])]
+x = np.random.default_rng(3).standard_normal((2, 3, 2, 2)).astype(np.float32)
+c = lambda v: v.reshape(1, 3, 1, 1)
+want = (x - c(bb)) / np.sqrt(c(bw) + 1e-5) * c(bw) + c(bb)
+save("bn-alias", nodes,
+     [h.make_tensor_value_info("x", T.FLOAT, ["batch", 3, 2, 2])],
+     [h.make_tensor_value_info("y", T.FLOAT, ["batch", 12])],
+     [nh.from_array(bw, "bn.weight"), nh.from_array(bb, "bn.bias")],
+     x, want.reshape(2, 12).astype(np.float32))
 
 # --- unsupported variants --------------------------------------------------
 save("bad-pad", [const("pads", np.array([0, 1, 0, 1], np.int64)),
