@@ -62,13 +62,13 @@ bool pointSquareMeans(const double *rowSq, const int32_t *rowToPoint,
                       int64_t N, int64_t B, double *meanSq,
                       int32_t *rowsPerPoint, std::string *error = nullptr);
 
-/// The variance proxy of METHOD §3.2: V̂ = (1/B²) Σ_i s_i² / A_i with
+/// The variance proxy of docs/METHOD.md §3.2: V̂ = (1/B²) Σ_i s_i² / A_i with
 /// s_i² = meanSq[i] and A_i = rowsPerPoint[i] from pointSquareMeans. Fails
 /// (as pointSquareMeans, or) when a point has no rows.
 bool varianceProxy(const double *rowSq, const int32_t *rowToPoint, int64_t N,
                    int64_t B, double *vHat, std::string *error = nullptr);
 
-/// Row weights of METHOD §3.4. PerPoint: ω_r = 1 / (B · A_{i(r)}) (unbiased
+/// Row weights of docs/METHOD.md §3.4. PerPoint: ω_r = 1 / (B · A_{i(r)}) (unbiased
 /// for the batch mean under any allocation; the default). RowMean: ω_r = 1/N
 /// (the reference code; weights point i by A_i / N). A_i is counted from the
 /// map. Fails on B < 1, N < 1 or a map entry outside [0, B).
@@ -78,7 +78,7 @@ bool rowWeights(const int32_t *rowToPoint, int64_t N, int64_t B,
                 std::string *error = nullptr);
 
 //===----------------------------------------------------------------------===//
-// Gaussian allocator (METHOD §3.2)
+// Gaussian allocator (docs/METHOD.md §3.2)
 //===----------------------------------------------------------------------===//
 
 /// The allocator's state is a flat array of kGaussianAllocStateSize doubles:
@@ -141,7 +141,7 @@ bool gaussianAllocLogDensity(const double *lambda, int64_t B,
                              std::string *error = nullptr);
 
 /// ∇_Φ log N(aTilde; μ, K) in the order (w, c, ρ_s, ρ_h), by the closed forms
-/// of METHOD §3.2: α = K⁻¹(ã − μ), M = ααᵀ − K⁻¹, ∂w = Σ λ_i α_i,
+/// of docs/METHOD.md §3.2: α = K⁻¹(ã − μ), M = ααᵀ − K⁻¹, ∂w = Σ λ_i α_i,
 /// ∂c = Σ α_i, ∂ρ_s = ½⟨M, 2s²K0⟩, ∂ρ_h = ½⟨M, s²K0 ⊙ D / h²⟩,
 /// D_ik = (λ_i − λ_k)².
 bool gaussianAllocScore(const double *lambda, int64_t B, const double *state,
@@ -160,7 +160,7 @@ bool gaussianAllocUpdate(const double *lambda, int64_t B,
                          std::string *error = nullptr);
 
 //===----------------------------------------------------------------------===//
-// Bernoulli allocator (METHOD §3.5, the reference code)
+// Bernoulli allocator (docs/METHOD.md §3.5, the reference code)
 //===----------------------------------------------------------------------===//
 
 /// Starts from the uniform allocation (allocateCounts(Uniform)). Every point
@@ -179,7 +179,7 @@ bool bernoulliAllocate(const double *loss, int64_t B, double p, uint64_t seed,
                        std::string *error = nullptr);
 
 //===----------------------------------------------------------------------===//
-// Neyman allocator (METHOD §3.1, §3.5)
+// Neyman allocator (docs/METHOD.md §3.1, §3.5)
 //===----------------------------------------------------------------------===//
 
 /// Per-point σ_i for allocateCounts(Neyman), blending the measured second
