@@ -16,7 +16,8 @@
 # (build-fuzz/corpus/<target>, kept between runs) from the repository's test
 # inputs, and runs each target with -max_total_time. Crash inputs land in
 # build-fuzz/crashes/<target>/; the script ends with a table (target, CPU
-# seconds, wall seconds, executions, corpus size, crashes) and exits non-zero if any target
+# seconds, wall seconds, executions, corpus size, crashes; FUZZ_SUMMARY
+# names its file, default build-fuzz/fuzz-summary.txt) and exits non-zero if any target
 # crashed. Reproduce a crash with (RT=$(clang-22 --print-runtime-dir)):
 #   LD_PRELOAD=$RT/libclang_rt.asan-x86_64.so LD_LIBRARY_PATH=$RT \
 #     build-fuzz/bin/flops-fuzz-<target> FILE
@@ -76,9 +77,15 @@ for f in "$ROOT"/test/Tools/Inputs/*.mlir "$ROOT"/examples/*.mlir; do
 done
 
 CHUNK="${FUZZ_CHUNK:-300}"
+SUMMARY="${FUZZ_SUMMARY:-$B/fuzz-summary.txt}"
 RT="$(clang-22 --print-runtime-dir)" # the shared sanitizer runtime, preloaded
+# Artifacts that are failures; libFuzzer's slow-unit-* files (an input that
+# took longer than -report_slow_units, e.g. while the process was stopped)
+# are kept but are not crashes.
+FAIL='^\(crash\|leak\|timeout\|oom\)-'
+
 NICE="${FUZZ_NICE:-0}"
-printf '%-12s %9s %9s %12s %8s %8s\n' target cpu_s wall_s execs corpus crashes > "$B/fuzz-summary.txt"
+printf '%-12s %9s %9s %12s %8s %8s\n' target cpu_s wall_s execs corpus crashes > "$SUMMARY"
 status=0
 for t in "${TARGETS[@]}"; do
   log="$B/fuzz-$t.log"
@@ -99,14 +106,14 @@ for t in "${TARGETS[@]}"; do
     cpu=$(awk -v c="$cpu" '/^cpu/ { c += $2 + $3 } END { print c }' "$log.time")
     e=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log.chunk" | tail -1)
     execs=$(( execs + ${e:-0} ))
-    if ((rc != 0)) || [[ -n "$(ls "$B/crashes/$t")" ]]; then break; fi
+    if ((rc != 0)) || ls "$B/crashes/$t" | grep -q "$FAIL"; then break; fi
   done
   rm -f "$log.time" "$log.chunk"
-  crashes=$(ls "$B/crashes/$t" | wc -l)
+  crashes=$(ls "$B/crashes/$t" | grep -c "$FAIL" || true)
   corpus=$(ls "$B/corpus/$t" | wc -l)
   secs=$(( $(date +%s) - t0 ))
-  printf '%-12s %9.0f %9s %12s %8s %8s\n' "$t" "$cpu" "$secs" "$execs" "$corpus" "$crashes" >> "$B/fuzz-summary.txt"
+  printf '%-12s %9.0f %9s %12s %8s %8s\n' "$t" "$cpu" "$secs" "$execs" "$corpus" "$crashes" >> "$SUMMARY"
   if ((rc != 0 || crashes > 0)); then status=1; fi
 done
-cat "$B/fuzz-summary.txt"
+cat "$SUMMARY"
 exit $status
