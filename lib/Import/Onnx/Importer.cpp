@@ -110,15 +110,18 @@ static bool tensorBytes(const onnx::TensorProto &t, std::vector<int64_t> *shape,
   switch (t.data_type()) {
   case onnx::TensorProto::FLOAT:
     if ((uint64_t)t.float_data_size() != n) return mismatch(t.float_data_size());
-    std::memcpy(bytes->data(), t.float_data().data(), nb);
+    if (nb) // an empty repeated field has no storage
+      std::memcpy(bytes->data(), t.float_data().data(), nb);
     return true;
   case onnx::TensorProto::DOUBLE:
     if ((uint64_t)t.double_data_size() != n) return mismatch(t.double_data_size());
-    std::memcpy(bytes->data(), t.double_data().data(), nb);
+    if (nb) // an empty repeated field has no storage
+      std::memcpy(bytes->data(), t.double_data().data(), nb);
     return true;
   case onnx::TensorProto::INT64:
     if ((uint64_t)t.int64_data_size() != n) return mismatch(t.int64_data_size());
-    std::memcpy(bytes->data(), t.int64_data().data(), nb);
+    if (nb) // an empty repeated field has no storage
+      std::memcpy(bytes->data(), t.int64_data().data(), nb);
     return true;
   default: // int32, int8, uint8, bool live in int32_data
     if ((uint64_t)t.int32_data_size() != n) return mismatch(t.int32_data_size());
