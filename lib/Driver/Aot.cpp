@@ -43,21 +43,9 @@ bool mlir::flops::driver::lowerEntries(Session &session, ModuleOp module,
   if (options.device)
     return fail("flops-compile generates CPU code only");
   MLIRContext *ctx = module.getContext();
-  std::set<std::string> wanted(entries.begin(), entries.end());
-  for (const std::string &name : entries) {
-    auto f = module.lookupSymbol<func::FuncOp>(name);
-    if (!f || f.isExternal())
-      return fail("the module has no function @" + name);
-  }
-  for (auto f : module.getOps<func::FuncOp>()) {
-    if (wanted.count(f.getName().str())) {
-      f.setPublic();
-      f->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                 UnitAttr::get(ctx));
-    } else if (!f.isExternal()) {
-      f.setPrivate();
-    }
-  }
+  std::string missing;
+  if (!markEntryPoints(module, entries, &missing))
+    return fail("the module has no function @" + missing);
   // The same preparation as Program::compile (the noise stays one
   // flops.counter_normal per element for the CPU pipeline).
   if (!runPipeline(module,

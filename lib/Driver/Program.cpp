@@ -395,6 +395,29 @@ static double processCpuSeconds() {
 
 static double cpuSince(double t) { return processCpuSeconds() - t; }
 
+bool mlir::flops::driver::markEntryPoints(ModuleOp module,
+                                          llvm::ArrayRef<std::string> entries,
+                                          std::string *missing) {
+  for (const std::string &name : entries) {
+    auto f = module.lookupSymbol<func::FuncOp>(name);
+    if (!f || f.isExternal()) {
+      *missing = name;
+      return false;
+    }
+  }
+  std::set<std::string> wanted(entries.begin(), entries.end());
+  for (auto f : module.getOps<func::FuncOp>()) {
+    if (wanted.count(f.getName().str())) {
+      f.setPublic();
+      f->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                 UnitAttr::get(module.getContext()));
+    } else if (!f.isExternal()) {
+      f.setPrivate();
+    }
+  }
+  return true;
+}
+
 std::unique_ptr<Program>
 Program::compile(Session &session, ModuleOp module,
                  llvm::ArrayRef<std::string> entryNames,
@@ -408,22 +431,9 @@ Program::compile(Session &session, ModuleOp module,
     return nullptr;
   };
 
-  // Entries public with a C interface, everything else private.
-  std::set<std::string> wanted(entryNames.begin(), entryNames.end());
-  for (const std::string &name : entryNames) {
-    auto f = module.lookupSymbol<func::FuncOp>(name);
-    if (!f || f.isExternal())
-      return fail("the module has no function @" + name);
-  }
-  for (auto f : module.getOps<func::FuncOp>()) {
-    if (wanted.count(f.getName().str())) {
-      f.setPublic();
-      f->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                 UnitAttr::get(ctx));
-    } else if (!f.isExternal()) {
-      f.setPrivate();
-    }
-  }
+  std::string missing;
+  if (!markEntryPoints(module, entryNames, &missing))
+    return fail("the module has no function @" + missing);
 
   // Lower the flops ops, then inline the forward into the steps so that
   // only the entries' static shapes remain at call boundaries (what

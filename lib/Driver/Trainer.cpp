@@ -207,14 +207,7 @@ std::unique_ptr<Trainer> Trainer::create(std::shared_ptr<Model> model,
   // The step ABI (as runTraining reads it).
   auto one = [&](const FunctionSignature &sig, const char *role,
                  unsigned *idx) {
-    std::vector<unsigned> v = sig.argsWithRole(role);
-    if (v.size() != 1) {
-      *error = "@" + sig.name + " has " + std::to_string(v.size()) +
-               " arguments with flops.role = \"" + role + "\", expected 1";
-      return false;
-    }
-    *idx = v[0];
-    return true;
+    return sig.uniqueArgWithRole(role, idx, error);
   };
   const FunctionSignature &ts = t->ts, &es = t->es;
   if (!one(ts, "lr", &t->lrIdx) || !one(ts, "step", &t->stepIdx) ||

@@ -54,6 +54,20 @@ std::string TensorSpec::str() const {
   return s + mlirTypeName(dtype) + ">";
 }
 
+bool FunctionSignature::uniqueArgWithRole(std::string_view role,
+                                          unsigned *idx,
+                                          std::string *error) const {
+  std::vector<unsigned> v = argsWithRole(role);
+  if (v.size() != 1) {
+    *error = "@" + name + " has " + std::to_string(v.size()) +
+             " arguments with flops.role = \"" + std::string(role) +
+             "\", expected 1";
+    return false;
+  }
+  *idx = v[0];
+  return true;
+}
+
 std::vector<unsigned>
 FunctionSignature::argsWithRole(std::string_view role) const {
   std::vector<unsigned> r;

@@ -403,14 +403,7 @@ bool TrainLoop::State::prepare(std::string *error) {
   // --- The step ABI -------------------------------------------------------
   auto one = [&](const FunctionSignature &sig, const char *role,
                  unsigned *idx) {
-    std::vector<unsigned> v = sig.argsWithRole(role);
-    if (v.size() != 1) {
-      *error = "@" + sig.name + " has " + std::to_string(v.size()) +
-               " arguments with flops.role = \"" + role + "\", expected 1";
-      return false;
-    }
-    *idx = v[0];
-    return true;
+    return sig.uniqueArgWithRole(role, idx, error);
   };
   if (!one(ts, "lr", &lrIdx) || !one(ts, "step", &stepIdx) ||
       !one(ts, "seed", &seedIdx) || !one(ts, "labels", &labelIdx) ||

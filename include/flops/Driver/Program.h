@@ -162,6 +162,12 @@ struct CompileTimes {
 };
 
 /// A JIT-compiled module and the signatures of its entry functions.
+/// Makes `entries` public with a C interface (llvm.emit_c_interface) and
+/// every other defined function private. False, with `*missing` set, when
+/// an entry is not a defined function of `module` (nothing is changed then).
+bool markEntryPoints(ModuleOp module, llvm::ArrayRef<std::string> entries,
+                     std::string *missing);
+
 class Program {
 public:
   ~Program();

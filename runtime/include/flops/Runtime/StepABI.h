@@ -57,6 +57,10 @@ struct FunctionSignature {
   /// Indices of the arguments (results) whose role is `role`.
   std::vector<unsigned> argsWithRole(std::string_view role) const;
   std::vector<unsigned> resultsWithRole(std::string_view role) const;
+  /// The one argument whose role is `role`; false (with a message naming
+  /// the function and the count) when there is not exactly one.
+  bool uniqueArgWithRole(std::string_view role, unsigned *idx,
+                         std::string *error) const;
 };
 
 /// Memory that compiled code and the host both use (a CUDA device's managed
