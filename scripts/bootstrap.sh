@@ -4,7 +4,8 @@
 # the project into build/. Idempotent: a second run only rebuilds what changed.
 #
 # Environment: BUILD_DIR (default <repo>/build), JOBS (default: nproc),
-#              FLOPS_SKIP_APT=1 to skip the package step.
+#              FLOPS_SKIP_APT=1 to skip the package step,
+#              FLOPS_BOOTSTRAP_NO_BUILD=1 to install packages only (no build/).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -67,6 +68,9 @@ if [[ "${FLOPS_SKIP_PYTHON:-0}" != 1 ]] &&
   fi
 fi
 
+if [[ "${FLOPS_BOOTSTRAP_NO_BUILD:-0}" == 1 ]]; then
+  exit 0
+fi
 if [[ ! -f "$BUILD_DIR/build.ninja" || "$reconfigure" == 1 ]]; then
   cmake -G Ninja -S "$ROOT" -B "$BUILD_DIR" \
     -DCMAKE_BUILD_TYPE=Release \

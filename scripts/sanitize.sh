@@ -14,7 +14,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 B="${BUILD_DIR:-$ROOT/build-asan}"
-"$ROOT/scripts/bootstrap.sh" >/dev/null # packages (and the normal build)
+# Packages only: with BUILD_DIR set, bootstrap would otherwise configure the
+# sanitized build directory as a normal build.
+FLOPS_BOOTSTRAP_NO_BUILD=1 "$ROOT/scripts/bootstrap.sh" >/dev/null
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 if [[ ! -f "$B/build.ninja" ]]; then
   launcher=()
@@ -24,7 +26,7 @@ if [[ ! -f "$B/build.ninja" ]]; then
     -DCMAKE_C_FLAGS="$SAN" -DCMAKE_CXX_FLAGS="$SAN" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
     -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
-    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+    -DFLOPS_BUILD_PYTHON=OFF -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit
 fi
 cmake --build "$B" -j "${JOBS:-$(nproc)}"
