@@ -218,6 +218,13 @@ bool linkProgram(const CompileTrainerOptions &o, llvm::StringRef object,
   std::vector<std::string> args = {*linker, "-o", o.output, object.str()};
   if (shared)
     args.push_back("-shared");
+#ifdef FLOPS_SANITIZE_LINK_FLAGS
+  // This flops-compile's static libraries are sanitizer-instrumented.
+  for (llvm::StringRef f :
+       llvm::split(llvm::StringRef(FLOPS_SANITIZE_LINK_FLAGS), ' '))
+    if (!f.empty())
+      args.push_back(f.str());
+#endif
   std::vector<const char *> libs = {"libFlopsCompiledSupport.a",
                                     "libFlopsRuntimeStatic.a"};
   if (!shared)
