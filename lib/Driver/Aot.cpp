@@ -46,12 +46,7 @@ bool mlir::flops::driver::lowerEntries(Session &session, ModuleOp module,
   std::string missing;
   if (!markEntryPoints(module, entries, &missing))
     return fail("the module has no function @" + missing);
-  // The same preparation as Program::compile (the noise stays one
-  // flops.counter_normal per element for the CPU pipeline).
-  if (!runPipeline(module,
-                   "flops-to-linalg{expand-noise=false},inline,symbol-dce,"
-                   "canonicalize",
-                   error))
+  if (!runPipeline(module, preparationPipeline(), error))
     return fail(*error);
   out->signatures.clear();
   for (const std::string &name : entries) {

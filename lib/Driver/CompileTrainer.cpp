@@ -6,6 +6,11 @@
 
 #include "flops/Driver/CompileTrainer.h"
 
+#include "flops/Driver/Specialize.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -85,6 +90,61 @@ const char *cScalarType(::flops::rt::DType t) {
   }
 }
 
+int dtypeCode(::flops::rt::DType t) {
+  switch (t) {
+  case ::flops::rt::DType::F32:
+    return 0;
+  case ::flops::rt::DType::F64:
+    return 1;
+  case ::flops::rt::DType::I32:
+    return 2;
+  case ::flops::rt::DType::I64:
+    return 3;
+  case ::flops::rt::DType::U8:
+    return 4;
+  }
+  return -1;
+}
+
+/// `flops_<entry>_{arg,result}_{rank,dtype,shape}`: each argument's and
+/// result's rank (-1: a scalar passed by value), element type
+/// (FLOPS_DTYPE_*) and shape (padded with zeros), for generic callers.
+std::string layoutTables(const FunctionSignature &sig) {
+  std::string h, id = cIdent(sig.name);
+  auto tables = [&](const char *kind, const std::vector<TensorSpec> &specs) {
+    if (specs.empty())
+      return;
+    size_t n = specs.size(), maxRank = 1;
+    for (const TensorSpec &t : specs)
+      maxRank = std::max(maxRank, t.shape.size());
+    std::string pre = "static const ";
+    std::string name = "flops_" + id + "_" + kind;
+    std::string rank, dtype, shape;
+    for (size_t i = 0; i < n; ++i) {
+      const TensorSpec &t = specs[i];
+      std::string sep = i ? ", " : "";
+      rank += sep + std::to_string(t.scalar ? -1 : int(t.shape.size()));
+      dtype += sep + std::to_string(dtypeCode(t.dtype));
+      shape += sep + "{";
+      for (size_t d = 0; d < maxRank; ++d)
+        shape += (d ? ", " : "") +
+                 std::to_string(d < t.shape.size() ? t.shape[d] : 0);
+      shape += "}";
+    }
+    std::string count = "[" + std::to_string(n) + "]";
+    h += pre + "int32_t " + name + "_rank" + count +
+         " FLOPS_MAYBE_UNUSED = {" + rank + "};\n";
+    h += pre + "int32_t " + name + "_dtype" + count +
+         " FLOPS_MAYBE_UNUSED = {" + dtype + "};\n";
+    h += pre + "int64_t " + name + "_shape" + count + "[" +
+         std::to_string(maxRank) + "] FLOPS_MAYBE_UNUSED = {" + shape +
+         "};\n";
+  };
+  tables("arg", sig.args);
+  tables("result", sig.results);
+  return h;
+}
+
 /// The C header of the entries: memref descriptor types, the typed
 /// `_mlir_ciface_<entry>` and packed `_flops_packed_<entry>` prototypes, and
 /// each argument's and result's role, name and type.
@@ -112,6 +172,11 @@ std::string cHeader(const TrainConfig &cfg, const TrainStepBuild &step,
        "\n * (or use the --emit=shared library) and -lstdc++ -lm. */\n";
   h += "#ifndef " + guard + "\n#define " + guard + "\n\n#include <stdint.h>\n\n"
        "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  h += "/* Element types of the layout tables below. */\n"
+       "enum { FLOPS_DTYPE_F32 = 0, FLOPS_DTYPE_F64 = 1, FLOPS_DTYPE_I32 = 2, "
+       "FLOPS_DTYPE_I64 = 3, FLOPS_DTYPE_U8 = 4 };\n"
+       "#if defined(__GNUC__)\n#define FLOPS_MAYBE_UNUSED "
+       "__attribute__((unused))\n#else\n#define FLOPS_MAYBE_UNUSED\n#endif\n\n";
   std::set<size_t> ranks;
   for (const FunctionSignature &sig : lowered.signatures) {
     for (const TensorSpec &t : sig.args)
@@ -150,6 +215,7 @@ std::string cHeader(const TrainConfig &cfg, const TrainStepBuild &step,
     h += " */\n";
     for (auto [k, v] : sig.attrs)
       h += "/* attribute " + k + " = " + v + " */\n";
+    h += layoutTables(sig);
     if (!lowered.outParams && !sig.results.empty())
       params.push_back("void *results");
     for (size_t i = 0; i < sig.args.size(); ++i) {
@@ -286,6 +352,41 @@ bool linkProgram(const CompileTrainerOptions &o, llvm::StringRef object,
   return true;
 }
 
+/// Adds the public entry `name` to `module`: a copy of the forward the
+/// steps call (renamed, so that they keep calling the dynamic one) with its
+/// dynamic batch set to `batch`.
+bool addForwardEntry(ModuleOp module, const std::string &name, int64_t batch,
+                     std::string *error) {
+  auto fwd = module.lookupSymbol<func::FuncOp>(name);
+  if (!fwd || fwd.isExternal()) {
+    *error = "no function @" + name + " to export";
+    return false;
+  }
+  auto copy = fwd.clone();
+  if (!specializeBatch(copy, batch, error)) {
+    copy.erase();
+    *error = "cannot export the forward entry: " + *error;
+    return false;
+  }
+  SymbolTable table(module);
+  if (failed(table.rename(fwd, "__flops_" + name + "_dynamic"))) {
+    copy.erase();
+    *error = "cannot rename @" + name;
+    return false;
+  }
+  copy.setName(name);
+  table.insert(copy);
+  return true;
+}
+
+/// The batch of the step (its input's first dimension).
+int64_t stepBatch(const FunctionSignature &eval) {
+  for (const TensorSpec &t : eval.args)
+    if (t.role == "input" && !t.shape.empty())
+      return t.shape[0];
+  return 0;
+}
+
 } // namespace
 
 bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
@@ -300,19 +401,36 @@ bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
     *error = "no output file (-o)";
     return false;
   }
+  if (o.forwardBatch < 0) {
+    *error = "--forward-batch must be >= 1 (0 = the step's batch), got " +
+             std::to_string(o.forwardBatch);
+    return false;
+  }
+  if (o.forwardBatch && o.emit == "exe") {
+    *error = "--forward-batch applies to --emit=obj|header|shared (a "
+             "training program has no forward entry)";
+    return false;
+  }
   if (!checkTargetCpu(o.target.cpu, error))
     return false;
   Session session;
   TrainStepBuild step;
   if (!buildTrainStep(session, cfg, &step, error))
     return false;
+  std::vector<std::string> entries = {"train_step", "eval_step"};
+  if (o.emit != "exe") {
+    int64_t batch = o.forwardBatch ? o.forwardBatch : stepBatch(step.eval);
+    if (!addForwardEntry(*step.module, cfg.step.entry, batch, error))
+      return false;
+    entries.push_back(cfg.step.entry);
+  }
   CompileOptions copts = cfg.compile;
   std::string notes;
   llvm::raw_string_ostream notesOS(notes);
   copts.log = &notesOS;
   LoweredModule lowered;
-  bool ok = lowerEntries(session, *step.module, {"train_step", "eval_step"},
-                         copts, &lowered, error);
+  bool ok = lowerEntries(session, *step.module, entries, copts, &lowered,
+                         error);
   notesOS.flush();
   if (!notes.empty())
     std::fputs(notes.c_str(), cfg.log);
@@ -321,7 +439,7 @@ bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
   if (o.emit == "header")
     return writeFile(o.output, cHeader(cfg, step, lowered, o.target), error);
   std::string object;
-  if (!emitObject(*lowered.module, {"train_step", "eval_step"}, o.target,
+  if (!emitObject(*lowered.module, entries, o.target,
                   {{"_flops_manifest", manifest(cfg, step, lowered,
                                                 o.target)}},
                   &object, error))

@@ -34,8 +34,9 @@ static cl::opt<std::string> output("o", cl::desc("Output file"),
 static cl::opt<std::string>
     emit("emit",
          cl::desc("What to write: exe (a training program), obj (the "
-                  "step's object file), header (its C header) or shared (a "
-                  ".so with the entry points)"),
+                  "object file of the train and eval steps and the forward), "
+                  "header (its C header) or shared (a .so with those entry "
+                  "points)"),
          cl::init("exe"), cl::cat(compileCat));
 static cl::opt<std::string> targetCpu(
     "target-cpu",
@@ -69,6 +70,11 @@ static cl::opt<std::string>
 static cl::opt<unsigned> optLevel("opt-level",
                                   cl::desc("LLVM optimisation level (0-3)"),
                                   cl::init(3), cl::cat(compileCat));
+static cl::opt<int64_t> forwardBatch(
+    "forward-batch",
+    cl::desc("Rows of the exported forward entry of --emit=obj|header|shared "
+             "(its shapes are static; default: the step's batch)"),
+    cl::init(0), cl::cat(compileCat));
 static cl::opt<std::string>
     linker("linker",
            cl::desc("Compiler driver that links the program (default c++)"),
@@ -105,6 +111,7 @@ int main(int argc, char **argv) {
   o.target.features = targetFeatures;
   o.target.optLevel = optLevel;
   o.linker = linker;
+  o.forwardBatch = forwardBatch;
   std::string exe = sys::fs::getMainExecutable(argv[0], (void *)&main);
   SmallString<256> lib(sys::path::parent_path(sys::path::parent_path(exe)));
   sys::path::append(lib, "lib");

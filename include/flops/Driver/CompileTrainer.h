@@ -30,9 +30,15 @@ struct CompileTrainerOptions {
   std::string linker = "c++";
   /// Where libFlopsCompiledMain.a and friends are (the tool's ../lib).
   std::string libDir;
+  /// The batch of the exported forward entry (obj, header, shared): 0 = the
+  /// step's batch.
+  int64_t forwardBatch = 0;
 };
 
 /// Compiles `cfg`'s model into `options.output`. Notes go to cfg.log.
+/// --emit=obj/header/shared export @train_step, @eval_step and the model's
+/// forward (cfg.step.entry) for a static batch of `options.forwardBatch`
+/// rows; --emit=exe only the steps.
 bool compileTrainer(const TrainConfig &cfg,
                     const CompileTrainerOptions &options, std::string *error);
 
