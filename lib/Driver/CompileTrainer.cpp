@@ -18,6 +18,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cctype>
+#include <cstring>
 #include <cstdio>
 #include <set>
 
@@ -389,6 +390,14 @@ int64_t stepBatch(const FunctionSignature &eval) {
 
 } // namespace
 
+std::string mlir::flops::driver::onnxWeightsPath(const std::string &output) {
+  llvm::StringRef p(output);
+  for (const char *ext : {".o", ".so", ".h"})
+    if (p.ends_with(ext))
+      return p.drop_back(std::strlen(ext)).str() + ".safetensors";
+  return output + ".safetensors";
+}
+
 bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
                                          const CompileTrainerOptions &o,
                                          std::string *error) {
@@ -415,6 +424,30 @@ bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
     return false;
   Session session;
   TrainStepBuild step;
+  std::string weights;
+  ::flops::rt::SafeTensors values;
+  unsigned numParams = 0;
+  if (llvm::StringRef(cfg.modelPath).ends_with(".onnx")) {
+    if (!o.importOnnx) {
+      *error = cfg.modelPath + ": this flops-compile was built without the "
+               "ONNX importer (libonnx-dev); import the model with "
+               "flops-import-onnx first";
+      return false;
+    }
+    weights = o.weightsPath.empty() ? onnxWeightsPath(o.output)
+                                    : o.weightsPath;
+    if (weights == o.output || weights == cfg.modelPath) {
+      *error = "--weights " + weights + " names the " +
+               (weights == o.output ? "output" : "model") + " file";
+      return false;
+    }
+    if (!o.importOnnx(session.context(), cfg.modelPath, &step.module, &values,
+                      &numParams, error))
+      return false;
+  } else if (!o.weightsPath.empty()) {
+    *error = "--weights applies to an ONNX model (MODEL.onnx) only";
+    return false;
+  }
   if (!buildTrainStep(session, cfg, &step, error))
     return false;
   std::vector<std::string> entries = {"train_step", "eval_step"};
@@ -436,6 +469,15 @@ bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
     std::fputs(notes.c_str(), cfg.log);
   if (!ok)
     return false;
+  if (numParams > 0) {
+    if (!::flops::rt::writeSafeTensors(weights, values, error))
+      return false;
+    std::fprintf(cfg.log,
+                 "flops-compile: wrote %s (the %u parameters of %s); the "
+                 "program starts from them with --params %s\n",
+                 weights.c_str(), numParams, cfg.modelPath.c_str(),
+                 weights.c_str());
+  }
   if (o.emit == "header")
     return writeFile(o.output, cHeader(cfg, step, lowered, o.target), error);
   std::string object;

@@ -1,13 +1,17 @@
 //===- flops-compile.cpp - standalone training programs -------------------===//
 //
-// flops-compile MODEL.mlir -o OUT [--emit=exe|obj] [step options]: builds
-// the training step as flops-train does, generates its code ahead of time
-// for a named CPU and links a training program that needs no LLVM or MLIR
-// library (docs/CLI.md, "flops-compile"). A thin main over FlopsDriver.
+// flops-compile MODEL.mlir|MODEL.onnx -o OUT [--emit=exe|obj|header|shared]
+// [step options]: builds the training step as flops-train does, generates
+// its code ahead of time for a named CPU and links a training program that
+// needs no LLVM or MLIR library (docs/CLI.md, "flops-compile"). A thin main
+// over FlopsDriver (and the ONNX importer, when built).
 //
 //===----------------------------------------------------------------------===//
 
 #include "flops/Driver/CompileTrainer.h"
+#ifdef FLOPS_HAVE_ONNX
+#include "flops/Import/Onnx.h"
+#endif
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -26,7 +30,7 @@ static cl::OptionCategory dataCat(
 static cl::OptionCategory compileCat("Compilation");
 
 static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
-                                      cl::desc("<model.mlir>"),
+                                      cl::desc("<model.mlir|model.onnx>"),
                                       cl::cat(compileCat));
 static cl::opt<std::string> output("o", cl::desc("Output file"),
                                    cl::value_desc("OUT"), cl::Required,
@@ -75,12 +79,37 @@ static cl::opt<int64_t> forwardBatch(
     cl::desc("Rows of the exported forward entry of --emit=obj|header|shared "
              "(its shapes are static; default: the step's batch)"),
     cl::init(0), cl::cat(compileCat));
+static cl::opt<std::string> weightsPath(
+    "weights",
+    cl::desc("MODEL.onnx: where its parameter values go (default: OUT with "
+             "the extension .safetensors)"),
+    cl::value_desc("W.safetensors"), cl::cat(compileCat));
 static cl::opt<std::string>
     linker("linker",
            cl::desc("Compiler driver that links the program (default c++)"),
            cl::init("c++"), cl::cat(compileCat));
 
 #include "StepOptions.inc"
+
+#ifdef FLOPS_HAVE_ONNX
+/// MODEL.onnx as flops-import-onnx reads it (default options).
+static bool importOnnx(mlir::MLIRContext &ctx, const std::string &path,
+                       mlir::OwningOpRef<mlir::ModuleOp> *module,
+                       flops::rt::SafeTensors *weights, unsigned *numParams,
+                       std::string *error) {
+  namespace imp = mlir::flops::onnx_import;
+  mlir::DialectRegistry registry;
+  imp::registerImportDialects(registry);
+  ctx.appendDialectRegistry(registry);
+  imp::ImportResult r;
+  if (!imp::importOnnxFile(ctx, path, {}, &r, error))
+    return false;
+  *module = std::move(r.module);
+  *weights = std::move(r.weights);
+  *numParams = r.numParams;
+  return true;
+}
+#endif
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
@@ -112,6 +141,10 @@ int main(int argc, char **argv) {
   o.target.optLevel = optLevel;
   o.linker = linker;
   o.forwardBatch = forwardBatch;
+  o.weightsPath = weightsPath;
+#ifdef FLOPS_HAVE_ONNX
+  o.importOnnx = importOnnx;
+#endif
   std::string exe = sys::fs::getMainExecutable(argv[0], (void *)&main);
   SmallString<256> lib(sys::path::parent_path(sys::path::parent_path(exe)));
   sys::path::append(lib, "lib");
