@@ -52,6 +52,9 @@ std::string manifest(const TrainConfig &cfg, const TrainStepBuild &step,
   s += "pipeline " + lowered.pipelineText + "\n";
   s += "threads " + std::to_string(lowered.threads) + "\n";
   s += "out-params " + std::string(lowered.outParams ? "1" : "0") + "\n";
+  s += "device " + std::string(lowered.kind == PipelineKind::CUDA ? "cuda"
+                                                                  : "cpu") +
+       "\n";
   s += "target " + target.cpu +
        (target.features.empty() ? "" : " " + target.features) + "\n";
   s += "entry " + f.entry + "\n";
@@ -169,7 +172,12 @@ std::string cHeader(const TrainConfig &cfg, const TrainStepBuild &step,
                        : "Results are returned through a struct of "
                          "descriptors (first parameter); the caller frees "
                          "their allocated pointers.") +
-       "\n * Link with libFlopsRuntimeStatic.a and libFlopsCompiledSupport.a"
+       "\n * Link with libFlopsRuntimeStatic.a and libFlopsCompiledSupport.a" +
+       std::string(lowered.kind == PipelineKind::CUDA
+                       ? "\n * and libFlopsCudaRuntimeStatic.a (CUDA code: "
+                         "call _flops_global_ctors\n * first to load its "
+                         "kernels; buffers in CUDA managed memory)"
+                       : "") +
        "\n * (or use the --emit=shared library) and -lstdc++ -lm. */\n";
   h += "#ifndef " + guard + "\n#define " + guard + "\n\n#include <stdint.h>\n\n"
        "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
@@ -276,7 +284,7 @@ bool writeFile(llvm::StringRef path, llvm::StringRef bytes,
 
 /// Links `object` with the LLVM-free libraries into the program `out`.
 bool linkProgram(const CompileTrainerOptions &o, llvm::StringRef object,
-                 int64_t threads, bool shared, std::string *error) {
+                 int64_t threads, bool shared, bool cuda, std::string *error) {
   auto linker = llvm::sys::findProgramByName(o.linker);
   if (!linker) {
     *error = "--linker: cannot find '" + o.linker + "' on PATH";
@@ -291,6 +299,8 @@ bool linkProgram(const CompileTrainerOptions &o, llvm::StringRef object,
     libs = {"libFlopsCompiledMain.a", "libFlopsCompiledSupport.a",
             "libFlopsTrainLoop.a", "libFlopsIOStatic.a",
             "libFlopsRuntimeStatic.a"};
+  if (cuda)
+    libs.push_back("libFlopsCudaRuntimeStatic.a");
   args.push_back("-Wl,--start-group");
   for (const char *lib : libs) {
     llvm::SmallString<256> p(o.libDir);
@@ -410,6 +420,21 @@ bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
     *error = "no output file (-o)";
     return false;
   }
+  if (o.device != "cpu" && o.device != "cuda") {
+    *error = "--device must be cpu or cuda, got '" + o.device + "'";
+    return false;
+  }
+  if (o.device == "cpu" && !o.cudaOptions.empty()) {
+    *error = "--cuda-options needs --device cuda";
+    return false;
+  }
+  if (o.device == "cuda" &&
+      (cfg.compile.pipeline != PipelineKind::Auto ||
+       !cfg.compile.cpuOptions.empty() || cfg.compile.numThreads != 1)) {
+    *error = "--pipeline, --cpu-options and --num-threads do not apply to "
+             "--device cuda (the step runs flops-lower-to-cuda)";
+    return false;
+  }
   if (o.forwardBatch < 0) {
     *error = "--forward-batch must be >= 1 (0 = the step's batch), got " +
              std::to_string(o.forwardBatch);
@@ -463,7 +488,9 @@ bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
   copts.log = &notesOS;
   LoweredModule lowered;
   bool ok = lowerEntries(session, *step.module, entries, copts, &lowered,
-                         error);
+                         error,
+                         o.device == "cuda" ? cudaLoweringPipeline(o.cudaOptions)
+                                            : std::string());
   notesOS.flush();
   if (!notes.empty())
     std::fputs(notes.c_str(), cfg.log);
@@ -496,5 +523,6 @@ bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
   }
   if (!writeFile(obj.path, object, error))
     return false;
-  return linkProgram(o, obj.path, lowered.threads, o.emit == "shared", error);
+  return linkProgram(o, obj.path, lowered.threads, o.emit == "shared",
+                     lowered.kind == PipelineKind::CUDA, error);
 }

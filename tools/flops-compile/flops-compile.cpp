@@ -67,6 +67,17 @@ static cl::opt<driver::PipelineKind> pipeline(
                clEnumValN(driver::PipelineKind::Reference, "reference",
                           "flops-reference-to-llvm")),
     cl::init(driver::PipelineKind::Auto), cl::cat(compileCat));
+static cl::opt<std::string> device(
+    "device",
+    cl::desc("Where the step runs: cpu, or cuda (flops-lower-to-cuda; the "
+             "program embeds the device code and FLOPS' CUDA runtime, which "
+             "loads libcuda.so.1 at run time)"),
+    cl::init("cpu"), cl::cat(compileCat));
+static cl::opt<std::string>
+    cudaOptions("cuda-options",
+                cl::desc("Extra key=value options of flops-lower-to-cuda "
+                         "(with --device cuda)"),
+                cl::cat(compileCat));
 static cl::opt<std::string>
     cpuOptions("cpu-options",
                cl::desc("Extra key=value options of flops-lower-to-cpu"),
@@ -142,6 +153,8 @@ int main(int argc, char **argv) {
   o.linker = linker;
   o.forwardBatch = forwardBatch;
   o.weightsPath = weightsPath;
+  o.device = device;
+  o.cudaOptions = cudaOptions;
 #ifdef FLOPS_HAVE_ONNX
   o.importOnnx = importOnnx;
 #endif

@@ -44,6 +44,12 @@ struct CompileTrainerOptions {
   /// The batch of the exported forward entry (obj, header, shared): 0 = the
   /// step's batch.
   int64_t forwardBatch = 0;
+  /// Where the step runs: "cpu", or "cuda" (flops-lower-to-cuda; the
+  /// program embeds the device code and links libFlopsCudaRuntimeStatic.a,
+  /// which loads the CUDA driver at run time).
+  std::string device = "cpu";
+  /// Extra key=value options of flops-lower-to-cuda.
+  std::string cudaOptions;
   /// For MODEL.onnx; empty = this build cannot read ONNX.
   OnnxImporter importOnnx;
   /// Where an ONNX model's parameter values go: empty = the output with
