@@ -34,14 +34,18 @@ std::string exact(double v) {
   return buf;
 }
 
+/// Whether the step options depend on the training row count: the Neyman
+/// allocator's table, the Bernoulli allocator's default switch step.
+bool rowsMatter(const TrainConfig &cfg) {
+  return cfg.step.allocator == "neyman" ||
+         (cfg.step.allocator == "bernoulli" && cfg.step.bernoulliSwitchStep < 0);
+}
+
 /// The text runtime/compiled/Main.cpp reads (`key value` lines, then the
 /// signatures).
 std::string manifest(const TrainConfig &cfg, const TrainStepBuild &step,
                      const LoweredModule &lowered, const AotTarget &target) {
   const ::flops::rt::StepFacts &f = step.facts;
-  bool rowsMatter =
-      cfg.step.allocator == "neyman" ||
-      (cfg.step.allocator == "bernoulli" && cfg.step.bernoulliSwitchStep < 0);
   std::string model = cfg.modelPath;
   for (char &c : model)
     if (c == '\n')
@@ -64,7 +68,7 @@ std::string manifest(const TrainConfig &cfg, const TrainStepBuild &step,
   s += "sigma " + exact(f.sigma) + "\n";
   s += "classes " + std::to_string(f.numClasses) + "\n";
   s += "train-rows " + std::to_string(step.data.train.size()) + "\n";
-  s += "rows-matter " + std::string(rowsMatter ? "1" : "0") + "\n";
+  s += "rows-matter " + std::string(rowsMatter(cfg) ? "1" : "0") + "\n";
   s += "signatures\n";
   for (const FunctionSignature &sig : lowered.signatures)
     s += ::flops::rt::printSignature(sig);
@@ -160,6 +164,11 @@ std::string cHeader(const TrainConfig &cfg, const TrainStepBuild &step,
        target.cpu + ").\n";
   h += " * Step: " + step.facts.passText + "\n";
   h += " * Pipeline: " + lowered.pipelineText + "\n";
+  if (rowsMatter(cfg))
+    h += " * Compiled for " + std::to_string(step.data.train.size()) +
+         " training rows: the " + cfg.step.allocator +
+         " allocator's options depend on the\n * row count (point ids below "
+         "it).\n";
   h += " *\n"
        " * Tensors are passed as pointers to memref descriptors of dense,\n"
        " * row-major buffers owned by the caller: allocated = aligned = the\n"

@@ -365,14 +365,20 @@ int main(int argc, char **argv) {
   rt::TrainingData data;
   if (!rt::loadTrainingData(cfg, &data, &error))
     return fail(error);
-  // The row count entered the step options of the Neyman and Bernoulli
-  // allocators at compile time.
+  // The row count entered the step options of the Neyman allocator (its
+  // per-point table) and of the Bernoulli allocator (its switch step, one
+  // epoch, when not given) at compile time: another count would train with
+  // other statistics than flops-train's, so it is refused.
   std::string rows = std::to_string(data.train.size());
   if (m.get("rows-matter") == "1" && rows != m.get("train-rows"))
     return fail("this program was compiled for " + m.get("train-rows") +
                 " training rows (the " + facts.allocator +
                 " allocator's step options depend on them); this run has " +
-                rows + ": run flops-compile with the same data options");
+                rows + ": run flops-compile with the same data options" +
+                (facts.allocator == "bernoulli"
+                     ? std::string(", or give it --bernoulli-switch-step "
+                                   "(then any row count works)")
+                     : std::string()));
   rt::TrainLoop loop;
   if (!loop.prepare(cfg, std::move(data), m.sigs[0], m.sigs[1], facts,
                     &error))

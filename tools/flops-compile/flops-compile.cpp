@@ -102,6 +102,13 @@ static cl::opt<std::string>
 
 #include "StepOptions.inc"
 
+static cl::opt<int64_t> bernoulliSwitchStep(
+    "bernoulli-switch-step",
+    cl::desc("Step at which the Bernoulli allocator switches to "
+             "--bernoulli-p-late (default: one epoch of the compile-time "
+             "training rows; given, the program runs on any row count)"),
+    cl::init(-1), cl::cat(stepCat));
+
 #ifdef FLOPS_HAVE_ONNX
 /// MODEL.onnx as flops-import-onnx reads it (default options).
 static bool importOnnx(mlir::MLIRContext &ctx, const std::string &path,
@@ -135,6 +142,15 @@ int main(int argc, char **argv) {
   c.modelPath = modelPath;
   c.toolName = "flops-compile";
   applyStepAndDataOptions(c);
+  if (bernoulliSwitchStep.getNumOccurrences()) {
+    if (bernoulliSwitchStep < 0) {
+      std::fprintf(stderr, "flops-compile: error: --bernoulli-switch-step "
+                           "must be >= 0, got %lld\n",
+                   (long long)bernoulliSwitchStep);
+      return 1;
+    }
+    c.step.bernoulliSwitchStep = bernoulliSwitchStep;
+  }
   if (batchSize.getNumOccurrences() && batchSize <= 0) {
     std::fprintf(stderr, "flops-compile: error: --batch-size must be >= 1, "
                          "got %lld\n", (long long)batchSize);
