@@ -114,9 +114,10 @@ int dtypeCode(::flops::rt::DType t) {
   return -1;
 }
 
-/// `flops_<entry>_{arg,result}_{rank,dtype,shape}`: each argument's and
-/// result's rank (-1: a scalar passed by value), element type
-/// (FLOPS_DTYPE_*) and shape (padded with zeros), for generic callers.
+/// `flops_<entry>_{arg,result}_{rank,dtype,shape,role,name}`: each
+/// argument's and result's rank (-1: a scalar passed by value), element
+/// type (FLOPS_DTYPE_*), shape (padded with zeros), role and name, for
+/// generic callers.
 std::string layoutTables(const FunctionSignature &sig) {
   std::string h, id = cIdent(sig.name);
   auto tables = [&](const char *kind, const std::vector<TensorSpec> &specs) {
@@ -127,10 +128,20 @@ std::string layoutTables(const FunctionSignature &sig) {
       maxRank = std::max(maxRank, t.shape.size());
     std::string pre = "static const ";
     std::string name = "flops_" + id + "_" + kind;
-    std::string rank, dtype, shape;
+    std::string rank, dtype, shape, role, tname;
+    auto quote = [](const std::string &v) {
+      std::string q = "\"";
+      for (char c : v)
+        q += (c == '"' || c == '\\') ? std::string("\\") + c
+             : (unsigned char)c < 0x20 ? std::string("_")
+                                       : std::string(1, c);
+      return q + "\"";
+    };
     for (size_t i = 0; i < n; ++i) {
       const TensorSpec &t = specs[i];
       std::string sep = i ? ", " : "";
+      role += sep + quote(t.role);
+      tname += sep + quote(t.name);
       rank += sep + std::to_string(t.scalar ? -1 : int(t.shape.size()));
       dtype += sep + std::to_string(dtypeCode(t.dtype));
       shape += sep + "{";
@@ -147,6 +158,10 @@ std::string layoutTables(const FunctionSignature &sig) {
     h += pre + "int64_t " + name + "_shape" + count + "[" +
          std::to_string(maxRank) + "] FLOPS_MAYBE_UNUSED = {" + shape +
          "};\n";
+    h += pre + "char *const " + name + "_role" + count +
+         " FLOPS_MAYBE_UNUSED = {" + role + "};\n";
+    h += pre + "char *const " + name + "_name" + count +
+         " FLOPS_MAYBE_UNUSED = {" + tname + "};\n";
   };
   tables("arg", sig.args);
   tables("result", sig.results);

@@ -1,8 +1,9 @@
 // flops-compile --emit=header|obj|shared: a C program includes the header,
 // links the object with the runtime's static archives and calls the packed
-// train step and the typed eval step; Python loads the .so with ctypes (no
-// LLVM: its NEEDED entries are libm and libc) and calls the eval step. The
-// forward entry is checked against flops-run (below).
+// train and eval steps, taking every shape, type and role from the header's
+// layout tables; Python loads the .so with ctypes (no LLVM: its NEEDED
+// entries are libm and libc) and calls the typed eval step. The forward
+// entry is checked against flops-run (below).
 // Zero parameters give the clean loss ln 10 per row whatever the data.
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: flops-compile %S/Inputs/mlp-small.mlir --emit=header -o %t/step.h --limit-train 256 --batch-size 32
@@ -48,6 +49,8 @@
 // HEADER: static const int32_t flops_forward_arg_rank[5] FLOPS_MAYBE_UNUSED = {2, 2, 1, 2, 1};
 // HEADER: static const int64_t flops_forward_arg_shape[5][2] FLOPS_MAYBE_UNUSED = {{[{][{]}}32, 784}, {784, 32}, {32, 0}, {32, 10}, {10, 0}};
 // HEADER: static const int64_t flops_forward_result_shape[1][2] FLOPS_MAYBE_UNUSED = {{[{][{]}}32, 10}};
+// HEADER-NEXT: static const char *const flops_forward_result_role[1] FLOPS_MAYBE_UNUSED = {"output"};
+// HEADER-NEXT: static const char *const flops_forward_result_name[1] FLOPS_MAYBE_UNUSED = {"output0"};
 // HEADER: void _mlir_ciface_forward(flops_memref_2d *a0_input0,
 // HEADER: void _flops_packed_forward(void **args);
 // HEADER: extern const char _flops_manifest[];
