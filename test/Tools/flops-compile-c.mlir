@@ -9,6 +9,7 @@
 // RUN: flops-compile %S/Inputs/mlp-small.mlir --emit=header -o %t/step.h --limit-train 256 --batch-size 32
 // RUN: flops-compile %S/Inputs/mlp-small.mlir --emit=obj -o %t/step.o --limit-train 256 --batch-size 32
 // RUN: FileCheck %s --check-prefix=HEADER < %t/step.h
+// RUN: c++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ %t/step.h
 // RUN: cc -std=c11 -Wall -Werror -I%t %S/Inputs/call-step.c %t/step.o %flops_lib_dir/libFlopsCompiledSupport.a %flops_lib_dir/libFlopsRuntimeStatic.a -lstdc++ -lm -o %t/call
 // RUN: %t/call | FileCheck %s --check-prefix=CALL
 // RUN: flops-compile %S/Inputs/mlp-small.mlir --emit=shared -o %t/step.so --limit-train 256 --batch-size 32
