@@ -422,28 +422,11 @@ int64_t stepBatch(const FunctionSignature &eval) {
   return 0;
 }
 
-} // namespace
-
-std::string mlir::flops::driver::onnxWeightsPath(const std::string &output) {
-  llvm::StringRef p(output);
-  for (const char *ext : {".o", ".so", ".h"})
-    if (p.ends_with(ext))
-      return p.drop_back(std::strlen(ext)).str() + ".safetensors";
-  return output + ".safetensors";
-}
-
-bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
-                                         const CompileTrainerOptions &o,
-                                         std::string *error) {
-  if (o.emit != "exe" && o.emit != "obj" && o.emit != "header" &&
-      o.emit != "shared") {
-    *error = "--emit must be exe, obj, header or shared, got '" + o.emit + "'";
-    return false;
-  }
-  if (o.output.empty()) {
-    *error = "no output file (-o)";
-    return false;
-  }
+/// The options of --device and --forward-batch, checked before anything
+/// is read.
+bool checkDeviceAndForward(const TrainConfig &cfg,
+                           const CompileTrainerOptions &o,
+                           std::string *error) {
   if (o.device != "cpu" && o.device != "cuda") {
     *error = "--device must be cpu or cuda, got '" + o.device + "'";
     return false;
@@ -469,34 +452,74 @@ bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
              "training program has no forward entry)";
     return false;
   }
-  if (!checkTargetCpu(o.target.cpu, error))
-    return false;
-  Session session;
-  TrainStepBuild step;
-  std::string weights;
+  return true;
+}
+
+/// An ONNX model's parameter values and where they go.
+struct OnnxWeights {
+  std::string path;
   ::flops::rt::SafeTensors values;
   unsigned numParams = 0;
-  if (llvm::StringRef(cfg.modelPath).ends_with(".onnx")) {
-    if (!o.importOnnx) {
-      *error = cfg.modelPath + ": this flops-compile was built without the "
-               "ONNX importer (libonnx-dev); import the model with "
-               "flops-import-onnx first";
-      return false;
-    }
-    weights = o.weightsPath.empty() ? onnxWeightsPath(o.output)
-                                    : o.weightsPath;
-    if (weights == o.output || weights == cfg.modelPath) {
-      *error = "--weights " + weights + " names the " +
-               (weights == o.output ? "output" : "model") + " file";
-      return false;
-    }
-    if (!o.importOnnx(session.context(), cfg.modelPath, &step.module, &values,
-                      &numParams, error))
-      return false;
-  } else if (!o.weightsPath.empty()) {
+};
+
+/// For MODEL.onnx: imports it into `step->module` (buildTrainStep then
+/// takes it as parsed) and its parameter values into `weights`.
+bool importIfOnnx(Session &session, const TrainConfig &cfg,
+                  const CompileTrainerOptions &o, TrainStepBuild *step,
+                  OnnxWeights *weights, std::string *error) {
+  if (!llvm::StringRef(cfg.modelPath).ends_with(".onnx")) {
+    if (o.weightsPath.empty())
+      return true;
     *error = "--weights applies to an ONNX model (MODEL.onnx) only";
     return false;
   }
+  if (!o.importOnnx) {
+    *error = cfg.modelPath + ": this flops-compile was built without the "
+             "ONNX importer (libonnx-dev); import the model with "
+             "flops-import-onnx first";
+    return false;
+  }
+  weights->path =
+      o.weightsPath.empty() ? onnxWeightsPath(o.output) : o.weightsPath;
+  if (weights->path == o.output || weights->path == cfg.modelPath) {
+    *error = "--weights " + weights->path + " names the " +
+             (weights->path == o.output ? "output" : "model") + " file";
+    return false;
+  }
+  return o.importOnnx(session.context(), cfg.modelPath, &step->module,
+                      &weights->values, &weights->numParams, error);
+}
+
+} // namespace
+
+std::string mlir::flops::driver::onnxWeightsPath(const std::string &output) {
+  llvm::StringRef p(output);
+  for (const char *ext : {".o", ".so", ".h"})
+    if (p.ends_with(ext))
+      return p.drop_back(std::strlen(ext)).str() + ".safetensors";
+  return output + ".safetensors";
+}
+
+bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
+                                         const CompileTrainerOptions &o,
+                                         std::string *error) {
+  if (o.emit != "exe" && o.emit != "obj" && o.emit != "header" &&
+      o.emit != "shared") {
+    *error = "--emit must be exe, obj, header or shared, got '" + o.emit + "'";
+    return false;
+  }
+  if (o.output.empty()) {
+    *error = "no output file (-o)";
+    return false;
+  }
+  if (!checkDeviceAndForward(cfg, o, error) ||
+      !checkTargetCpu(o.target.cpu, error))
+    return false;
+  Session session;
+  TrainStepBuild step;
+  OnnxWeights weights;
+  if (!importIfOnnx(session, cfg, o, &step, &weights, error))
+    return false;
   if (!buildTrainStep(session, cfg, &step, error))
     return false;
   std::vector<std::string> entries = {"train_step", "eval_step"};
@@ -520,14 +543,14 @@ bool mlir::flops::driver::compileTrainer(const TrainConfig &cfg,
     std::fputs(notes.c_str(), cfg.log);
   if (!ok)
     return false;
-  if (numParams > 0) {
-    if (!::flops::rt::writeSafeTensors(weights, values, error))
+  if (weights.numParams > 0) {
+    if (!::flops::rt::writeSafeTensors(weights.path, weights.values, error))
       return false;
     std::fprintf(cfg.log,
                  "flops-compile: wrote %s (the %u parameters of %s); the "
                  "program starts from them with --params %s\n",
-                 weights.c_str(), numParams, cfg.modelPath.c_str(),
-                 weights.c_str());
+                 weights.path.c_str(), weights.numParams,
+                 cfg.modelPath.c_str(), weights.path.c_str());
   }
   if (o.emit == "header")
     return writeFile(o.output, cHeader(cfg, step, lowered, o.target), error);
