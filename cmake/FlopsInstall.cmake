@@ -14,7 +14,7 @@ set(FLOPS_EXPORTED_LIBS
   FlopsRuntimeStatic FlopsIOStatic FlopsCompiledMain FlopsCompiledSupport)
 install(TARGETS ${FLOPS_EXPORTED_LIBS} EXPORT FlopsMLIRTargets
   LIBRARY DESTINATION lib ARCHIVE DESTINATION lib RUNTIME DESTINATION bin)
-install(TARGETS FlopsPlugin FlopsCudaRuntime
+install(TARGETS FlopsPlugin FlopsCudaRuntime FlopsCudaRuntimeStatic
   LIBRARY DESTINATION lib ARCHIVE DESTINATION lib)
 set(FLOPS_INSTALLED_TOOLS flops-opt flops-train flops-run flops-compile
   flops-lift-params flops-gpu-info)

@@ -30,28 +30,42 @@
 using namespace mlir;
 using namespace mlir::flops::driver;
 
+/// Whether each entry's C interface has the parameters its signature and
+/// result convention call for.
+static bool checkCInterfaces(LoweredModule &lowered,
+                             std::string *error) {
+  for (const FunctionSignature &sig : lowered.signatures) {
+    auto f = lowered.module->lookupSymbol<LLVM::LLVMFuncOp>("_mlir_ciface_" +
+                                                            sig.name);
+    size_t nArgs = sig.args.size(), nRes = sig.results.size();
+    size_t expected = nArgs + (lowered.outParams ? nRes : (nRes ? 1 : 0));
+    if (!f || f.getNumArguments() != expected) {
+      *error = "unexpected C interface for @" + sig.name;
+      return false;
+    }
+  }
+  return true;
+}
+
 bool mlir::flops::driver::lowerEntries(Session &session, ModuleOp module,
                                        const std::vector<std::string> &entries,
                                        const CompileOptions &options,
                                        LoweredModule *out,
-                                       std::string *error) {
+                                       std::string *error,
+                                       const std::string &cudaPipeline) {
   auto fail = [&](const std::string &msg) {
     std::string d = session.takeDiagnostics();
     *error = msg + (d.empty() ? "" : ":\n" + d);
     return false;
   };
   if (options.device)
-    return fail("flops-compile generates CPU code only");
+    return fail("lowerEntries generates code without a device: pass the "
+                "CUDA pipeline instead");
   MLIRContext *ctx = module.getContext();
   std::string missing;
   if (!markEntryPoints(module, entries, &missing))
     return fail("the module has no function @" + missing);
-  // The same preparation as Program::compile (the noise stays one
-  // flops.counter_normal per element for the CPU pipeline).
-  if (!runPipeline(module,
-                   "flops-to-linalg{expand-noise=false},inline,symbol-dce,"
-                   "canonicalize",
-                   error))
+  if (!runPipeline(module, preparationPipeline(), error))
     return fail(*error);
   out->signatures.clear();
   for (const std::string &name : entries) {
@@ -70,6 +84,16 @@ bool mlir::flops::driver::lowerEntries(Session &session, ModuleOp module,
         f.removeResultAttr(i, StringAttr::get(ctx, a));
   }
 
+  if (!cudaPipeline.empty()) {
+    out->module = module.clone();
+    if (!runPipeline(*out->module, cudaPipeline, error))
+      return fail(*error);
+    out->pipelineText = "builtin.module(" + cudaPipeline + ")";
+    out->kind = PipelineKind::CUDA;
+    out->threads = 1;
+    out->outParams = true;
+    return checkCInterfaces(*out, error) || fail(*error);
+  }
   int64_t threads = options.numThreads;
   if (threads <= 0)
     return fail("flops-compile needs an explicit --num-threads >= 1 (the "
@@ -105,15 +129,7 @@ bool mlir::flops::driver::lowerEntries(Session &session, ModuleOp module,
   out->kind = kind;
   out->threads = threads;
   out->outParams = kind != PipelineKind::Reference;
-  for (const FunctionSignature &sig : out->signatures) {
-    auto f = out->module->lookupSymbol<LLVM::LLVMFuncOp>("_mlir_ciface_" +
-                                                         sig.name);
-    size_t nArgs = sig.args.size(), nRes = sig.results.size();
-    size_t expected = nArgs + (out->outParams ? nRes : (nRes ? 1 : 0));
-    if (!f || f.getNumArguments() != expected)
-      return fail("unexpected C interface for @" + sig.name);
-  }
-  return true;
+  return checkCInterfaces(*out, error) || fail(*error);
 }
 
 /// The triple, CPU name and features of `cpu` ("native": the host's).

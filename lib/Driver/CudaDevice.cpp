@@ -47,6 +47,14 @@ std::string mlir::flops::driver::defaultCudaRuntimePath() {
 #endif
 }
 
+std::string
+mlir::flops::driver::cudaLoweringPipeline(const std::string &pipelineOptions) {
+  std::string s = "flops-lower-to-cuda{out-params=true";
+  if (!pipelineOptions.empty())
+    s += " " + pipelineOptions;
+  return s + "}";
+}
+
 namespace {
 
 std::string mib(double bytes) {
@@ -114,10 +122,7 @@ public:
   DeviceKind kind() const override { return DeviceKind::CUDA; }
   std::string description() const override { return summary; }
   std::string loweringPipeline() const override {
-    std::string s = "flops-lower-to-cuda{out-params=true";
-    if (!options.pipelineOptions.empty())
-      s += " " + options.pipelineOptions;
-    return s + "}";
+    return cudaLoweringPipeline(options.pipelineOptions);
   }
   std::vector<std::string> sharedLibraries() const override {
     return {path};

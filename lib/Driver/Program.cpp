@@ -395,6 +395,11 @@ static double processCpuSeconds() {
 
 static double cpuSince(double t) { return processCpuSeconds() - t; }
 
+const char *mlir::flops::driver::preparationPipeline() {
+  // The reference pipeline's own flops-to-linalg expands the noise later.
+  return "flops-to-linalg{expand-noise=false},inline,symbol-dce,canonicalize";
+}
+
 bool mlir::flops::driver::markEntryPoints(ModuleOp module,
                                           llvm::ArrayRef<std::string> entries,
                                           std::string *missing) {
@@ -435,16 +440,9 @@ Program::compile(Session &session, ModuleOp module,
   if (!markEntryPoints(module, entryNames, &missing))
     return fail("the module has no function @" + missing);
 
-  // Lower the flops ops, then inline the forward into the steps so that
-  // only the entries' static shapes remain at call boundaries (what
-  // out-params needs). The noise stays one flops.counter_normal per element
-  // for the CPU pipeline to expand after vectorization (the reference
-  // pipeline's flops-to-linalg expands it).
+  // Lower the flops ops and inline the forward into the steps.
   double tPrepare = processCpuSeconds();
-  if (!runPipeline(module,
-                   "flops-to-linalg{expand-noise=false},inline,symbol-dce,"
-                   "canonicalize",
-                   error))
+  if (!runPipeline(module, preparationPipeline(), error))
     return fail(*error);
 
   std::unique_ptr<Program> p(new Program());

@@ -2,14 +2,13 @@
 
 #include "flops/Driver/Run.h"
 
+#include "flops/Driver/Specialize.h"
 #include "flops/Driver/Tensors.h"
 #include "flops/Runtime/Init.h"
 #include "flops/Runtime/Npy.h"
 #include "flops/Runtime/SafeTensors.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 
 #include <cinttypes>
@@ -104,8 +103,6 @@ bool mlir::flops::driver::runInference(const RunConfig &cfg,
     *error = cfg.modelPath + ": no function @" + cfg.entry + " to run";
     return false;
   }
-  MLIRContext *ctx = &session.context();
-  ctx->getOrLoadDialect<tensor::TensorDialect>(); // for the batch casts
 
   // Data arguments and their inputs.
   std::vector<unsigned> dataArgs;
@@ -178,54 +175,8 @@ bool mlir::flops::driver::runInference(const RunConfig &cfg,
   }
 
   // Specialise the dynamic batch to the input rows.
-  OpBuilder b(ctx);
-  Block &entry = fn.getBody().front();
-  b.setInsertionPointToStart(&entry);
-  SmallVector<Type> argTypes(fn.getArgumentTypes());
-  for (unsigned i : dataArgs) {
-    auto tt = cast<RankedTensorType>(argTypes[i]);
-    if (!tt.isDynamicDim(0))
-      continue;
-    SmallVector<int64_t> shape(tt.getShape());
-    shape[0] = batch;
-    auto st = RankedTensorType::get(shape, tt.getElementType());
-    BlockArgument arg = entry.getArgument(i);
-    arg.setType(st);
-    auto c = tensor::CastOp::create(b, fn.getLoc(), tt, arg);
-    arg.replaceAllUsesExcept(c.getResult(), c.getOperation());
-    argTypes[i] = st;
-  }
-  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
-    auto tt = dyn_cast<RankedTensorType>(argTypes[i]);
-    if (fn.getArgAttr(i, "flops.param") && (!tt || !tt.hasStaticShape())) {
-      *error = "@" + cfg.entry + " parameter " + std::to_string(i) +
-               " has type " + typeString(argTypes[i]) +
-               "; parameters need static shapes";
-      return false;
-    }
-  }
-  SmallVector<Type> resultTypes(fn.getResultTypes());
-  Operation *ret = entry.getTerminator();
-  b.setInsertionPoint(ret);
-  for (unsigned r = 0; r < resultTypes.size(); ++r) {
-    auto tt = dyn_cast<RankedTensorType>(resultTypes[r]);
-    if (!tt || tt.hasStaticShape())
-      continue;
-    SmallVector<int64_t> shape(tt.getShape());
-    for (int64_t d = 0; d < tt.getRank(); ++d)
-      if (tt.isDynamicDim(d) && (d != 0 || batch < 0)) {
-        *error = "@" + cfg.entry + " result " + std::to_string(r) + " (" +
-                 typeString(tt) + ") has a dynamic dimension that is not " +
-                 "the batch of its inputs";
-        return false;
-      }
-    shape[0] = batch;
-    auto st = RankedTensorType::get(shape, tt.getElementType());
-    auto c = tensor::CastOp::create(b, fn.getLoc(), st, ret->getOperand(r));
-    ret->setOperand(r, c.getResult());
-    resultTypes[r] = st;
-  }
-  fn.setType(FunctionType::get(ctx, argTypes, resultTypes));
+  if (!specializeBatch(fn, batch, error))
+    return false;
 
   // Compile.
   CompileOptions copts = cfg.compile;

@@ -79,7 +79,8 @@ bool mlir::flops::driver::buildTrainStep(Session &session,
     }
 
   // --- Model --------------------------------------------------------------
-  out->module = session.parseFile(cfg.modelPath, error);
+  if (!out->module) // a caller may have imported it (flops-compile, ONNX)
+    out->module = session.parseFile(cfg.modelPath, error);
   if (!out->module)
     return false;
   ModuleOp module = *out->module;

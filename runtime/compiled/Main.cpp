@@ -6,7 +6,9 @@
 //   _flops_packed_train_step, _flops_packed_eval_step  (the packed entries)
 //   _flops_manifest  (text: step facts and signatures, written by
 //                     lib/Driver/CompileTrainer.cpp)
-// No LLVM or MLIR library is linked (docs/CLI.md, "flops-compile").
+// No LLVM or MLIR library is linked (docs/CLI.md, "flops-compile"). With
+// --device cuda, FLOPS' CUDA runtime is linked in too (it dlopens
+// libcuda.so.1 at run time).
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,9 +29,18 @@ extern "C" {
 extern const char _flops_manifest[];
 void _flops_packed_train_step(void **);
 void _flops_packed_eval_step(void **);
-// Present when the module had global constructors (none on the CPU today).
+// Present when the module had global constructors (none on the CPU today;
+// CUDA code loads its kernel modules in them).
 void _flops_global_ctors() __attribute__((weak));
 void _flops_global_dtors() __attribute__((weak));
+// FLOPS' CUDA runtime (GpuRuntime.h, the mgpu* entry points): linked only
+// into the programs of `flops-compile --device cuda`.
+int32_t flopsGpuInit(char *message, int64_t capacity) __attribute__((weak));
+int32_t flopsGpuLastError(char *message, int64_t capacity)
+    __attribute__((weak));
+void *mgpuMemAlloc(uint64_t bytes, void *stream, uint8_t hostShared)
+    __attribute__((weak));
+void mgpuMemFree(void *p, void *stream) __attribute__((weak));
 }
 
 namespace rt = ::flops::rt;
@@ -72,11 +83,32 @@ bool parseManifest(const char *text, Manifest *m, std::string *error) {
   return rt::parseSignatures(rest, &m->sigs, error);
 }
 
+/// CUDA managed memory (the buffers the step reads and writes stay on the
+/// device; the host touches what it reads or writes), for CUDA programs.
+/// Its kind is the driver's DeviceKind::CUDA.
+class CudaMemory : public rt::MemorySpace {
+public:
+  int memoryKind() const override { return 1; }
+  void *allocate(size_t bytes, std::string *error) override {
+    void *p = mgpuMemAlloc(bytes ? bytes : 1, nullptr, /*hostShared=*/1);
+    if (!p) {
+      char message[1024] = {0};
+      flopsGpuLastError(message, sizeof(message));
+      *error = "cannot allocate " + std::to_string(bytes) +
+               " bytes of CUDA managed memory: " + message;
+    }
+    return p;
+  }
+  void release(void *p) override { mgpuMemFree(p, nullptr); }
+};
+
 /// The linked step behind the loop's interface.
 class LinkedStep : public rt::StepProgram {
 public:
   LinkedStep(const Manifest &m, const rt::FunctionSignature &train,
-             const rt::FunctionSignature &eval) : manifest(m) {
+             const rt::FunctionSignature &eval,
+             std::shared_ptr<rt::MemorySpace> memory)
+      : manifest(m), mem(std::move(memory)) {
     bool outParams = m.get("out-params") != "0";
     trainEntry.sig = train;
     trainEntry.fn = &_flops_packed_train_step;
@@ -90,8 +122,16 @@ public:
             std::string *error) override {
     rt::PackedEntry &e =
         std::strcmp(name, "train_step") == 0 ? trainEntry : evalEntry;
-    return rt::callPacked(e, nullptr, args, results, error);
+    if (!rt::callPacked(e, mem, args, results, error))
+      return false;
+    char message[2048] = {0};
+    if (mem && flopsGpuLastError(message, sizeof(message)) != 0) {
+      *error = "@" + e.sig.name + " failed on the CUDA device: " + message;
+      return false;
+    }
+    return true;
   }
+  std::shared_ptr<rt::MemorySpace> memory() const override { return mem; }
   std::string pipelineText() const override {
     return manifest.get("pipeline");
   }
@@ -105,6 +145,7 @@ public:
 
 private:
   const Manifest &manifest;
+  std::shared_ptr<rt::MemorySpace> mem;
   rt::PackedEntry trainEntry, evalEntry;
 };
 
@@ -288,13 +329,26 @@ int main(int argc, char **argv) {
       return fail(error);
   }
   cfg.progress = progress && !cfg.quiet;
+  bool cuda = m.get("device") == "cuda";
   if (info) {
-    std::printf("model: %s\nstep: %s\npipeline: %s\nthreads: %s\ntarget: "
-                "%s\ncompiled for %s training rows\n",
+    std::printf("model: %s\nstep: %s\npipeline: %s\nthreads: %s\ndevice: "
+                "%s\ntarget: %s\ncompiled for %s training rows\n",
                 cfg.modelPath.c_str(), m.get("pass").c_str(),
                 m.get("pipeline").c_str(), m.get("threads").c_str(),
-                m.get("target").c_str(), m.get("train-rows").c_str());
+                cuda ? "cuda" : "cpu", m.get("target").c_str(),
+                m.get("train-rows").c_str());
     return 0;
+  }
+  // The device first: no data is read and nothing written without it.
+  std::shared_ptr<rt::MemorySpace> memory;
+  if (cuda) {
+    if (!flopsGpuInit || !flopsGpuLastError || !mgpuMemAlloc || !mgpuMemFree)
+      return fail("the step was compiled for CUDA but the program lacks "
+                  "FLOPS' CUDA runtime (link libFlopsCudaRuntimeStatic.a)");
+    char message[1024] = {0};
+    if (flopsGpuInit(message, sizeof(message)) != 0)
+      return fail(message);
+    memory = std::make_shared<CudaMemory>();
   }
 
   rt::StepFacts facts;
@@ -311,21 +365,32 @@ int main(int argc, char **argv) {
   rt::TrainingData data;
   if (!rt::loadTrainingData(cfg, &data, &error))
     return fail(error);
-  // The row count entered the step options of the Neyman and Bernoulli
-  // allocators at compile time.
+  // The row count entered the step options of the Neyman allocator (its
+  // per-point table) and of the Bernoulli allocator (its switch step, one
+  // epoch, when not given) at compile time: another count would train with
+  // other statistics than flops-train's, so it is refused.
   std::string rows = std::to_string(data.train.size());
   if (m.get("rows-matter") == "1" && rows != m.get("train-rows"))
     return fail("this program was compiled for " + m.get("train-rows") +
                 " training rows (the " + facts.allocator +
                 " allocator's step options depend on them); this run has " +
-                rows + ": run flops-compile with the same data options");
+                rows + ": run flops-compile with the same data options" +
+                (facts.allocator == "bernoulli"
+                     ? std::string(", or give it --bernoulli-switch-step "
+                                   "(then any row count works)")
+                     : std::string()));
   rt::TrainLoop loop;
   if (!loop.prepare(cfg, std::move(data), m.sigs[0], m.sigs[1], facts,
                     &error))
     return fail(error);
   if (_flops_global_ctors)
     _flops_global_ctors();
-  LinkedStep step(m, m.sigs[0], m.sigs[1]);
+  if (cuda) {
+    char message[2048] = {0};
+    if (flopsGpuLastError(message, sizeof(message)) != 0)
+      return fail(std::string("loading the CUDA kernels failed: ") + message);
+  }
+  LinkedStep step(m, m.sigs[0], m.sigs[1], memory);
   bool ok = loop.run(step, &error);
   if (_flops_global_dtors)
     _flops_global_dtors();

@@ -29,13 +29,16 @@ struct LoweredModule {
 };
 
 /// Lowers `module`'s `entries` (in place: entries public with a C
-/// interface, the rest private) as Program::compile does: flops-to-linalg,
-/// inline, symbol-dce, canonicalize, then flops-lower-to-cpu (falling back
-/// to flops-reference-to-llvm with a note for PipelineKind::Auto). CPU only.
+/// interface, the rest private) as Program::compile does: the preparation
+/// pipeline, then flops-lower-to-cpu (falling back to
+/// flops-reference-to-llvm with a note for PipelineKind::Auto), or, when
+/// `cudaPipeline` is not empty, that pipeline (cudaLoweringPipeline, Device.h;
+/// no fallback). `options.device` must be null: the code is generated
+/// without opening a device.
 bool lowerEntries(Session &session, ModuleOp module,
                   const std::vector<std::string> &entries,
                   const CompileOptions &options, LoweredModule *out,
-                  std::string *error);
+                  std::string *error, const std::string &cudaPipeline = "");
 
 struct AotTarget {
   /// An LLVM CPU name (x86-64, x86-64-v2/v3/v4, skylake, znver4, ...), or

@@ -73,6 +73,10 @@ struct CudaDeviceOptions {
 std::unique_ptr<Device> openCudaDevice(const CudaDeviceOptions &options,
                                        std::string *error);
 
+/// `flops-lower-to-cuda{out-params=true OPTIONS}`: the CUDA device's
+/// lowering pipeline (flops-compile uses it without opening a device).
+std::string cudaLoweringPipeline(const std::string &pipelineOptions);
+
 /// The runtime library openCudaDevice would load (see runtimePath).
 std::string defaultCudaRuntimePath();
 

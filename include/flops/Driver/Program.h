@@ -214,6 +214,13 @@ private:
   double seconds = 0.0;
 };
 
+/// What Program::compile and lowerEntries (Aot.h) run before the lowering
+/// pipeline: flops-to-linalg (the noise stays one flops.counter_normal per
+/// element for the CPU pipeline to expand after vectorization), then inline
+/// the forward into the steps, symbol-dce and canonicalize, so that only the
+/// entries' static shapes remain at call boundaries (what out-params needs).
+const char *preparationPipeline();
+
 /// The textual pipeline for `kind` (CPU or Reference).
 std::string loweringPipeline(PipelineKind kind, int64_t numThreads,
                              const std::string &cpuOptions);

@@ -73,9 +73,10 @@ struct TrainStepBuild {
   ::flops::rt::TrainingData data; // read before the pass (row count)
 };
 
-/// Checks the options, parses the model, reads the data (its row count
-/// enters the step options) and runs flops-forward-train: what flops-train
-/// and flops-compile do before compiling.
+/// Checks the options, parses the model (unless `out->module` holds it
+/// already), reads the data (its row count enters the step options) and
+/// runs flops-forward-train: what flops-train and flops-compile do before
+/// compiling.
 bool buildTrainStep(Session &session, const TrainConfig &cfg,
                     TrainStepBuild *out, std::string *error);
 

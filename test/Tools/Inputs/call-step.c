@@ -1,7 +1,9 @@
-/* Calls the step of test/Tools/Inputs/mlp-small.mlir (batch 32) through the
- * header of `flops-compile --emit=header`: one train step from all-zero
- * parameters (clean loss ln 10 whatever the data), then eval_step on the
- * updated and on zero parameters. Used by test/Tools/flops-compile-c.mlir. */
+/* Calls the steps of a `flops-compile --emit=obj` object (a classifier with
+ * 10 classes and a step batch of 32: test/Tools/Inputs/mlp-small.mlir) through
+ * its header, every shape, type and role taken from the header's layout
+ * tables: one train step from all-zero parameters (clean loss ln 10 whatever
+ * the data), then eval_step on the zero and on the updated parameters. Used
+ * by test/Tools/flops-compile-c.mlir. */
 #include "step.h"
 
 #include <math.h>
@@ -9,104 +11,132 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Shapes of train_step's arguments 0..22 in order (scalars: rank -1). */
-static const int64_t kShapes[23][2] = {
-    {784, 32}, {32, 0}, {32, 10}, {10, 0}, {784, 32}, {32, 0}, {32, 10},
-    {10, 0},   {784, 32}, {32, 0}, {32, 10}, {10, 0}, {32, 0}, {10, 0},
-    {32, 0},   {10, 0},  {32, 0}, {10, 0},  {-1, 0}, {-1, 0}, {-1, 0},
-    {32, 784}, {32, 0}};
-static const int kRank[23] = {2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1,
-                              1, 1, 1, 1, 1, 1, 0, 0, 0, 2, 1};
+enum { NA = FLOPS_TRAIN_STEP_NUM_ARGS, NR = FLOPS_TRAIN_STEP_NUM_RESULTS };
 
-/* A descriptor of rank <= 2 (the layout of flops_memref_1d/2d). */
-typedef struct {
-  int64_t words[7];
-} desc_t;
-
-static void *make(desc_t *d, int rank, const int64_t *shape, size_t elem) {
-  int64_t n = rank == 2 ? shape[0] * shape[1] : shape[0];
-  void *p = calloc((size_t)n, elem);
-  d->words[0] = d->words[1] = (int64_t)(intptr_t)p;
-  d->words[2] = 0;
-  if (rank == 1) {
-    d->words[3] = shape[0];
-    d->words[4] = 1;
-  } else {
-    d->words[3] = shape[0];
-    d->words[4] = shape[1];
-    d->words[5] = shape[1];
-    d->words[6] = 1;
-  }
-  return p;
+static size_t elemSize(int32_t dtype) {
+  return dtype == FLOPS_DTYPE_F64 || dtype == FLOPS_DTYPE_I64 ? 8 : 4;
 }
 
+/* A zero-filled buffer and its memref descriptor (allocated, aligned,
+ * offset, sizes[rank], strides[rank]). */
+static int64_t *make(int32_t rank, const int64_t *shape, int32_t dtype) {
+  size_t n = 1;
+  for (int32_t k = 0; k < rank; ++k)
+    n *= (size_t)shape[k];
+  void *p = calloc(n ? n : 1, elemSize(dtype));
+  int64_t *d = calloc((size_t)(3 + 2 * rank), sizeof(int64_t));
+  d[0] = d[1] = (int64_t)(intptr_t)p;
+  int64_t stride = 1;
+  for (int32_t k = rank - 1; k >= 0; --k) {
+    d[3 + k] = shape[k];
+    d[3 + rank + k] = stride;
+    stride *= shape[k];
+  }
+  return d;
+}
+
+static int64_t count(int32_t rank, const int64_t *shape) {
+  int64_t n = 1;
+  for (int32_t k = 0; k < rank; ++k)
+    n *= shape[k];
+  return n;
+}
+
+#define DATA(d, T) ((T *)(intptr_t)(d)[1])
+
 int main(void) {
-  desc_t in[23], out[19];
-  void *inPtr[23], *outPtr[19], *packed[23 + 19];
+  int64_t *in[NA], *out[NR];
+  void *inPtr[NA], *outPtr[NR], *packed[NA + NR];
   float lr = 1e-3f;
   int64_t step = 0, seed = 0;
-  for (int i = 0; i < 23; ++i) {
-    if (kRank[i] == 0)
+  int input = -1, labels = -1, metrics = -1;
+  for (int i = 0; i < NA; ++i) {
+    const char *role = flops_train_step_arg_role[i];
+    int32_t rank = flops_train_step_arg_rank[i];
+    if (rank < 0) { /* scalars, by value */
+      packed[i] = !strcmp(role, "lr")     ? (void *)&lr
+                  : !strcmp(role, "step") ? (void *)&step
+                                          : (void *)&seed;
       continue;
-    size_t elem = i == 22 ? sizeof(int32_t) : sizeof(float);
-    inPtr[i] = &in[i];
-    float *p = make(&in[i], kRank[i], kShapes[i], elem);
-    if (i >= 12 && i <= 13) /* log sigma: flops.log_sigma_init = ln 1e-3 */
-      for (int k = 0; k < kShapes[i][0]; ++k)
-        p[k] = (float)log(1e-3);
-    if (i == 21) /* inputs */
-      for (int k = 0; k < 32 * 784; ++k)
-        p[k] = (float)((k * 37) % 101) / 101.0f;
-    if (i == 22) /* labels */
-      for (int k = 0; k < 32; ++k)
-        ((int32_t *)p)[k] = k % 10;
+    }
+    in[i] = make(rank, flops_train_step_arg_shape[i],
+                 flops_train_step_arg_dtype[i]);
+    inPtr[i] = in[i];
     packed[i] = &inPtr[i];
+    int64_t n = count(rank, flops_train_step_arg_shape[i]);
+    if (!strcmp(role, "log_sigma")) /* flops.log_sigma_init = ln 1e-3 */
+      for (int64_t k = 0; k < n; ++k)
+        DATA(in[i], float)[k] = (float)log(1e-3);
+    if (!strcmp(role, "input")) {
+      input = i;
+      for (int64_t k = 0; k < n; ++k)
+        DATA(in[i], float)[k] = (float)((k * 37) % 101) / 101.0f;
+    }
+    if (!strcmp(role, "labels")) {
+      labels = i;
+      for (int64_t k = 0; k < n; ++k)
+        DATA(in[i], int32_t)[k] = (int32_t)(k % 10);
+    }
   }
-  packed[18] = &lr;
-  packed[19] = &step;
-  packed[20] = &seed;
-  for (int i = 0; i < 19; ++i) {
-    int64_t metrics[1] = {5};
-    int rank = i == 18 ? 1 : kRank[i];
-    make(&out[i], rank, i == 18 ? metrics : kShapes[i], sizeof(float));
-    outPtr[i] = &out[i];
-    packed[23 + i] = &outPtr[i];
+  for (int r = 0; r < NR; ++r) {
+    out[r] = make(flops_train_step_result_rank[r],
+                  flops_train_step_result_shape[r],
+                  flops_train_step_result_dtype[r]);
+    outPtr[r] = out[r];
+    packed[NA + r] = &outPtr[r];
+    if (!strcmp(flops_train_step_result_role[r], "metrics"))
+      metrics = r;
+  }
+  if (input < 0 || labels < 0 || metrics < 0) {
+    printf("train_step lacks an input, labels or metrics\n");
+    return 1;
   }
   _flops_packed_train_step(packed);
-  const float *m = (const float *)(intptr_t)out[18].words[1];
+  const float *m = DATA(out[metrics], float);
   printf("train_step: clean loss %.6f, grad norm finite %d\n", m[0],
          isfinite(m[3]) ? 1 : 0);
+  /* Result 0 is the first parameter's update. */
   int changed = 0;
-  const float *w = (const float *)(intptr_t)out[0].words[1];
-  for (int k = 0; k < 784 * 32; ++k)
-    changed |= w[k] != 0.0f;
-  printf("fc1.weight updated: %d\n", changed);
+  int64_t n0 = count(flops_train_step_result_rank[0],
+                     flops_train_step_result_shape[0]);
+  for (int64_t k = 0; k < n0; ++k)
+    changed |= DATA(out[0], float)[k] != 0.0f;
+  printf("%s updated: %d\n", flops_train_step_result_name[0], changed);
 
-  /* eval_step, typed: zero parameters (the inputs 0..3) -> loss ln 10 per
-   * row; then the updated ones. */
-  float evalOut[2];
-  int64_t two = 2;
-  desc_t res;
-  make(&res, 1, &two, sizeof(float));
-  _mlir_ciface_eval_step((flops_memref_2d *)&in[0], (flops_memref_1d *)&in[1],
-                         (flops_memref_2d *)&in[2], (flops_memref_1d *)&in[3],
-                         (flops_memref_2d *)&in[21],
-                         (flops_memref_1d *)&in[22], 32,
-                         (flops_memref_1d *)&res);
-  memcpy(evalOut, (void *)(intptr_t)res.words[1], sizeof evalOut);
-  printf("eval_step(zero): loss_sum %.4f (32 ln 10 = %.4f)\n", evalOut[0],
-         32.0 * log(10.0));
-  _mlir_ciface_eval_step((flops_memref_2d *)&out[0],
-                         (flops_memref_1d *)&out[1],
-                         (flops_memref_2d *)&out[2],
-                         (flops_memref_1d *)&out[3],
-                         (flops_memref_2d *)&in[21],
-                         (flops_memref_1d *)&in[22], 32,
-                         (flops_memref_1d *)&res);
-  memcpy(evalOut, (void *)(intptr_t)res.words[1], sizeof evalOut);
-  printf("eval_step(updated): loss_sum finite %d, differs from zero "
-         "parameters' %d\n",
-         isfinite(evalOut[0]) ? 1 : 0,
-         fabs(evalOut[0] - 32.0 * log(10.0)) > 1e-6 ? 1 : 0);
+  /* eval_step, packed: its parameters (the step's first ones, in order),
+   * then the batch, the labels and the valid row count. */
+  int64_t batch = flops_train_step_arg_shape[input][0];
+  for (int pass = 0; pass < 2; ++pass) {
+    void *ePtr[FLOPS_EVAL_STEP_NUM_ARGS + 1];
+    void *ePacked[FLOPS_EVAL_STEP_NUM_ARGS + 1];
+    int64_t *res = make(flops_eval_step_result_rank[0],
+                        flops_eval_step_result_shape[0],
+                        flops_eval_step_result_dtype[0]);
+    int p = 0;
+    for (int i = 0; i < FLOPS_EVAL_STEP_NUM_ARGS; ++i) {
+      const char *role = flops_eval_step_arg_role[i];
+      if (!strcmp(role, "param")) {
+        ePtr[i] = pass == 0 ? (void *)in[p] : (void *)out[p];
+        ++p;
+      } else if (!strcmp(role, "input")) {
+        ePtr[i] = in[input];
+      } else if (!strcmp(role, "labels")) {
+        ePtr[i] = in[labels];
+      }
+      ePacked[i] = !strcmp(role, "valid") ? (void *)&batch : (void *)&ePtr[i];
+    }
+    ePtr[FLOPS_EVAL_STEP_NUM_ARGS] = res;
+    ePacked[FLOPS_EVAL_STEP_NUM_ARGS] = &ePtr[FLOPS_EVAL_STEP_NUM_ARGS];
+    _flops_packed_eval_step(ePacked);
+    float lossSum = DATA(res, float)[0];
+    if (pass == 0)
+      printf("eval_step(zero): loss_sum %.4f (%lld ln 10 = %.4f)\n", lossSum,
+             (long long)batch, (double)batch * log(10.0));
+    else
+      printf("eval_step(updated): loss_sum finite %d, differs from zero "
+             "parameters' %d\n",
+             isfinite(lossSum) ? 1 : 0,
+             fabs(lossSum - (double)batch * log(10.0)) > 1e-6 ? 1 : 0);
+  }
   return 0;
 }
