@@ -168,6 +168,8 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   // expanded in place, loops, outlining.
   pm.addNestedPass<func::FuncOp>(createGPUMapForallPass());
   pm.addNestedPass<func::FuncOp>(createGPUHostSharedMemoryPass());
+  if (options.fuseLaunches)
+    pm.addNestedPass<func::FuncOp>(createGPUFuseLaunchesPass());
   pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());

@@ -173,6 +173,12 @@ struct LowerToCUDAOptions : public PassPipelineOptions<LowerToCUDAOptions> {
       *this, "contraction-thread-tile",
       llvm::cl::desc("Outputs (m, n) of a contraction per thread (empty: "
                      "4,4)")};
+  PassOptions::Option<bool> fuseLaunches{
+      *this, "fuse-launches",
+      llvm::cl::desc("Merge independent consecutive kernels into one "
+                     "(flops-gpu-fuse-launches: the multi-tensor optimizer "
+                     "update)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> hostLoops{
       *this, "host-loops",
       llvm::cl::desc("Test mode: stop before the GPU mapping and run the "
