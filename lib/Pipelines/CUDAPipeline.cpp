@@ -94,7 +94,13 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
         "path yet)"));
     return;
   }
-  if (cublas && options.hostLoops) {
+  if (options.hostLoops && options.hostLaunches) {
+    pm.addPass(std::make_unique<RejectPass>(
+        "flops-lower-to-cuda: host-loops and host-launches are two test "
+        "modes; choose one"));
+    return;
+  }
+  if (cublas && (options.hostLoops || options.hostLaunches)) {
     pm.addPass(std::make_unique<RejectPass>(
         "flops-lower-to-cuda: host-loops=true tests our own kernels; it "
         "cannot run contraction=cublas"));
@@ -162,6 +168,24 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
     GPUContractionsToGemmPassOptions gemm;
     gemm.precision = precisionCode;
     pm.addPass(createGPUContractionsToGemmPass(gemm));
+  }
+
+  if (options.hostLaunches) {
+    // Test mode: the launches as built for the GPU, run as host loops.
+    pm.addNestedPass<func::FuncOp>(createGPUMapForallPass());
+    if (options.fuseLaunches)
+      pm.addNestedPass<func::FuncOp>(createGPUFuseLaunchesPass());
+    pm.addNestedPass<func::FuncOp>(createGPULaunchToLoopsPass());
+    pm.addPass(createExpandNoisePass());
+    pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+    pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
+    pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+        VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1)));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    buildLoopsToLLVMPipeline(pm, /*openMP=*/false, options.cInterface);
+    return;
   }
 
   // Kernels: gpu.launch per block nest, managed host buffers, the noise

@@ -279,6 +279,27 @@ def GPUFuseLaunchesPass : Pass<"flops-gpu-fuse-launches", "::mlir::func::FuncOp"
   ];
 }
 
+def GPULaunchToLoopsPass
+    : Pass<"flops-gpu-launch-to-loops", "::mlir::func::FuncOp"> {
+  let summary = "Run gpu.launch bodies as host loops (test mode)";
+  let description = [{
+    How `flops-lower-to-cuda{host-launches=true}` tests the kernels that
+    `flops-gpu-map-forall` and `flops-gpu-fuse-launches` build on the CPU:
+    each synchronous `gpu.launch` becomes `scf.for` loops over its grid
+    (z, y, x); in a block, thread-independent pure ops run once, and the
+    code between two `gpu.barrier`s runs in a loop nest over the block's
+    threads (x innermost), each iteration in a `memref.alloca_scope`. A
+    barrier may sit under a result-free `scf.if` on a thread-independent
+    condition (the merged launches' parts); any other barrier placement,
+    or a per-thread value used across a barrier, is an error.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
 def GPUHostSharedMemoryPass
     : Pass<"flops-gpu-host-shared-memory", "::mlir::func::FuncOp"> {
   let summary = "Allocate the host buffers as CUDA managed memory";

@@ -186,6 +186,13 @@ struct LowerToCUDAOptions : public PassPipelineOptions<LowerToCUDAOptions> {
                      "LLVM dialect, no gpu ops): the kernels' numerics "
                      "without a GPU"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> hostLaunches{
+      *this, "host-launches",
+      llvm::cl::desc("Test mode: map the loops to gpu.launch and merge "
+                     "launches as for the GPU, then run the launches as "
+                     "host loops (flops-gpu-launch-to-loops; CPU LLVM "
+                     "dialect): the kernels as launched, without a GPU"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> stopAtKernels{
       *this, "stop-at-kernels",
       llvm::cl::desc("Inspection mode: stop after kernel outlining (host "
