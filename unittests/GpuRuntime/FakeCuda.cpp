@@ -440,6 +440,8 @@ FAKE_EXPORT CUresult cuStreamCreate(CUstream *stream, unsigned int) {
 
 FAKE_EXPORT CUresult cuStreamSynchronize(CUstream) {
   ENTER("cuStreamSynchronize");
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: stream synchronize\n");
   return CUDA_SUCCESS;
 }
 

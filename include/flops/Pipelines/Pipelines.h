@@ -186,6 +186,13 @@ struct LowerToCUDAOptions : public PassPipelineOptions<LowerToCUDAOptions> {
                      "LLVM dialect, no gpu ops): the kernels' numerics "
                      "without a GPU"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> asyncLaunches{
+      *this, "async-launches",
+      llvm::cl::desc("Chain each run of consecutive kernel launches on one "
+                     "stream (gpu.launch_func async), one synchronisation "
+                     "before the host code that follows; false: every "
+                     "launch synchronous on its own stream"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> hostLaunches{
       *this, "host-launches",
       llvm::cl::desc("Test mode: map the loops to gpu.launch and merge "
