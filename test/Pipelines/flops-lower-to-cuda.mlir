@@ -97,24 +97,34 @@
 // KERNELS-NOT: flops.counter_normal
 
 /// The full pipeline: host code in the LLVM dialect (managed buffers through
-/// mgpuMemAlloc, launches left as gpu.launch_func for the translation), one
+/// mgpuMemAlloc, launches left as gpu.launch_func for the translation, the
+/// first two on the same stream), one
 /// gpu.binary per kernel holding the sm_90a fatbin that ptxas produced.
 // BINARY-NOT: func.func
 // BINARY-NOT: gpu.func
 // BINARY-NOT: memref.alloc
 // BINARY-LABEL: llvm.func @train_step(
 // BINARY: llvm.call @mgpuMemAlloc
-// BINARY: gpu.launch_func @train_step_kernel::@train_step_kernel
+// BINARY: %[[STREAM:.*]] = llvm.call @mgpuStreamCreate()
+// BINARY: gpu.launch_func <%[[STREAM]] : !llvm.ptr> @train_step_kernel::@train_step_kernel
+// BINARY: gpu.launch_func <%[[STREAM]] : !llvm.ptr> @train_step_kernel_0::@train_step_kernel
 // BINARY: gpu.binary @train_step_kernel  [#gpu.object<#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">, properties = {{.*}}, "{{.+}}">]
 
 /// The result translates to LLVM IR (what an ExecutionEngine does): each
 /// binary is loaded once by a global constructor, each launch site gets
-/// the function and launches it on a stream it then synchronises.
+/// the function; consecutive launches go to one stream (async-launches),
+/// synchronised and destroyed once after the run.
 // LLVMIR: @llvm.global_ctors = appending global [46 x
 // LLVMIR-LABEL: define void @train_step(
+// LLVMIR: %[[S:.*]] = call ptr @mgpuStreamCreate()
+// LLVMIR-NOT: @mgpuStreamSynchronize
 // LLVMIR: call ptr @mgpuModuleGetFunction(
-// LLVMIR: call void @mgpuLaunchKernel(
-// LLVMIR-NEXT: call void @mgpuStreamSynchronize(
+// LLVMIR-NOT: @mgpuStreamSynchronize
+// LLVMIR: call void @mgpuLaunchKernel({{.*}}, ptr %[[S]], {{.*}})
+// LLVMIR-NOT: @mgpuStreamSynchronize
+// LLVMIR: call void @mgpuLaunchKernel({{.*}}, ptr %[[S]], {{.*}})
+// LLVMIR: call void @mgpuStreamSynchronize(ptr %[[S]])
+// LLVMIR-NEXT: call void @mgpuStreamDestroy(ptr %[[S]])
 // LLVMIR-LABEL: define internal void @train_step_kernel_load()
 // LLVMIR: call ptr @mgpuModuleLoad(ptr @train_step_kernel_binary
 
