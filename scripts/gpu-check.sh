@@ -33,7 +33,9 @@
 #  4 accuracy  flops-train examples/mlp.mlir --epochs 3, cuda vs cpu
 #                                                            -> accuracy.txt
 #  5 bench     flops-bench-train-step --device cuda (train step vs our
-#              inference on the same rows): MLP B=64 q=8; large MLP (hidden
+#              inference on the same rows): MLP B=64 q=8 (variant: launches
+#              unmerged and synchronous, the code before
+#              flops-gpu-fuse-launches / async-launches); large MLP (hidden
 #              4096) B=256 q=16 with contraction=mlir vs cublas; PyTorch
 #              CUDA eager LR step (torch_lr_step.py --device cuda)
 #                                                            -> bench.jsonl,
@@ -208,7 +210,9 @@ else
   PY=/usr/bin/python3
   export FLOPS_CUDA_DRIVER="$BUILD/lib/libFlopsFakeCuda.so"
   DEV=(--device cuda)
-  CUDA_OPTS="host-loops=true"
+  # host-launches: the kernels mapped and merged as for the GPU, run as
+  # host loops (docs/GPU-CODEGEN.md).
+  CUDA_OPTS="host-launches=true"
   export FLOPS_CACHE_DIR=off
   # The fake driver must not make lit think a CUDA device exists.
   LIT="env -u FLOPS_CUDA_DRIVER /usr/lib/llvm-22/bin/lit"
@@ -305,7 +309,8 @@ else
 fi
 sed "s/256/$HIDDEN/g" "$ROOT/examples/mlp.mlir" > "$W/mlp-large.mlir"
 step bench-mlp 150 bench.jsonl -- "$BIN/flops-bench-train-step" --model "$ROOT/examples/mlp.mlir" \
-  --batch-size 64 --queries 8 --reps "$STEPS_REPS" --warmup 3 "${DEV[@]}" --cuda-options="$CUDA_OPTS"
+  --batch-size 64 --queries 8 --reps "$STEPS_REPS" --warmup 3 "${DEV[@]}" --cuda-options="$CUDA_OPTS" \
+  --variant-cuda-options="fuse-launches=false async-launches=false $CUDA_OPTS"
 if [ "$MODE" = gpu ]; then VARIANT="contraction=cublas $CUDA_OPTS"; else VARIANT="$CUDA_OPTS contraction-thread-tile=1,1"; fi
 step bench-mlp4096 200 bench.jsonl -- "$BIN/flops-bench-train-step" --model "$W/mlp-large.mlir" \
   "${BIG[@]}" --reps "$STEPS_REPS" --warmup 3 "${DEV[@]}" --cuda-options="contraction=mlir $CUDA_OPTS" \

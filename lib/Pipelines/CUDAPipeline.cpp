@@ -26,6 +26,7 @@
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -64,6 +65,68 @@ struct GemmSyncPass : PassWrapper<GemmSyncPass, OperationPass<ModuleOp>> {
     });
   }
 };
+/// Chains each run of kernel launches on one stream: `gpu.wait async`
+/// (a new stream) before the first, `gpu.launch_func async` in order on
+/// its token, and one `gpu.wait` (synchronise, destroy) before the first
+/// op after the run that is not pure (host code that may read what the
+/// kernels wrote, a call, a deallocation) and before the block's
+/// terminator. Synchronous `gpu.alloc`s (managed memory) may sit inside a
+/// run. Runs just before gpu-to-llvm, after the last host canonicalization.
+struct AsyncLaunchesPass
+    : PassWrapper<AsyncLaunchesPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(AsyncLaunchesPass)
+  StringRef getArgument() const override { return "flops-cuda-async-launches"; }
+  void runOnOperation() override {
+    SmallVector<Block *> blocks;
+    getOperation().walk([&](gpu::LaunchFuncOp launch) {
+      if (launch->getParentOfType<gpu::GPUModuleOp>())
+        return;
+      Block *b = launch->getBlock();
+      if (!llvm::is_contained(blocks, b))
+        blocks.push_back(b);
+    });
+    for (Block *b : blocks)
+      chain(b);
+  }
+  void chain(Block *block) {
+    Type tokenType = gpu::AsyncTokenType::get(&getContext());
+    Value token;
+    for (Operation &op : llvm::make_early_inc_range(*block)) {
+      OpBuilder b(&op);
+      auto launch = dyn_cast<gpu::LaunchFuncOp>(&op);
+      if (launch && launch.getAsyncDependencies().empty() &&
+          !launch.getAsyncToken() && !launch.getAsyncObject()) {
+        if (!token)
+          token = gpu::WaitOp::create(b, launch.getLoc(), tokenType,
+                                      ValueRange{})
+                      .getAsyncToken();
+        auto async = gpu::LaunchFuncOp::create(
+            b, launch.getLoc(), launch.getKernelAttr(),
+            launch.getGridSizeOperandValues(),
+            launch.getBlockSizeOperandValues(),
+            launch.getDynamicSharedMemorySize(), launch.getKernelOperands(),
+            tokenType, ValueRange{token},
+            launch.hasClusterSize()
+                ? std::optional<gpu::KernelDim3>(
+                      launch.getClusterSizeOperandValues())
+                : std::nullopt);
+        token = async.getAsyncToken();
+        launch.erase();
+        continue;
+      }
+      if (!token)
+        continue;
+      auto alloc = dyn_cast<gpu::AllocOp>(&op);
+      bool syncAlloc = alloc && alloc.getAsyncDependencies().empty() &&
+                       !alloc.getAsyncToken();
+      if (!op.hasTrait<OpTrait::IsTerminator>() &&
+          (syncAlloc || isMemoryEffectFree(&op)))
+        continue;
+      gpu::WaitOp::create(b, op.getLoc(), Type(), ValueRange{token});
+      token = Value();
+    }
+  }
+};
 } // namespace
 
 void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
@@ -94,7 +157,13 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
         "path yet)"));
     return;
   }
-  if (cublas && options.hostLoops) {
+  if (options.hostLoops && options.hostLaunches) {
+    pm.addPass(std::make_unique<RejectPass>(
+        "flops-lower-to-cuda: host-loops and host-launches are two test "
+        "modes; choose one"));
+    return;
+  }
+  if (cublas && (options.hostLoops || options.hostLaunches)) {
     pm.addPass(std::make_unique<RejectPass>(
         "flops-lower-to-cuda: host-loops=true tests our own kernels; it "
         "cannot run contraction=cublas"));
@@ -164,10 +233,30 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
     pm.addPass(createGPUContractionsToGemmPass(gemm));
   }
 
+  if (options.hostLaunches) {
+    // Test mode: the launches as built for the GPU, run as host loops.
+    pm.addNestedPass<func::FuncOp>(createGPUMapForallPass());
+    if (options.fuseLaunches)
+      pm.addNestedPass<func::FuncOp>(createGPUFuseLaunchesPass());
+    pm.addNestedPass<func::FuncOp>(createGPULaunchToLoopsPass());
+    pm.addPass(createExpandNoisePass());
+    pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+    pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
+    pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+        VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1)));
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    buildLoopsToLLVMPipeline(pm, /*openMP=*/false, options.cInterface);
+    return;
+  }
+
   // Kernels: gpu.launch per block nest, managed host buffers, the noise
   // expanded in place, loops, outlining.
   pm.addNestedPass<func::FuncOp>(createGPUMapForallPass());
   pm.addNestedPass<func::FuncOp>(createGPUHostSharedMemoryPass());
+  if (options.fuseLaunches)
+    pm.addNestedPass<func::FuncOp>(createGPUFuseLaunchesPass());
   pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
@@ -213,6 +302,8 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   if (cublas)
     pm.addPass(std::make_unique<GemmSyncPass>());
+  if (options.asyncLaunches)
+    pm.addPass(std::make_unique<AsyncLaunchesPass>());
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -27,10 +27,13 @@
 // CHECK-NOT: linalg.batch_matmul
 
 /// After the host lowering: each call is followed by the synchronisation
-/// and destruction of its stream.
+/// and destruction of its stream (the fill kernels before it run on a
+/// stream of their own, synchronised before the call's stream is made).
 // LLVM-LABEL: llvm.func @gemms(
+// LLVM: llvm.call @mgpuStreamSynchronize
 // LLVM: %[[ST:.*]] = llvm.call @mgpuStreamCreate()
-// LLVM-NEXT: llvm.call @flopsGpuGemmF32({{.*}}, %[[ST]])
+// LLVM-NOT: llvm.call @mgpuLaunchKernel
+// LLVM: llvm.call @flopsGpuGemmF32({{.*}}, %[[ST]])
 // LLVM-NEXT: llvm.call @mgpuStreamSynchronize(%[[ST]])
 // LLVM-NEXT: llvm.call @mgpuStreamDestroy(%[[ST]])
 func.func @gemms(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>, %xt: tensor<16x8xf32>,

@@ -1,6 +1,8 @@
 // REQUIRES: cuda-toolkit
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true})" | FileCheck %s --check-prefix=KERNELS
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=64 queries=8" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true})" | FileCheck %s --check-prefix=COUNT
+// RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=64 queries=8" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true fuse-launches=false})" | FileCheck %s --check-prefix=UNFUSED
+// RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=64 queries=8" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true})" | FileCheck %s --check-prefix=OPTIMIZER
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --flops-lower-to-cuda | FileCheck %s --check-prefix=BINARY
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --flops-lower-to-cuda | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{format=isa})" | FileCheck %s --check-prefix=PTX
@@ -8,16 +10,43 @@
 // RUN: flops-opt %S/../../examples/cnn.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{c-interface=true})" | FileCheck %s --check-prefix=CNN
 
 /// The MLP training step (examples/mlp.mlir, 784-256-256-10, Adam, 3 noise
-/// sites) through flops-lower-to-cuda. Kernels per step: 60 launches in
+/// sites) through flops-lower-to-cuda. Kernels per step: 37 launches in
 /// @train_step (the same at B=4 q=2 and B=64 q=8: the count depends on the
-/// graph, not the sizes) and 9 in @eval_step.
+/// graph, not the sizes) and 9 in @eval_step, after flops-gpu-fuse-launches
+/// merged independent neighbours (60 and 9 without it, UNFUSED below).
 // COUNT-LABEL: func.func @train_step(
-// COUNT-COUNT-60: gpu.launch_func
+// COUNT-COUNT-37: gpu.launch_func
 // COUNT-NOT: gpu.launch_func
 // COUNT-LABEL: func.func @eval_step(
 // COUNT-COUNT-9: gpu.launch_func
 // COUNT-NOT: gpu.launch_func
 // COUNT: gpu.module
+
+// UNFUSED-LABEL: func.func @train_step(
+// UNFUSED-COUNT-60: gpu.launch_func
+// UNFUSED-NOT: gpu.launch_func
+// UNFUSED-LABEL: func.func @eval_step(
+// UNFUSED-COUNT-9: gpu.launch_func
+// UNFUSED-NOT: gpu.launch_func
+// UNFUSED: gpu.module
+
+/// The multi-tensor optimizer update: the Adam update of the six
+/// parameters and of the three log-sigma vectors is the step's last
+/// launch, one kernel of 1106 blocks, each part under its own block-id
+/// range: 784 + 256 + 32 for the weights (blocks of 8x32 outputs), 8 + 8 +
+/// 1 for the biases and 8 + 8 + 1 for log sigma (blocks of 32 and 10). Its
+/// body holds the nine parts' square roots (sqrt(v_hat) + eps).
+// OPTIMIZER-LABEL: func.func @train_step(
+// OPTIMIZER: math.powf
+// OPTIMIZER: math.powf
+// OPTIMIZER-NEXT: arith.subf
+// OPTIMIZER-NEXT: gpu.launch_func @[[OPT:train_step_kernel_[0-9]+]]::@train_step_kernel blocks in (%c1106, %c1, %c1) threads in (%c32, %c8, %c1)
+// OPTIMIZER-NOT: gpu.launch_func
+// OPTIMIZER: return
+// OPTIMIZER: gpu.module @[[OPT]]
+// OPTIMIZER-COUNT-9: math.sqrt
+// OPTIMIZER-NOT: math.sqrt
+// OPTIMIZER: gpu.return
 
 /// The noise is generated only inside kernels (no flops.counter_normal in
 /// host code), six times: the three forward perturbations (each in the
@@ -68,31 +97,41 @@
 // KERNELS-NOT: flops.counter_normal
 
 /// The full pipeline: host code in the LLVM dialect (managed buffers through
-/// mgpuMemAlloc, launches left as gpu.launch_func for the translation), one
+/// mgpuMemAlloc, launches left as gpu.launch_func for the translation, the
+/// first two on the same stream), one
 /// gpu.binary per kernel holding the sm_90a fatbin that ptxas produced.
 // BINARY-NOT: func.func
 // BINARY-NOT: gpu.func
 // BINARY-NOT: memref.alloc
 // BINARY-LABEL: llvm.func @train_step(
 // BINARY: llvm.call @mgpuMemAlloc
-// BINARY: gpu.launch_func @train_step_kernel::@train_step_kernel
+// BINARY: %[[STREAM:.*]] = llvm.call @mgpuStreamCreate()
+// BINARY: gpu.launch_func <%[[STREAM]] : !llvm.ptr> @train_step_kernel::@train_step_kernel
+// BINARY: gpu.launch_func <%[[STREAM]] : !llvm.ptr> @train_step_kernel_0::@train_step_kernel
 // BINARY: gpu.binary @train_step_kernel  [#gpu.object<#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80">, properties = {{.*}}, "{{.+}}">]
 
 /// The result translates to LLVM IR (what an ExecutionEngine does): each
 /// binary is loaded once by a global constructor, each launch site gets
-/// the function and launches it on a stream it then synchronises.
-// LLVMIR: @llvm.global_ctors = appending global [69 x
+/// the function; consecutive launches go to one stream (async-launches),
+/// synchronised and destroyed once after the run.
+// LLVMIR: @llvm.global_ctors = appending global [46 x
 // LLVMIR-LABEL: define void @train_step(
+// LLVMIR: %[[S:.*]] = call ptr @mgpuStreamCreate()
+// LLVMIR-NOT: @mgpuStreamSynchronize
 // LLVMIR: call ptr @mgpuModuleGetFunction(
-// LLVMIR: call void @mgpuLaunchKernel(
-// LLVMIR-NEXT: call void @mgpuStreamSynchronize(
+// LLVMIR-NOT: @mgpuStreamSynchronize
+// LLVMIR: call void @mgpuLaunchKernel({{.*}}, ptr %[[S]], {{.*}})
+// LLVMIR-NOT: @mgpuStreamSynchronize
+// LLVMIR: call void @mgpuLaunchKernel({{.*}}, ptr %[[S]], {{.*}})
+// LLVMIR: call void @mgpuStreamSynchronize(ptr %[[S]])
+// LLVMIR-NEXT: call void @mgpuStreamDestroy(ptr %[[S]])
 // LLVMIR-LABEL: define internal void @train_step_kernel_load()
 // LLVMIR: call ptr @mgpuModuleLoad(ptr @train_step_kernel_binary
 
 /// The noise's square roots are IEEE (sqrt.rn.f32, as on the CPU), never
 /// the approximate ones libdevice's __nv_sqrtf would give.
 // PTX-NOT: sqrt.approx
-// PTX: gpu.binary @train_step_kernel_20 {{.*}}sqrt.rn.f32
+// PTX: gpu.binary @train_step_kernel_14 {{.*}}sqrt.rn.f32
 // PTX-NOT: sqrt.approx
 
 /// contraction=cublas: the MLP step's 8 contractions (the clean forward's 3,

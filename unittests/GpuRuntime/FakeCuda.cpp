@@ -440,6 +440,8 @@ FAKE_EXPORT CUresult cuStreamCreate(CUstream *stream, unsigned int) {
 
 FAKE_EXPORT CUresult cuStreamSynchronize(CUstream) {
   ENTER("cuStreamSynchronize");
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: stream synchronize\n");
   return CUDA_SUCCESS;
 }
 
@@ -488,9 +490,13 @@ FAKE_EXPORT CUresult cuEventDestroy_v2(CUevent event) {
 static CUresult allocate(CUdeviceptr *ptr, size_t bytes) {
   if (bytes == 0)
     return CUDA_ERROR_INVALID_VALUE;
-  void *p = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
+  size_t rounded = (bytes + 255) / 256 * 256;
+  void *p = std::aligned_alloc(256, rounded);
   if (!p)
     return CUDA_ERROR_OUT_OF_MEMORY;
+  // Zeroed: the fake's kernels never run, so what host code then reads
+  // (and the control flow that depends on it) is the same on every run.
+  std::memset(p, 0, rounded);
   Fake &f = fake();
   std::lock_guard<std::mutex> lock(f.mu);
   f.allocations[toDevice(p)] = bytes;

@@ -240,6 +240,66 @@ def GPUMapForallPass : Pass<"flops-gpu-map-forall", "::mlir::func::FuncOp"> {
   ];
 }
 
+def GPUFuseLaunchesPass : Pass<"flops-gpu-fuse-launches", "::mlir::func::FuncOp"> {
+  let summary = "Merge independent consecutive gpu.launch ops into one "
+                "(horizontal fusion: the multi-tensor optimizer update)";
+  let description = [{
+    Consecutive `gpu.launch` ops of a block (static grid and block sizes, no
+    async tokens, one body block, no workgroup/private attributions) that
+    touch disjoint memory become one launch: its grid is 1-D, the sum of
+    the parts' block counts; each part runs under `scf.if` on its range of
+    block ids, its block ids recovered from the linear one. The block size
+    is the per-dimension maximum; a part with a smaller block is guarded by
+    its thread ids, and a part that contains a `gpu.barrier` only joins
+    launches of its own block size (no barrier under a thread guard).
+
+    Two launches are independent when neither writes a buffer the other
+    reads or writes. Buffers are traced through view-like ops to their
+    root: distinct allocations, globals and function arguments are
+    distinct memory (the step ABI: results never alias arguments; see
+    docs/GPU-CODEGEN.md); any other root may alias anything. Host ops
+    between the parts must commute with the earlier parts under the same
+    rule (the merged launch takes the place of the last part); an op with
+    unknown effects (a call) ends the group. A merged launch keeps its
+    parameters (the outlined kernel's, estimated from the values it
+    captures) within `max-param-bytes`. This is how the optimizer
+    update of all parameters becomes one kernel (multi-tensor).
+  }];
+  let options = [
+    Option<"maxParts", "max-parts", "int64_t", /*default=*/"64",
+           "Most launches merged into one">,
+    Option<"maxParamBytes", "max-param-bytes", "int64_t", /*default=*/"4096",
+           "Most bytes of kernel parameters of a merged launch (estimated "
+           "from the values it captures; PTX before 8.1 allows 4352)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
+def GPULaunchToLoopsPass
+    : Pass<"flops-gpu-launch-to-loops", "::mlir::func::FuncOp"> {
+  let summary = "Run gpu.launch bodies as host loops (test mode)";
+  let description = [{
+    How `flops-lower-to-cuda{host-launches=true}` tests the kernels that
+    `flops-gpu-map-forall` and `flops-gpu-fuse-launches` build on the CPU:
+    each synchronous `gpu.launch` becomes `scf.for` loops over its grid
+    (z, y, x); in a block, thread-independent pure ops run once, and the
+    code between two `gpu.barrier`s runs in a loop nest over the block's
+    threads (x innermost), each iteration in a `memref.alloca_scope`. A
+    barrier may sit under a result-free `scf.if` on a thread-independent
+    condition (the merged launches' parts); any other barrier placement,
+    or a per-thread value used across a barrier, is an error.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
 def GPUHostSharedMemoryPass
     : Pass<"flops-gpu-host-shared-memory", "::mlir::func::FuncOp"> {
   let summary = "Allocate the host buffers as CUDA managed memory";

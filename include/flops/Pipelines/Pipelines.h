@@ -173,12 +173,32 @@ struct LowerToCUDAOptions : public PassPipelineOptions<LowerToCUDAOptions> {
       *this, "contraction-thread-tile",
       llvm::cl::desc("Outputs (m, n) of a contraction per thread (empty: "
                      "4,4)")};
+  PassOptions::Option<bool> fuseLaunches{
+      *this, "fuse-launches",
+      llvm::cl::desc("Merge independent consecutive kernels into one "
+                     "(flops-gpu-fuse-launches: the multi-tensor optimizer "
+                     "update)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> hostLoops{
       *this, "host-loops",
       llvm::cl::desc("Test mode: stop before the GPU mapping and run the "
                      "tiled, fused block/thread loops as host loops (CPU "
                      "LLVM dialect, no gpu ops): the kernels' numerics "
                      "without a GPU"),
+      llvm::cl::init(false)};
+  PassOptions::Option<bool> asyncLaunches{
+      *this, "async-launches",
+      llvm::cl::desc("Chain each run of consecutive kernel launches on one "
+                     "stream (gpu.launch_func async), one synchronisation "
+                     "before the host code that follows; false: every "
+                     "launch synchronous on its own stream"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> hostLaunches{
+      *this, "host-launches",
+      llvm::cl::desc("Test mode: map the loops to gpu.launch and merge "
+                     "launches as for the GPU, then run the launches as "
+                     "host loops (flops-gpu-launch-to-loops; CPU LLVM "
+                     "dialect): the kernels as launched, without a GPU"),
       llvm::cl::init(false)};
   PassOptions::Option<bool> stopAtKernels{
       *this, "stop-at-kernels",

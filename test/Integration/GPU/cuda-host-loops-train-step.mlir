@@ -2,10 +2,14 @@
 // RUN: flops-opt %s --flops-forward-train='queries=8 optimizer=sgd momentum=0.9 freeze-sigma=true sigma=0.05' --flops-reference-to-llvm | %run > %t.ref
 // RUN: flops-opt %s --flops-forward-train='queries=8 optimizer=sgd momentum=0.9 freeze-sigma=true sigma=0.05' | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{host-loops=true})" | %run > %t.gpu
 // RUN: flops-opt %s --flops-forward-train='queries=8 optimizer=sgd momentum=0.9 freeze-sigma=true sigma=0.05' | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{host-loops=true contraction-thread-tile=1,1 block-size-x=4 block-size-y=2})" | %run > %t.gpu2
+// RUN: flops-opt %s --flops-forward-train='queries=8 optimizer=sgd momentum=0.9 freeze-sigma=true sigma=0.05' | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{host-launches=true})" | %run > %t.launch
+// RUN: flops-opt %s --flops-forward-train='queries=8 optimizer=sgd momentum=0.9 freeze-sigma=true sigma=0.05' | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{host-launches=true contraction-thread-tile=1,1 block-size-x=4 block-size-y=2})" | %run > %t.launch2
 // RUN: %python %S/Inputs/compare_numbers.py %t.cpu %t.gpu 1e-4 1e-6 | FileCheck %s
 // RUN: %python %S/Inputs/compare_numbers.py %t.cpu %t.gpu2 1e-4 1e-6 | FileCheck %s
 // RUN: %python %S/Inputs/compare_numbers.py %t.ref %t.gpu2 0 0 | FileCheck %s --check-prefix=EXACT
 // RUN: FileCheck %s --check-prefix=LOOPS < %t.gpu
+// RUN: %python %S/Inputs/compare_numbers.py %t.cpu %t.launch 1e-4 1e-6 | FileCheck %s
+// RUN: %python %S/Inputs/compare_numbers.py %t.ref %t.launch2 0 0 | FileCheck %s --check-prefix=EXACT
 
 /// The kernels' numerics without a GPU: flops-lower-to-cuda{host-loops=true}
 /// stops after the block/thread tiling, the fusion (noise generated inside
@@ -18,6 +22,15 @@
 /// output per thread, which leaves partial blocks). The scalar tiling
 /// matches the reference pipeline's loops in every printed digit (same
 /// operation order, no FMA contraction, the same noise bits).
+///
+/// flops-lower-to-cuda{host-launches=true} goes further: the nests become
+/// gpu.launch ops as for the GPU (guards, barriers, thread-0 writes),
+/// flops-gpu-fuse-launches merges the independent ones (the multi-tensor
+/// optimizer update among them), and flops-gpu-launch-to-loops runs every
+/// launch as host loops (blocks, then threads between barriers). The same
+/// 40 steps (the momentum update of the four parameters is one merged
+/// kernel) match flops-lower-to-cpu within rtol 1e-4, and the scalar
+/// tiling matches the reference bit for bit.
 // CHECK: match {{[0-9]+}} numbers
 // EXACT: match {{[0-9]+}} numbers, max rel diff 0
 // LOOPS: initial clean loss

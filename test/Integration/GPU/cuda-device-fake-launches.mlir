@@ -1,0 +1,31 @@
+// REQUIRES: cuda-toolkit
+// RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_TRACE=1 FLOPS_CACHE_DIR=off flops-bench-train-step --model %S/../../Tools/Inputs/mlp-small.mlir --device cuda --batch-size 32 --queries 8 --reps 1 --warmup 0 > /dev/null 2> %t.merged.log
+// RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_TRACE=1 FLOPS_CACHE_DIR=off flops-bench-train-step --model %S/../../Tools/Inputs/mlp-small.mlir --device cuda --batch-size 32 --queries 8 --reps 1 --warmup 0 --cuda-options="fuse-launches=false async-launches=false" > /dev/null 2> %t.sync.log
+// RUN: grep -c "fake-cuda: launch train_step_kernel" %t.merged.log | FileCheck %s --check-prefix=MERGED-LAUNCHES
+// RUN: grep -c "fake-cuda: stream synchronize" %t.merged.log | FileCheck %s --check-prefix=MERGED-SYNCS
+// RUN: grep -c "fake-cuda: launch train_step_kernel" %t.sync.log | FileCheck %s --check-prefix=SYNC-LAUNCHES
+// RUN: grep -c "fake-cuda: stream synchronize" %t.sync.log | FileCheck %s --check-prefix=SYNC-SYNCS
+// RUN: grep -c "fake-cuda: free" %t.merged.log | FileCheck %s --check-prefix=FREES
+// RUN: grep -c "fake-cuda: free" %t.sync.log | FileCheck %s --check-prefix=FREES
+
+/// Launches and stream synchronisations the CUDA runtime makes, counted in
+/// the fake driver's trace (its kernels never run; its allocations are
+/// zeroed, so the host code's data-dependent loops run the same way every
+/// time), for two
+/// train-step calls of the 784-32-10 MLP (test/Tools/Inputs/mlp-small.mlir,
+/// B=32 q=8) plus a forward pass, by flops-bench-train-step --device cuda.
+/// The query loop runs kernels per query, so a step launches far more
+/// kernels than its 30-odd launch sites.
+///
+/// Default (fuse-launches, async-launches): 369 train-step launches per
+/// call; each run of consecutive launches shares one stream and one
+/// synchronisation.
+// MERGED-LAUNCHES: {{^}}738{{$}}
+// MERGED-SYNCS: {{^}}830{{$}}
+/// Unmerged and synchronous (the code generation before both): 412
+/// launches per call, each synchronised on its own stream.
+// SYNC-LAUNCHES: {{^}}824{{$}}
+// SYNC-SYNCS: {{^}}1098{{$}}
+/// Both free the same 307 buffers, each freed on a synchronised stream
+/// of its own (those synchronisations are part of both counts).
+// FREES: {{^}}307{{$}}
