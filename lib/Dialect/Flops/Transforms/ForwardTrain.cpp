@@ -348,8 +348,11 @@ void ForwardTrainPass::runOnOperation() {
   SmallVector<train::SiteExtras> extras;
   PointPrefix prefix;
   func::FuncOp rows;
-  if (est->queriesRows())
-    rows = train::buildRowsFunction(opt, *info, *perturbed, extras, prefix);
+  if (est->queriesRows()) {
+    rows = est->buildRows(opt, *info, *perturbed, extras, prefix);
+    if (!rows)
+      return signalPassFailure();
+  }
   OpBuilder b(&getContext());
   train::StepContext ctx(opt, module, *info, *perturbed, extras, prefix, rows,
                          batch, rowsPerStep, labelType, b, fn.getLoc());
