@@ -38,9 +38,11 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
            "eval_step, <entry>_rows, <entry>_points), so that one module can hold several "
            "variants">,
     Option<"estimator", "estimator", "std::string", "\"lr\"",
-           "Gradient estimator: lr (noise on layer outputs, the paper's) or "
+           "Gradient estimator: lr (noise on layer outputs, the paper's), "
            "spsa (MeZO: K = rows / (2 B) shared weight directions per step, "
-           "each evaluated at theta +- sigma z on the batch)">,
+           "each evaluated at theta +- sigma z on the batch) or es (every "
+           "query row at its own weights theta + sigma eps_r, eps_r "
+           "regenerated inside the ops that read the weights; fixed sigma)">,
     Option<"queries", "queries", "int64_t", "8",
            "Queries per data point (N = B * queries rows per step)">,
     Option<"batchSize", "batch-size", "int64_t", "0",
