@@ -32,6 +32,8 @@ struct TrainStepOptions {
   std::string loss = "cross-entropy";
   std::string baseline = "clean";
   int64_t perturbLast = 0;
+  /// Sites a query row perturbs: all or layer-wise (the pass option).
+  std::string perturb = "all";
   /// Perturb only the sites reading a parameter whose name contains one of
   /// these (the pass option `sites`); empty = all.
   std::vector<std::string> sites;

@@ -49,6 +49,16 @@ func::FuncOp buildRowsFunction(const Options &opt, const ForwardInfo &info,
                                SmallVectorImpl<SiteExtras> &extras,
                                PointPrefix &prefix);
 
+/// perturb=layer-wise: the step's phase φ = hash(seed, step) mod S (index).
+Value layerWisePhase(OpBuilder &b, Location loc, Value seed, Value step,
+                     int64_t numSites);
+/// perturb=layer-wise: the site that query row `row` (absolute, index)
+/// perturbs: (pair + φ) mod S, pair = row / 2 with antithetic pairs (both
+/// rows of a pair perturb the same site), else row. Every row perturbs site
+/// k with probability 1/S over φ.
+Value layerWiseSite(OpBuilder &b, Location loc, Value phase, Value row,
+                    int64_t numSites, bool antithetic);
+
 /// `t` (a ranked tensor type) with dimension 0 set to `rows`.
 RankedTensorType withBatch(Type t, int64_t rows);
 /// Adds `role` / `name` attributes to argument or result `i` of `fn`.

@@ -60,6 +60,10 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
            "Baseline subtracted from row losses: none, batch-mean, clean">,
     Option<"perturbLast", "perturb-last", "int64_t", "0",
            "Perturb (and train) only the last k sites; 0 = all sites">,
+    Option<"perturb", "perturb", "std::string", "\"all\"",
+           "Sites a query row perturbs (estimator=lr): all, or layer-wise "
+           "(one site per query, cycling through the S sites from a random "
+           "phase per step; each site's estimate is scaled by S)">,
     ListOption<"sites", "sites", "std::string",
            "Perturb (and train) only the sites that read a parameter whose "
            "flops.name contains one of these strings (e.g. "
