@@ -135,7 +135,7 @@ open("test/Integration/CPU/spsa-unbiased.mlir", "w").write(spsa_text)
 # log-sigmas); only the option and the documentation differ.
 spsa_doc = spsa_text[spsa_text.index("/// Unbiasedness"):spsa_text.index("\n\n#ew")]
 es_doc = f"""/// Unbiasedness of the ES estimate that @train_step builds (docs/METHOD.md
-/// §2.4): every query row evaluates the forward at its own theta + sigma eps_r
+/// §2.2): every query row evaluates the forward at its own theta + sigma eps_r
 /// (the weights' noise regenerated inside the ops that read them), and the
 /// estimate is sum_r w_r R_r eps_r / sigma. The 3-4-2 tanh MLP of
 /// lr-unbiased.mlir in f64, B = 2 points, sigma = {MU}, {Q} queries per point

@@ -323,7 +323,7 @@ open("test/Integration/CPU/lr-unbiased.mlir", "w").write(lr_text)
 QL = 16000
 lr_doc = lr_text[lr_text.index("/// Unbiasedness"):lr_text.index("\n\n#ew")]
 lw_doc = f"""/// Unbiasedness of the layer-wise likelihood-ratio estimate (perturb=layer-wise,
-/// docs/METHOD.md §2.5): every query row perturbs one of the S = 2 sites,
+/// docs/METHOD.md §2.4): every query row perturbs one of the S = 2 sites,
 /// (pair + phase) mod 2 with a phase drawn per step from (seed, step), and
 /// site k's estimate sums S w_r R_r over its rows (each row perturbs k with
 /// probability 1/S). The model and reference are those of lr-unbiased.mlir

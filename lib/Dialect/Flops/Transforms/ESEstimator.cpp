@@ -1,6 +1,6 @@
 //===- ESEstimator.cpp - evolution strategies, per-query weight noise -----===//
 //
-// docs/METHOD.md §2.4. Every query row r evaluates the forward at its own
+// docs/METHOD.md §2.2. Every query row r evaluates the forward at its own
 // parameters θ + σ ε_r (σ = the `sigma` option, fixed), and the estimate is
 // ĝ_θ = Σ_r ω_r R_r ε_r / σ with the allocation's row weights ω_r and the
 // residuals R_r of the LR query loop. E[ĝ] is the gradient of the Gaussian-

@@ -1,6 +1,6 @@
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{estimator=es queries=4 sigma=0.5 optimizer=sgd})" | FileCheck %s --implicit-check-not=flops.perturb --implicit-check-not=flops.site_delta --implicit-check-not=flops.log_sigma_grad --implicit-check-not=flops_rt_
 
-/// estimator=es (docs/METHOD.md §2.4): the rows function evaluates the
+/// estimator=es (docs/METHOD.md §2.2): the rows function evaluates the
 /// forward at per-row parameters w + sigma eps_r without materialising them:
 /// the matmul becomes a generic whose body regenerates eps for its weight
 /// element (row = chunk offset + the row loop, element = k * 3 + j, site =

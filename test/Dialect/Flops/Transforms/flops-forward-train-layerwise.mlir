@@ -1,6 +1,6 @@
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{perturb=layer-wise queries=4 point-prefix=false})" | FileCheck %s
 
-/// perturb=layer-wise (docs/METHOD.md §2.5): the rows function keeps site
+/// perturb=layer-wise (docs/METHOD.md §2.4): the rows function keeps site
 /// k's noise only on the rows whose site, (row / 2 + phase) mod 2, is k (a
 /// select after flops.perturb), and the step's site k sees the coefficients
 /// 2 ω_r R_r on those rows and 0 on the others. The phase is
