@@ -334,8 +334,8 @@ lw_doc = f"""/// Unbiasedness of the layer-wise likelihood-ratio estimate (pertu
 /// at both sites; the difference to the smoothing at one site at a time is
 /// O(sigma^2), far below the tolerances): cosine > 0.999 and norm ratio
 /// within 1 +- 0.02 (over four seeds the ratio was within 1 +- 0.006). A
-/// missing factor S gives a norm ratio of 0.5; a row whose estimate uses a
-/// site it did not perturb, a cosine far below 0.999."""
+/// missing factor S would give a norm ratio of 0.5 (by construction; this
+/// mutation was not run)."""
 lw_text = lr_text.replace(lr_doc, lw_doc).replace(
     f"--flops-forward-train='queries={Q} optimizer=sgd momentum=0 freeze-sigma=true sigma=0.01'",
     f"--flops-forward-train='queries={QL} optimizer=sgd momentum=0 freeze-sigma=true sigma=0.01 perturb=layer-wise'", 1)

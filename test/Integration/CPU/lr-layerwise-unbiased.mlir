@@ -14,8 +14,8 @@
 /// at both sites; the difference to the smoothing at one site at a time is
 /// O(sigma^2), far below the tolerances): cosine > 0.999 and norm ratio
 /// within 1 +- 0.02 (over four seeds the ratio was within 1 +- 0.006). A
-/// missing factor S gives a norm ratio of 0.5; a row whose estimate uses a
-/// site it did not perturb, a cosine far below 0.999.
+/// missing factor S would give a norm ratio of 0.5 (by construction; this
+/// mutation was not run).
 
 #ew = affine_map<(d0, d1) -> (d0, d1)>
 #bias = affine_map<(d0, d1) -> (d1)>
