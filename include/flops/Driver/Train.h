@@ -24,7 +24,7 @@ namespace mlir::flops::driver {
 /// except batchSize: 0 = the forward's static batch, 64 if it is dynamic).
 struct TrainStepOptions {
   std::string entry = "forward";
-  /// Gradient estimator: lr or spsa (the pass option `estimator`).
+  /// Gradient estimator: lr, spsa or es (the pass option `estimator`).
   std::string estimator = "lr";
   int64_t queries = 8;
   int64_t batchSize = 0;
