@@ -29,6 +29,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -124,6 +126,29 @@ static cl::opt<int64_t>
     perturbLast("perturb-last",
                 cl::cat(benchCat), cl::desc("Perturb only the last k sites (0 = all)"),
                 cl::init(0));
+static cl::opt<std::string>
+    estimatorOpt("estimator", cl::cat(benchCat),
+                 cl::desc("flops-forward-train's estimator (lr, spsa, es)"),
+                 cl::init("lr"));
+static cl::opt<std::string>
+    optimizerOpt("optimizer", cl::cat(benchCat),
+                 cl::desc("flops-forward-train's optimizer (adam, sgd)"),
+                 cl::init("adam"));
+static cl::opt<double> momentumOpt("momentum", cl::cat(benchCat),
+                                   cl::desc("SGD momentum"), cl::init(0.9));
+static cl::opt<int64_t>
+    forwardRows("forward-rows", cl::cat(benchCat),
+                cl::desc("Rows of the compiled @forward (0 = N = B*q)"),
+                cl::init(0));
+static cl::opt<std::string> peakRss(
+    "peak-rss", cl::cat(benchCat),
+    cl::desc("train | forward: no timing; call that function once (no "
+             "warm-up) and print the process's resident memory before the "
+             "call, its peak during it (/proc/self/status VmHWM, reset "
+             "through /proc/self/clear_refs) and the bytes of the call's "
+             "arguments and results (JSON). Run once per function, each in "
+             "its own process (benchmarks/estimators/memory.sh)"),
+    cl::init(""));
 
 namespace {
 
@@ -197,6 +222,32 @@ void specializeBatch(func::FuncOp fn, int64_t rows) {
     resultTypes[r] = st;
   }
   fn.setType(FunctionType::get(ctx, argTypes, resultTypes));
+}
+
+/// A field of /proc/self/status in kB (-1 if absent).
+long long statusKb(const char *field) {
+  FILE *f = std::fopen("/proc/self/status", "r");
+  if (!f)
+    return -1;
+  char line[256];
+  long long v = -1;
+  size_t n = std::strlen(field);
+  while (std::fgets(line, sizeof line, f))
+    if (!std::strncmp(line, field, n) && line[n] == ':') {
+      v = std::atoll(line + n + 1);
+      break;
+    }
+  std::fclose(f);
+  return v;
+}
+
+/// Resets VmHWM to the current RSS (Linux: "5" to clear_refs).
+bool resetPeakRss() {
+  FILE *f = std::fopen("/proc/self/clear_refs", "w");
+  if (!f)
+    return false;
+  bool ok = std::fputs("5", f) >= 0;
+  return std::fclose(f) == 0 && ok;
 }
 
 void fillUniform(Buffer &b, std::mt19937_64 &rng) {
@@ -342,6 +393,11 @@ int main(int argc, char **argv) {
   stepOpts.queries = queries;
   stepOpts.freezeSigma = freezeSigma;
   stepOpts.perturbLast = perturbLast;
+  stepOpts.estimator = estimatorOpt;
+  stepOpts.optimizer = optimizerOpt;
+  stepOpts.momentum = momentumOpt;
+  if (!peakRss.empty() && peakRss != "train" && peakRss != "forward")
+    die("--peak-rss must be train or forward");
   stepOpts.pointPrefix = pointPrefix;
   bool haveVariant =
       !variantCpuOptions.empty() || !variantPointPrefix.empty() ||
@@ -391,7 +447,7 @@ int main(int argc, char **argv) {
   if (!fwdFn)
     die("no @forward");
   fwdSession.context().getOrLoadDialect<tensor::TensorDialect>();
-  specializeBatch(fwdFn, N);
+  specializeBatch(fwdFn, forwardRows > 0 ? int64_t(forwardRows) : N);
   std::unique_ptr<Program> infer =
       Program::compile(fwdSession, *fwdModule, {"forward"}, copts, &error);
   if (!infer)
@@ -470,6 +526,40 @@ int main(int argc, char **argv) {
     if (!infer->call("forward", fargs, fres, &error))
       die(error);
   };
+  if (!peakRss.empty()) {
+    bool isTrain = peakRss == "train";
+    if (isTrain && !train)
+      die("--peak-rss=train needs the train step (not --forward-only)");
+    size_t ioBytes = 0;
+    if (isTrain) {
+      for (const Buffer &b : train->pingPong.sets[0])
+        ioBytes += b.numBytes(); // The state, read.
+      for (const Buffer &b : train->pingPong.sets[1])
+        ioBytes += b.numBytes(); // The state, written.
+      ioBytes += input.numBytes() + labels.numBytes();
+    } else {
+      for (const Buffer &b : fargBufs)
+        ioBytes += b.numBytes();
+      for (const Buffer &b : fresBufs)
+        ioBytes += b.numBytes();
+    }
+    if (!resetPeakRss())
+      die("cannot reset the peak RSS (/proc/self/clear_refs)");
+    long long before = statusKb("VmRSS");
+    if (isTrain)
+      train->call();
+    else
+      inferCall();
+    long long peak = statusKb("VmHWM");
+    std::printf("{\"function\": \"%s\", \"rows\": %lld, \"pass\": \"%s\", "
+                "\"rss_before_kb\": %lld, \"peak_kb\": %lld, "
+                "\"peak_above_before_kb\": %lld, \"io_kb\": %.1f}\n",
+                isTrain ? "train_step" : "forward",
+                (long long)(isTrain ? B : (forwardRows > 0 ? forwardRows : N)),
+                passText.c_str(), before, peak, peak - before,
+                double(ioBytes) / 1024.0);
+    return 0;
+  }
   if (!train) {
     // --forward-only: @forward alone, or interleaved with variant B (whose
     // results go to their own buffers and are compared with A's).

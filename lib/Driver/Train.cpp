@@ -41,6 +41,7 @@ std::string TrainStepOptions::passText(int64_t batch) const {
          " antithetic=" + b(antithetic) + " loss=" + loss +
          " baseline=" + baseline +
          " perturb-last=" + std::to_string(perturbLast) +
+         (perturb == "all" ? std::string() : " perturb=" + perturb) +
          (sites.empty() ? std::string()
                         : " sites=" + llvm::join(sites, ",")) +
          " sigma=" + shortest(sigma) + " freeze-sigma=" + b(freezeSigma) +
@@ -72,7 +73,8 @@ bool mlir::flops::driver::buildTrainStep(Session &session,
     return false;
   }
   for (const std::string *s : {&cfg.step.entry, &cfg.step.loss,
-                               &cfg.step.baseline, &cfg.step.optimizer})
+                               &cfg.step.baseline, &cfg.step.optimizer,
+                               &cfg.step.perturb})
     if (s->empty() || s->find_first_of(" {}=\"'") != std::string::npos) {
       *error = "invalid option value '" + *s + "'";
       return false;

@@ -24,7 +24,7 @@ namespace mlir::flops::driver {
 /// except batchSize: 0 = the forward's static batch, 64 if it is dynamic).
 struct TrainStepOptions {
   std::string entry = "forward";
-  /// Gradient estimator: lr or spsa (the pass option `estimator`).
+  /// Gradient estimator: lr, spsa or es (the pass option `estimator`).
   std::string estimator = "lr";
   int64_t queries = 8;
   int64_t batchSize = 0;
@@ -32,6 +32,8 @@ struct TrainStepOptions {
   std::string loss = "cross-entropy";
   std::string baseline = "clean";
   int64_t perturbLast = 0;
+  /// Sites a query row perturbs: all or layer-wise (the pass option).
+  std::string perturb = "all";
   /// Perturb only the sites reading a parameter whose name contains one of
   /// these (the pass option `sites`); empty = all.
   std::vector<std::string> sites;

@@ -18,6 +18,7 @@ struct EstimatorEntry {
 const EstimatorEntry kEstimators[] = {
     {"lr", createLREstimator},
     {"spsa", createSPSAEstimator},
+    {"es", createESEstimator},
 };
 } // namespace
 
@@ -28,4 +29,4 @@ std::unique_ptr<Estimator> train::createEstimator(StringRef name) {
   return nullptr;
 }
 
-StringRef train::estimatorNames() { return "lr, spsa"; }
+StringRef train::estimatorNames() { return "lr, spsa, es"; }

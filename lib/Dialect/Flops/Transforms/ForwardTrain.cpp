@@ -67,6 +67,7 @@ train::Options ForwardTrainPass::options() const {
   o.lossFn = lossFn;
   o.baseline = baseline;
   o.perturbLast = perturbLast;
+  o.perturb = perturb;
   o.sites.assign(sites.begin(), sites.end());
   o.allocator = allocator;
   o.budget = budget;
@@ -103,6 +104,11 @@ LogicalResult ForwardTrainPass::checkOptions(ModuleOp module) {
   std::string conflict = est->checkOptions(options());
   if (!conflict.empty())
     return bad(conflict);
+  if (perturb != "all" && perturb != "layer-wise")
+    return bad("perturb must be all or layer-wise, got '" + perturb + "'");
+  if (perturb == "layer-wise" && estimator != "lr")
+    return bad("perturb=layer-wise selects the noise sites of estimator=lr; "
+               "estimator=" + estimator + " perturbs the weights");
   if (queries < 1)
     return bad("queries must be >= 1, got " + Twine(queries));
   if (antithetic && queries % 2 != 0)
@@ -348,8 +354,11 @@ void ForwardTrainPass::runOnOperation() {
   SmallVector<train::SiteExtras> extras;
   PointPrefix prefix;
   func::FuncOp rows;
-  if (est->queriesRows())
-    rows = train::buildRowsFunction(opt, *info, *perturbed, extras, prefix);
+  if (est->queriesRows()) {
+    rows = est->buildRows(opt, *info, *perturbed, extras, prefix);
+    if (!rows)
+      return signalPassFailure();
+  }
   OpBuilder b(&getContext());
   train::StepContext ctx(opt, module, *info, *perturbed, extras, prefix, rows,
                          batch, rowsPerStep, labelType, b, fn.getLoc());

@@ -5,7 +5,9 @@
 // the upstream gradient in the site's weight-gradient contraction (the
 // estimator rules); ĝ_ρ = Σ_r ω_r R_r (ε_r² − 1) (flops.log_sigma_grad).
 // A site in the per-point prefix sums its Δ per point and applies its rules
-// once after the loop. With the Gaussian or Neyman allocator each row also
+// once after the loop. With perturb=layer-wise each row perturbs one site
+// (layerWiseSite) and site k's coefficients are S ω_r R_r on its rows, 0
+// elsewhere: unbiased, as each row perturbs k with probability 1/S. With the Gaussian or Neyman allocator each row also
 // gets its squared-norm proxy for V-hat (§3.2).
 //
 //===----------------------------------------------------------------------===//
@@ -15,6 +17,7 @@
 
 #include "flops/Dialect/Flops/IR/FlopsOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -129,13 +132,37 @@ void LRRows::accumulate(StepContext &ctx, const QueryChunk &chunk,
   MutableArrayRef<Value> pointDelta =
       aux.take_back(pointSites.size());
   chunkSq = Value();
+  bool layerWise = ctx.opt.perturb == "layer-wise";
+  int64_t numSites = ctx.numSites();
+  Value phase =
+      layerWise ? layerWisePhase(b, l, seed, stepV, numSites) : Value();
   for (auto [k, g] : llvm::enumerate(ctx.perturbed)) {
     const SiteGroup &site = ctx.info.groups[g];
     const SiteExtras &ex = ctx.extras[k];
     Value siteVal = chunk.call.getResult(ex.siteResult);
     UnitAttr anti = ctx.opt.antithetic ? b.getUnitAttr() : nullptr;
+    // perturb=layer-wise: S ω_r R_r on the rows that perturbed site k (each
+    // does with probability 1/S), 0 on the others.
+    Value coeff = chunk.coeff;
+    if (layerWise)
+      coeff = step::map(
+          b, l, coeff, ValueRange{coeff},
+          [&, k = k](OpBuilder &nb, Location ll, ValueRange a) {
+            Value row = arith::AddIOp::create(
+                nb, ll, chunk.offset, linalg::IndexOp::create(nb, ll, 0));
+            Value on = arith::CmpIOp::create(
+                nb, ll, arith::CmpIPredicate::eq,
+                layerWiseSite(nb, ll, phase, row, numSites,
+                              ctx.opt.antithetic),
+                arith::ConstantIndexOp::create(nb, ll, k));
+            Type et = a[0].getType();
+            Value scaled = arith::MulFOp::create(
+                nb, ll, a[0], step::constF(nb, ll, et, double(numSites)));
+            return Value(arith::SelectOp::create(
+                nb, ll, on, scaled, step::constF(nb, ll, et, 0.0)));
+          });
     Value delta = SiteDeltaOp::create(
-        b, l, siteVal.getType(), chunk.coeff, ctx.arg(abi.rhoArg[k]), seed,
+        b, l, siteVal.getType(), coeff, ctx.arg(abi.rhoArg[k]), seed,
         stepV, chunk.offset, siteVal, b.getI64IntegerAttr(k), anti,
         b.getI64IntegerAttr(site.channelDim));
     if (ctx.needRowSq()) {
@@ -158,7 +185,7 @@ void LRRows::accumulate(StepContext &ctx, const QueryChunk &chunk,
     }
     if (ctx.learnSigma()) {
       Value gr = LogSigmaGradOp::create(
-          b, l, ctx.arg(abi.rhoArg[k]).getType(), chunk.coeff, seed, stepV,
+          b, l, ctx.arg(abi.rhoArg[k]).getType(), coeff, seed, stepV,
           chunk.offset, siteVal, b.getI64IntegerAttr(k), anti,
           b.getI64IntegerAttr(site.channelDim));
       Value prev = grads[numGrads + k];

@@ -57,8 +57,8 @@ static QueryChunk buildChunk(StepContext &ctx, const CleanForward &clean,
                                    ctx.arg(abi.labelArg), chunk.rowMap);
   SmallVector<Value> rowArgs = ctx.forwardArgs(dataC);
   rowArgs.append({ctx.arg(abi.seedArg), ctx.arg(abi.stepArg), off});
-  for (unsigned k = 0; k < ctx.numSites(); ++k)
-    rowArgs.push_back(ctx.arg(abi.rhoArg[k]));
+  for (unsigned rho : abi.rhoArg) // None without site noise (ES).
+    rowArgs.push_back(ctx.arg(rho));
   // Static shapes, so that the inlined rows vectorize.
   for (Value v : ctx.prefix.frontier) {
     Value e = ExpandOp::create(b, l, withBatch(v.getType(), ctx.batch),

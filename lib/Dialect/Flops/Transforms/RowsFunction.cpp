@@ -1,16 +1,20 @@
 //===- RowsFunction.cpp - @<entry>_rows, the perturbed forward ------------===//
 //
 // A copy of the forward whose sites add counter-based noise
-// (flops.perturb) to their outputs: arguments are the forward's, then seed,
+// (flops.perturb) to their outputs (with perturb=layer-wise, only on the
+// rows whose site is this one: layerWiseSite): arguments are the forward's, then seed,
 // step, the first row's index and one log-sigma per site, then the per-point
 // prefix values expanded to the rows; results are the forward's, then per
 // site its perturbed value and the layer inputs its rules read.
 //
 //===----------------------------------------------------------------------===//
 
+#include "StepBuilders.h"
 #include "TrainStep.h"
 
 #include "flops/Dialect/Flops/IR/FlopsOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
 
@@ -87,6 +91,12 @@ func::FuncOp train::buildRowsFunction(const Options &opt,
     map.map(v, body->getArgument(frontierArg + j));
   Value seed = body->getArgument(seedArg), step = body->getArgument(seedArg + 1),
         offset = body->getArgument(seedArg + 2);
+  // perturb=layer-wise: row r keeps site k's noise only where
+  // layerWiseSite(r) = k.
+  bool layerWise = opt.perturb == "layer-wise";
+  int64_t numSites = perturbed.size();
+  Value phase =
+      layerWise ? layerWisePhase(rb, loc, seed, step, numSites) : Value();
   DenseMap<Operation *, unsigned> tailOf;
   for (auto [k, g] : llvm::enumerate(perturbed))
     tailOf[info.groups[g].tail.getDefiningOp()] = k;
@@ -106,8 +116,21 @@ func::FuncOp train::buildRowsFunction(const Options &opt,
         seed, step, offset, rb.getI64IntegerAttr(k),
         opt.antithetic ? rb.getUnitAttr() : nullptr,
         rb.getI64IntegerAttr(site.channelDim));
-    perturbedValue[site.tail] = p.getResult();
-    map.map(op.getResult(0), p.getResult());
+    Value pv = p.getResult();
+    if (layerWise)
+      pv = step::map(
+          rb, op.getLoc(), tail, ValueRange{tail, pv},
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value row = arith::AddIOp::create(
+                nb, l, offset, linalg::IndexOp::create(nb, l, 0));
+            Value on = arith::CmpIOp::create(
+                nb, l, arith::CmpIPredicate::eq,
+                layerWiseSite(nb, l, phase, row, numSites, opt.antithetic),
+                arith::ConstantIndexOp::create(nb, l, k));
+            return Value(arith::SelectOp::create(nb, l, on, a[1], a[0]));
+          });
+    perturbedValue[site.tail] = pv;
+    map.map(op.getResult(0), pv);
   }
   SmallVector<Value> results;
   for (Value v : fn.getBody().front().getTerminator()->getOperands())
@@ -122,4 +145,37 @@ func::FuncOp train::buildRowsFunction(const Options &opt,
   // already give the perturbed value through `map`.
   func::ReturnOp::create(rb, loc, results);
   return rows;
+}
+
+Value train::layerWisePhase(OpBuilder &b, Location loc, Value seed,
+                            Value step, int64_t numSites) {
+  // splitmix64's finaliser on seed * golden + step (wrapping i64 arithmetic).
+  Type i64 = b.getI64Type();
+  auto c = [&](uint64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(i64, v));
+  };
+  Value z = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, seed, c(0x9E3779B97F4A7C15ull)),
+      step);
+  auto mix = [&](Value x, unsigned shift, uint64_t mul) -> Value {
+    Value s = arith::XOrIOp::create(
+        b, loc, x, arith::ShRUIOp::create(b, loc, x, c(shift)));
+    return mul ? Value(arith::MulIOp::create(b, loc, s, c(mul))) : s;
+  };
+  z = mix(z, 30, 0xBF58476D1CE4E5B9ull);
+  z = mix(z, 27, 0x94D049BB133111EBull);
+  z = mix(z, 31, 0);
+  Value phase = arith::RemUIOp::create(b, loc, z, c(uint64_t(numSites)));
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), phase);
+}
+
+Value train::layerWiseSite(OpBuilder &b, Location loc, Value phase, Value row,
+                           int64_t numSites, bool antithetic) {
+  Value pair = row;
+  if (antithetic)
+    pair = arith::DivUIOp::create(b, loc, row,
+                                  arith::ConstantIndexOp::create(b, loc, 2));
+  return arith::RemUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, pair, phase),
+      arith::ConstantIndexOp::create(b, loc, numSites));
 }

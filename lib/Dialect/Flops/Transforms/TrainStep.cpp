@@ -133,7 +133,7 @@ Estimator::~Estimator() = default;
 RowEstimator::~RowEstimator() = default;
 
 func::FuncOp train::buildTrainStep(StepContext &ctx, Estimator &estimator) {
-  ctx.siteNoise = estimator.queriesRows();
+  ctx.siteNoise = estimator.siteNoise();
   buildStepSignature(ctx);
   OpBuilder &b = ctx.b;
   Location loc = ctx.loc;

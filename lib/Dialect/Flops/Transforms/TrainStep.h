@@ -9,7 +9,7 @@
 //   QueryLoop.cpp       the loop over chunks of query rows (for estimators
 //                       that query the rows function)
 //   Estimators.cpp      the estimator table; LREstimator.cpp,
-//                       SPSAEstimator.cpp: the strategies
+//                       SPSAEstimator.cpp, ESEstimator.cpp: the strategies
 //   SiteRules.cpp       the estimator rules of one site (Δ to parameters)
 //   StepOptimizer.cpp   gradient norm, clipping, SGD / Adam
 //
@@ -48,6 +48,16 @@ func::FuncOp buildRowsFunction(const Options &opt, const ForwardInfo &info,
                                ArrayRef<unsigned> perturbed,
                                SmallVectorImpl<SiteExtras> &extras,
                                PointPrefix &prefix);
+
+/// perturb=layer-wise: the step's phase φ = hash(seed, step) mod S (index).
+Value layerWisePhase(OpBuilder &b, Location loc, Value seed, Value step,
+                     int64_t numSites);
+/// perturb=layer-wise: the site that query row `row` (absolute, index)
+/// perturbs: (pair + φ) mod S, pair = row / 2 with antithetic pairs (both
+/// rows of a pair perturb the same site), else row. Every row perturbs site
+/// k with probability 1/S over φ.
+Value layerWiseSite(OpBuilder &b, Location loc, Value phase, Value row,
+                    int64_t numSites, bool antithetic);
 
 /// `t` (a ranked tensor type) with dimension 0 set to `rows`.
 RankedTensorType withBatch(Type t, int64_t rows);
@@ -179,6 +189,17 @@ public:
   /// Query rows per query unit: the step's rows must be a multiple of
   /// batch x this (SPSA: two forwards of the batch per direction).
   virtual int64_t rowsPerUnit() const { return 1; }
+  /// Whether the rows carry noise on the sites' outputs with learnable
+  /// log-sigmas (LR); false for estimators that perturb the weights.
+  virtual bool siteNoise() const { return queriesRows(); }
+  /// Builds the perturbed rows function (estimators that query rows): fills
+  /// `extras` and `prefix`; null after a diagnostic.
+  virtual func::FuncOp buildRows(const Options &opt, const ForwardInfo &info,
+                                 ArrayRef<unsigned> perturbed,
+                                 SmallVectorImpl<SiteExtras> &extras,
+                                 PointPrefix &prefix) {
+    return buildRowsFunction(opt, info, perturbed, extras, prefix);
+  }
   virtual Estimates build(StepContext &ctx, const CleanForward &clean,
                           const Allocation &alloc) = 0;
 };
@@ -188,6 +209,7 @@ std::unique_ptr<Estimator> createEstimator(StringRef name);
 /// The strategies (one file each).
 std::unique_ptr<Estimator> createLREstimator();
 std::unique_ptr<Estimator> createSPSAEstimator();
+std::unique_ptr<Estimator> createESEstimator();
 /// The names createEstimator knows, for diagnostics.
 StringRef estimatorNames();
 

@@ -29,6 +29,9 @@
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{estimator=spsa weighting=row-mean})" 2>&1 | FileCheck %s --check-prefix=OPT-SPSA-WEIGHTING
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{estimator=spsa baseline=none})" 2>&1 | FileCheck %s --check-prefix=OPT-SPSA-BASELINE
 // RUN: not flops-opt %S/flops-forward-train.mlir --pass-pipeline="builtin.module(flops-forward-train{estimator=spsa antithetic=false queries=3 point-prefix=false})" 2>&1 | FileCheck %s --check-prefix=OPT-SPSA-ROWS
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{estimator=es allocator=neyman neyman-points=4})" 2>&1 | FileCheck %s --check-prefix=OPT-ES-ALLOC
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{perturb=foo})" 2>&1 | FileCheck %s --check-prefix=OPT-PERTURB
+// RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{estimator=spsa perturb=layer-wise})" 2>&1 | FileCheck %s --check-prefix=OPT-PERTURB-SPSA
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{budget=-8})" 2>&1 | FileCheck %s --check-prefix=OPT-BUDGET
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{budget=9})" 2>&1 | FileCheck %s --check-prefix=OPT-BUDGET-ODD
 // RUN: not flops-opt %s -split-input-file --pass-pipeline="builtin.module(flops-forward-train{min-queries=-1})" 2>&1 | FileCheck %s --check-prefix=OPT-MINQ
@@ -67,11 +70,14 @@
 // OPT-CLIP: error: flops-forward-train: clip-norm must be >= 0, got -1.000000
 // OPT-ALLOC: error: flops-forward-train: allocator must be uniform, bernoulli, gaussian or neyman, got 'foo'
 // OPT-WEIGHTING: error: flops-forward-train: weighting must be per-point or row-mean, got 'foo'
-// OPT-ESTIMATOR: error: flops-forward-train: estimator must be one of lr, spsa, got 'foo'
+// OPT-ESTIMATOR: error: flops-forward-train: estimator must be one of lr, spsa, es, got 'foo'
 // OPT-SPSA-ALLOC: error: flops-forward-train: estimator=spsa perturbs the weights, shared by all points of the batch: it has no per-point allocation (allocator must be uniform, got 'gaussian')
 // OPT-SPSA-WEIGHTING: error: flops-forward-train: estimator=spsa has no row weights (weighting=row-mean has no effect; leave the default)
 // OPT-SPSA-BASELINE: error: flops-forward-train: estimator=spsa takes a central difference, which needs no baseline (baseline=none has no effect)
 // OPT-SPSA-ROWS: error: flops-forward-train: estimator=spsa evaluates 2 forwards of the batch per direction: the rows per step ({{[0-9]+}}) must be a multiple of {{[0-9]+}}
+// OPT-ES-ALLOC: error: flops-forward-train: estimator=es has no per-row variance proxy for the neyman allocator (allocator must be uniform or bernoulli)
+// OPT-PERTURB: error: flops-forward-train: perturb must be all or layer-wise, got 'foo'
+// OPT-PERTURB-SPSA: error: flops-forward-train: perturb=layer-wise selects the noise sites of estimator=lr; estimator=spsa perturbs the weights
 // OPT-BUDGET: error: flops-forward-train: budget must be >= 0, got -8
 // OPT-BUDGET-ODD: error: flops-forward-train: budget must be even with antithetic pairs, got 9
 // OPT-MINQ: error: flops-forward-train: min-queries must be >= 0, got -1

@@ -38,9 +38,11 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
            "eval_step, <entry>_rows, <entry>_points), so that one module can hold several "
            "variants">,
     Option<"estimator", "estimator", "std::string", "\"lr\"",
-           "Gradient estimator: lr (noise on layer outputs, the paper's) or "
+           "Gradient estimator: lr (noise on layer outputs, the paper's), "
            "spsa (MeZO: K = rows / (2 B) shared weight directions per step, "
-           "each evaluated at theta +- sigma z on the batch)">,
+           "each evaluated at theta +- sigma z on the batch) or es (every "
+           "query row at its own weights theta + sigma eps_r, eps_r "
+           "regenerated inside the ops that read the weights; fixed sigma)">,
     Option<"queries", "queries", "int64_t", "8",
            "Queries per data point (N = B * queries rows per step)">,
     Option<"batchSize", "batch-size", "int64_t", "0",
@@ -58,6 +60,10 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
            "Baseline subtracted from row losses: none, batch-mean, clean">,
     Option<"perturbLast", "perturb-last", "int64_t", "0",
            "Perturb (and train) only the last k sites; 0 = all sites">,
+    Option<"perturb", "perturb", "std::string", "\"all\"",
+           "Sites a query row perturbs (estimator=lr): all, or layer-wise "
+           "(one site per query, cycling through the S sites from a random "
+           "phase per step; each site's estimate is scaled by S)">,
     ListOption<"sites", "sites", "std::string",
            "Perturb (and train) only the sites that read a parameter whose "
            "flops.name contains one of these strings (e.g. "
