@@ -70,8 +70,11 @@ void convertConvolutionsToIm2Col(RewriterBase &rewriter, func::FuncOp func,
 /// Rewrites the multiply-accumulate generics that read one input through a
 /// non-projected map (the weight-gradient convolution of the LR rule) as a
 /// gather copy (im2col) + a contraction (GatherContraction.cpp).
+/// With `foldReductions`, the other input is first transposed so that its
+/// reduction dimensions come last: the images and pixels of a weight
+/// gradient then form one reduction dimension of a plain matrix product.
 void convertGatherContractionsToIm2Col(RewriterBase &rewriter,
-                                       func::FuncOp func);
+                                       func::FuncOp func, bool foldReductions);
 
 /// True for a generic whose body is `out + a * b` (either operand order,
 /// either add order) and nothing else, all of one float type.

@@ -126,7 +126,7 @@ struct CPUTileAndVectorizePass
       convertConvolutionsToIm2Col(rewriter, func, im2colSlices,
                                   im2colFoldBatch);
     if (gatherIm2col)
-      convertGatherContractionsToIm2Col(rewriter, func);
+      convertGatherContractionsToIm2Col(rewriter, func, gatherFoldBatch);
 
     if (transposeRhs) {
       SmallVector<linalg::LinalgOp> candidates;

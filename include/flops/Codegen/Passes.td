@@ -85,6 +85,11 @@ def CPUTileAndVectorizePass
     Option<"gatherIm2col", "gather-im2col", "bool", /*default=*/"true",
            "Rewrite multiply-accumulate generics with one gathered input "
            "(weight-gradient convolutions) as a copy + contraction">,
+    Option<"gatherFoldBatch", "gather-fold-batch", "bool", /*default=*/"true",
+           "In that rewrite, transpose the other input so that its "
+           "reduction dimensions come last (Δ[n, f, P] as [f, n, P]): a "
+           "weight gradient becomes one product with the images and pixels "
+           "in its reduction instead of one per image">,
     Option<"unrollTaps", "unroll-taps", "bool", /*default=*/"true",
            "Rewrite multiply-accumulate generics with one gathered input and "
            "at most 64 reduction iterations (depthwise convolutions) as "

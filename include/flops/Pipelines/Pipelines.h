@@ -66,6 +66,12 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
                      "input (weight-gradient convolutions) as an im2col copy "
                      "+ a contraction"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> gatherFoldBatch{
+      *this, "gather-fold-batch",
+      llvm::cl::desc("Weight-gradient convolutions (gather-im2col) as one "
+                     "product with the images folded into its reduction "
+                     "(the deltas transposed to [f, n, P] first)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> unrollTaps{
       *this, "unroll-taps",
       llvm::cl::desc("Depthwise convolutions (multiply-accumulate generics "
