@@ -433,7 +433,8 @@ LogicalResult codegen::rewriteConvNchwWithBatchInColumns(
 
 LogicalResult codegen::rewriteConvNchwAsSliceIm2Col(RewriterBase &rewriter,
                                                     linalg::Conv2DNchwFchwOp conv,
-                                                    int64_t foldBatchBelow) {
+                                                    int64_t foldBatchBelow,
+                                                    bool pointwiseInPlace) {
   FailureOr<std::pair<int64_t, int64_t>> strides = unitDilationStrides(conv);
   if (failed(strides))
     return failure();
@@ -457,7 +458,8 @@ LogicalResult codegen::rewriteConvNchwAsSliceIm2Col(RewriterBase &rewriter,
   // A 1x1 stride-1 filter over an unpadded input reads every pixel once in
   // place: the input itself, collapsed, is the column matrix (no copy).
   Value col =
-      kh == 1 && kw == 1 && strides->first == 1 && strides->second == 1 &&
+      pointwiseInPlace && kh == 1 && kw == 1 && strides->first == 1 &&
+              strides->second == 1 &&
               xType.getDimSize(2) == oh && xType.getDimSize(3) == ow
           ? Value(tensor::CollapseShapeOp::create(
                 rewriter, loc, x,

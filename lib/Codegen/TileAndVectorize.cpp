@@ -124,7 +124,7 @@ struct CPUTileAndVectorizePass
       warnIfUnconverged(fuseElementwiseOps(func), "elementwise fusion");
     if (im2col)
       convertConvolutionsToIm2Col(rewriter, func, im2colSlices,
-                                  im2colFoldBatch);
+                                  im2colFoldBatch, im2colPointwiseInPlace);
     if (gatherIm2col)
       convertGatherContractionsToIm2Col(rewriter, func, gatherFoldBatch);
 

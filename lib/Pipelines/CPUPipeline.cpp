@@ -67,6 +67,7 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   codegen.im2colSlices = options.im2colSlices;
   codegen.unrollTaps = options.unrollTaps;
   codegen.im2colFoldBatch = options.im2colFoldBatch;
+  codegen.im2colPointwiseInPlace = options.im2colPointwiseInPlace;
   codegen.vectorizeElementwise = options.vectorizeElementwise;
   codegen.elementwiseVectorSize = options.elementwiseVectorSize;
   codegen.noiseVectorSize = options.noiseVectorSize;

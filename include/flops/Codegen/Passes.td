@@ -82,6 +82,11 @@ def CPUTileAndVectorizePass
            "lanes): the images in the columns of one matrix product "
            "[f, n*oh*ow] (transposed in and out) instead of one product per "
            "image; 0 = never">,
+    Option<"im2colPointwiseInPlace", "im2col-pointwise-in-place", "bool",
+           /*default=*/"true",
+           "1x1 stride-1 NCHW convolutions over an unpadded input (slice "
+           "im2col, one product per image): the input itself is the column "
+           "matrix, no copy">,
     Option<"gatherIm2col", "gather-im2col", "bool", /*default=*/"true",
            "Rewrite multiply-accumulate generics with one gathered input "
            "(weight-gradient convolutions) as a copy + contraction">,

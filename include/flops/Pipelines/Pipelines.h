@@ -60,6 +60,11 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
                      "(and more than one image) as one matrix product with "
                      "the images in its columns; 0 = never"),
       llvm::cl::init(32)};
+  PassOptions::Option<bool> im2colPointwiseInPlace{
+      *this, "im2col-pointwise-in-place",
+      llvm::cl::desc("1x1 stride-1 NCHW convolutions read their input as the "
+                     "column matrix (no im2col copy)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> gatherIm2col{
       *this, "gather-im2col",
       llvm::cl::desc("Rewrite multiply-accumulate generics with one gathered "

@@ -2,6 +2,7 @@
 // RUN: flops-opt %s --flops-reference-to-llvm | %run | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{im2col-fold-batch=0})" | %run | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{im2col-fold-batch=1000})" | %run | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{im2col-pointwise-in-place=false})" | %run | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{num-threads=2 min-parallel-work=0})" | %run_omp | FileCheck %s
 
 /// linalg.conv_2d_nchw_fchw through flops-lower-to-cpu (im2col + a tiled,
