@@ -63,15 +63,20 @@ LogicalResult fuseElementwiseOps(func::FuncOp func);
 
 /// Rewrites the 2-D convolutions of `func` as im2col + contraction.
 /// With `slices`, NCHW convolutions with unit dilations use
-/// rewriteConvNchwAsSliceIm2Col (`foldBatchBelow`: see there).
+/// rewriteConvNchwAsSliceIm2Col (`foldBatchBelow`, `pointwiseInPlace`: see
+/// there).
 void convertConvolutionsToIm2Col(RewriterBase &rewriter, func::FuncOp func,
-                                 bool slices, int64_t foldBatchBelow);
+                                 bool slices, int64_t foldBatchBelow,
+                                 bool pointwiseInPlace);
 
 /// Rewrites the multiply-accumulate generics that read one input through a
 /// non-projected map (the weight-gradient convolution of the LR rule) as a
 /// gather copy (im2col) + a contraction (GatherContraction.cpp).
+/// With `foldReductions`, the other input is first transposed so that its
+/// reduction dimensions come last: the images and pixels of a weight
+/// gradient then form one reduction dimension of a plain matrix product.
 void convertGatherContractionsToIm2Col(RewriterBase &rewriter,
-                                       func::FuncOp func);
+                                       func::FuncOp func, bool foldReductions);
 
 /// True for a generic whose body is `out + a * b` (either operand order,
 /// either add order) and nothing else, all of one float type.
@@ -96,10 +101,13 @@ Value buildSliceIm2Col(RewriterBase &rewriter, Location loc, Value x,
 /// linalg.conv_2d_nchw_fchw (static, unit dilations) as buildSliceIm2Col +
 /// out[n, f, p] += w[f, k] * col[n, k, p].
 /// With more than one image and fewer than `foldBatchBelow` output pixels,
-/// rewriteConvNchwWithBatchInColumns instead.
+/// rewriteConvNchwWithBatchInColumns instead. With `pointwiseInPlace`, a
+/// 1x1 stride-1 filter over an unpadded input uses the input itself,
+/// collapsed to [n, c, oh*ow], as `col` (no copy).
 LogicalResult rewriteConvNchwAsSliceIm2Col(RewriterBase &rewriter,
                                            linalg::Conv2DNchwFchwOp conv,
-                                           int64_t foldBatchBelow);
+                                           int64_t foldBatchBelow,
+                                           bool pointwiseInPlace);
 
 /// linalg.conv_2d_nchw_fchw (static, unit dilations, strides sh, sw) with
 /// the images in the columns of one matrix product,

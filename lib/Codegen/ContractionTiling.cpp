@@ -363,7 +363,8 @@ codegen::tileAndVectorizeContraction(RewriterBase &rewriter, linalg::LinalgOp op
 
 void codegen::convertConvolutionsToIm2Col(RewriterBase &rewriter,
                                          func::FuncOp func, bool slices,
-                                         int64_t foldBatchBelow) {
+                                         int64_t foldBatchBelow,
+                                         bool pointwiseInPlace) {
   SmallVector<Operation *> convs;
   func.walk([&](Operation *op) {
     if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp,
@@ -380,7 +381,8 @@ void codegen::convertConvolutionsToIm2Col(RewriterBase &rewriter,
       // Strided-slice copies (vectorized) where they apply, upstream's
       // gather (scalar loops) otherwise.
       if (!slices || failed(rewriteConvNchwAsSliceIm2Col(rewriter, conv,
-                                                       foldBatchBelow)))
+                                                       foldBatchBelow,
+                                                       pointwiseInPlace)))
         (void)linalg::rewriteInIm2Col(rewriter, conv);
     }
     else if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op))

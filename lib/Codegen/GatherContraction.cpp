@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/SmallBitVector.h"
 
 using namespace mlir;
@@ -114,8 +115,40 @@ SmallVector<ReassociationIndices> foldableLoops(ArrayRef<AffineMap> maps,
   return groups;
 }
 
+/// The other (not gathered) input `x` with map `map`, transposed so that its
+/// reduction loops come last (in their order in `map`) when they are not
+/// already: then they are contiguous in both inputs of the contraction and
+/// fold into one (dW[f, K] += Δ[f, n*P] * col[n*P, K], one product with the
+/// images in its reduction instead of one per image). Returns the value and
+/// map to use (the given ones when nothing is to be done).
+std::pair<Value, AffineMap>
+reductionsLast(RewriterBase &rewriter, Location loc, Value x, AffineMap map,
+               ArrayRef<utils::IteratorType> iters) {
+  SmallVector<int64_t> perm;
+  for (bool reductionPart : {false, true})
+    for (auto [i, e] : llvm::enumerate(map.getResults()))
+      if (linalg::isReductionIterator(
+              iters[cast<AffineDimExpr>(e).getPosition()]) == reductionPart)
+        perm.push_back(static_cast<int64_t>(i));
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return {x, map};
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> results;
+  for (int64_t p : perm) {
+    shape.push_back(type.getDimSize(p));
+    results.push_back(map.getResult(p));
+  }
+  Value init =
+      tensor::EmptyOp::create(rewriter, loc, shape, type.getElementType());
+  Value t =
+      linalg::TransposeOp::create(rewriter, loc, x, init, perm)->getResult(0);
+  return {t, AffineMap::get(map.getNumDims(), 0, results, map.getContext())};
+}
+
 LogicalResult rewriteGatherContraction(RewriterBase &rewriter,
-                                       linalg::GenericOp op, int gathered) {
+                                       linalg::GenericOp op, int gathered,
+                                       bool foldReductions) {
   MLIRContext *ctx = op.getContext();
   Location loc = op.getLoc();
   unsigned numLoops = op.getNumLoops();
@@ -123,6 +156,10 @@ LogicalResult rewriteGatherContraction(RewriterBase &rewriter,
   AffineMap gMap = maps[gathered], oMap = maps[1 - gathered], outMap = maps[2];
   SmallVector<int64_t> extents = op.getStaticLoopRanges();
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  Value other = op.getDpsInputOperand(1 - gathered)->get();
+  rewriter.setInsertionPoint(op);
+  if (foldReductions)
+    std::tie(other, oMap) = reductionsLast(rewriter, loc, other, oMap, iters);
 
   // New loop order: the output's loops in its order, then the reduction
   // loops in the order of the other input, then any others.
@@ -195,8 +232,7 @@ LogicalResult rewriteGatherContraction(RewriterBase &rewriter,
     newIters.push_back(iters[d]);
   auto contraction = linalg::GenericOp::create(
       rewriter, loc, op->getResultTypes(),
-      ValueRange{op.getDpsInputOperand(1 - gathered)->get(),
-                 gather.getResult(0)},
+      ValueRange{other, gather.getResult(0)},
       ValueRange{op.getDpsInitOperand(0)->get()}, newMaps, newIters,
       [](OpBuilder &b, Location l, ValueRange args) {
         Value p = arith::MulFOp::create(b, l, args[0], args[1]);
@@ -223,7 +259,8 @@ LogicalResult rewriteGatherContraction(RewriterBase &rewriter,
 } // namespace
 
 void codegen::convertGatherContractionsToIm2Col(RewriterBase &rewriter,
-                                               func::FuncOp func) {
+                                               func::FuncOp func,
+                                               bool foldReductions) {
   SmallVector<std::pair<linalg::GenericOp, int>> candidates;
   func.walk([&](linalg::GenericOp op) {
     int g = gatheredInput(op);
@@ -231,7 +268,7 @@ void codegen::convertGatherContractionsToIm2Col(RewriterBase &rewriter,
       candidates.push_back({op, g});
   });
   for (auto [op, g] : candidates)
-    (void)rewriteGatherContraction(rewriter, op, g);
+    (void)rewriteGatherContraction(rewriter, op, g, foldReductions);
 }
 
 //===----------------------------------------------------------------------===//
@@ -396,7 +433,8 @@ LogicalResult codegen::rewriteConvNchwWithBatchInColumns(
 
 LogicalResult codegen::rewriteConvNchwAsSliceIm2Col(RewriterBase &rewriter,
                                                     linalg::Conv2DNchwFchwOp conv,
-                                                    int64_t foldBatchBelow) {
+                                                    int64_t foldBatchBelow,
+                                                    bool pointwiseInPlace) {
   FailureOr<std::pair<int64_t, int64_t>> strides = unitDilationStrides(conv);
   if (failed(strides))
     return failure();
@@ -417,8 +455,17 @@ LogicalResult codegen::rewriteConvNchwAsSliceIm2Col(RewriterBase &rewriter,
   if (n > 1 && oh * ow < foldBatchBelow)
     return rewriteConvNchwWithBatchInColumns(rewriter, conv, strides->first,
                                              strides->second);
-  Value col = buildSliceIm2Col(rewriter, loc, x, kh, kw, oh, ow,
-                               strides->first, strides->second);
+  // A 1x1 stride-1 filter over an unpadded input reads every pixel once in
+  // place: the input itself, collapsed, is the column matrix (no copy).
+  Value col =
+      pointwiseInPlace && kh == 1 && kw == 1 && strides->first == 1 &&
+              strides->second == 1 &&
+              xType.getDimSize(2) == oh && xType.getDimSize(3) == ow
+          ? Value(tensor::CollapseShapeOp::create(
+                rewriter, loc, x,
+                SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}}))
+          : buildSliceIm2Col(rewriter, loc, x, kh, kw, oh, ow, strides->first,
+                             strides->second);
   Value w2 = tensor::CollapseShapeOp::create(
       rewriter, loc, w, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
   Value o3 = tensor::CollapseShapeOp::create(

@@ -124,9 +124,9 @@ struct CPUTileAndVectorizePass
       warnIfUnconverged(fuseElementwiseOps(func), "elementwise fusion");
     if (im2col)
       convertConvolutionsToIm2Col(rewriter, func, im2colSlices,
-                                  im2colFoldBatch);
+                                  im2colFoldBatch, im2colPointwiseInPlace);
     if (gatherIm2col)
-      convertGatherContractionsToIm2Col(rewriter, func);
+      convertGatherContractionsToIm2Col(rewriter, func, gatherFoldBatch);
 
     if (transposeRhs) {
       SmallVector<linalg::LinalgOp> candidates;

@@ -63,9 +63,11 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   codegen.minParallelWork = options.minParallelWork;
   codegen.fuseElementwise = options.fuseElementwise;
   codegen.gatherIm2col = options.gatherIm2col;
+  codegen.gatherFoldBatch = options.gatherFoldBatch;
   codegen.im2colSlices = options.im2colSlices;
   codegen.unrollTaps = options.unrollTaps;
   codegen.im2colFoldBatch = options.im2colFoldBatch;
+  codegen.im2colPointwiseInPlace = options.im2colPointwiseInPlace;
   codegen.vectorizeElementwise = options.vectorizeElementwise;
   codegen.elementwiseVectorSize = options.elementwiseVectorSize;
   codegen.noiseVectorSize = options.noiseVectorSize;

@@ -1,11 +1,15 @@
 // RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{lower-contractions=false}))" | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{gather-im2col=false lower-contractions=false}))" | FileCheck %s --check-prefix=OFF
+// RUN: flops-opt %s --pass-pipeline="builtin.module(func.func(flops-cpu-tile-and-vectorize{gather-fold-batch=false lower-contractions=false}))" | FileCheck %s --check-prefix=NOFOLD
 
 /// gather-im2col: the weight-gradient convolution of the LR rule (stride 2),
 ///   dW[f, c, kh, kw] += xp[n, c, oh*2 + kh, ow*2 + kw] * Δ[n, f, oh, ow],
 /// becomes a gather copy of xp into a column tensor over (n, oh, ow, c, kh,
-/// kw), collapsed to (n, P = oh*ow, K = c*kh*kw), and the contraction
-/// dW[f, K] += Δ[n, f, P] * col[n, P, K], tiled and vectorized along K.
+/// kw), collapsed to (R = n*oh*ow, K = c*kh*kw); Δ is transposed to
+/// [f, n, oh, ow] so that the images and pixels form one reduction dimension
+/// R of the plain product dW[f, K] += Δ'[f, R] * col[R, K], tiled and
+/// vectorized along K. With gather-fold-batch=false Δ stays as it is and
+/// the product is dW[f, K] += Δ[n, f, P] * col[n, P, K] (one per image).
 
 #xs2 = affine_map<(n, f, oh, ow, c, kh, kw) -> (n, c, oh * 2 + kh, ow * 2 + kw)>
 #dl = affine_map<(n, f, oh, ow, c, kh, kw) -> (n, f, oh, ow)>
@@ -13,12 +17,21 @@
 
 // CHECK-LABEL: func.func @weight_gradient
 // CHECK-SAME: (%[[X:.*]]: tensor<2x3x11x11xf32>, %[[D:.*]]: tensor<2x16x5x5xf32>, %[[W:.*]]: tensor<16x3x3x3xf32>)
+// CHECK: vector.transfer_read %[[D]]
+// CHECK: %[[DT:.*]] = vector.transfer_write {{.*}} tensor<16x2x5x5xf32>
 // CHECK: %[[COL:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]{{.*}} ins(%[[X]] : tensor<2x3x11x11xf32>) outs(%{{.*}} : tensor<2x5x5x3x3x3xf32>)
-// CHECK-DAG: tensor.collapse_shape %[[D]] {{\[}}[0], [1], [2, 3]] : tensor<2x16x5x5xf32> into tensor<2x16x25xf32>
-// CHECK-DAG: tensor.collapse_shape %[[COL]] {{\[}}[0], [1, 2], [3, 4, 5]] : tensor<2x5x5x3x3x3xf32> into tensor<2x25x27xf32>
+// CHECK-DAG: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2, 3]] : tensor<16x2x5x5xf32> into tensor<16x50xf32>
+// CHECK-DAG: tensor.collapse_shape %[[COL]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<2x5x5x3x3x3xf32> into tensor<50x27xf32>
 // CHECK-DAG: tensor.collapse_shape %[[W]] {{\[}}[0], [1, 2, 3]] : tensor<16x3x3x3xf32> into tensor<16x27xf32>
 // CHECK: vector.contract
 // CHECK: tensor.expand_shape {{.*}} : tensor<16x27xf32> into tensor<16x3x3x3xf32>
+// NOFOLD-LABEL: func.func @weight_gradient
+// NOFOLD-SAME: (%[[X:.*]]: tensor<2x3x11x11xf32>, %[[D:.*]]: tensor<2x16x5x5xf32>, %[[W:.*]]: tensor<16x3x3x3xf32>)
+// NOFOLD-NOT: tensor<16x2x5x5xf32>
+// NOFOLD: %[[COL:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<2x3x11x11xf32>) outs(%{{.*}} : tensor<2x5x5x3x3x3xf32>)
+// NOFOLD-DAG: tensor.collapse_shape %[[D]] {{\[}}[0], [1], [2, 3]] : tensor<2x16x5x5xf32> into tensor<2x16x25xf32>
+// NOFOLD-DAG: tensor.collapse_shape %[[COL]] {{\[}}[0], [1, 2], [3, 4, 5]] : tensor<2x5x5x3x3x3xf32> into tensor<2x25x27xf32>
+// NOFOLD: vector.contract
 // OFF-LABEL: func.func @weight_gradient
 // OFF: linalg.generic {{.*}}iterator_types = ["reduction", "parallel", "reduction", "reduction", "parallel", "parallel", "parallel"]
 // OFF-NOT: vector.contract

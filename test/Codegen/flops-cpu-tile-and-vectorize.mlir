@@ -130,6 +130,21 @@ func.func @conv(%x: tensor<2x3x11x11xf32>, %w: tensor<4x3x3x3xf32>, %o: tensor<2
   return %r : tensor<2x4x5x5xf32>
 }
 
+/// A 1x1 stride-1 convolution over an unpadded input (42 pixels per image:
+/// one product per image): the input itself, collapsed to 2x3x42, is the
+/// column matrix; no im2col copy.
+// CHECK-LABEL: func.func @conv_1x1
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<2x3x6x7xf32>
+// CHECK-NOT: tensor.extract_slice %[[X]]
+// CHECK: tensor.collapse_shape %[[X]] {{\[}}[0], [1], [2, 3]] : tensor<2x3x6x7xf32> into tensor<2x3x42xf32>
+// CHECK-NOT: tensor.extract_slice %[[X]]
+// CHECK: vector.fma
+func.func @conv_1x1(%x: tensor<2x3x6x7xf32>, %w: tensor<4x3x1x1xf32>, %o: tensor<2x4x6x7xf32>) -> tensor<2x4x6x7xf32> {
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<2x3x6x7xf32>, tensor<4x3x1x1xf32>) outs(%o : tensor<2x4x6x7xf32>) -> tensor<2x4x6x7xf32>
+  return %r : tensor<2x4x6x7xf32>
+}
+
 /// Elementwise: the two generics fuse into one, tiled into rows of 16
 /// elements; 37 = 16 + 16 + 5, so the tiles are masked.
 // CHECK-LABEL: func.func @bias_relu

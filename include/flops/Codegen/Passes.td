@@ -82,9 +82,19 @@ def CPUTileAndVectorizePass
            "lanes): the images in the columns of one matrix product "
            "[f, n*oh*ow] (transposed in and out) instead of one product per "
            "image; 0 = never">,
+    Option<"im2colPointwiseInPlace", "im2col-pointwise-in-place", "bool",
+           /*default=*/"true",
+           "1x1 stride-1 NCHW convolutions over an unpadded input (slice "
+           "im2col, one product per image): the input itself is the column "
+           "matrix, no copy">,
     Option<"gatherIm2col", "gather-im2col", "bool", /*default=*/"true",
            "Rewrite multiply-accumulate generics with one gathered input "
            "(weight-gradient convolutions) as a copy + contraction">,
+    Option<"gatherFoldBatch", "gather-fold-batch", "bool", /*default=*/"true",
+           "In that rewrite, transpose the other input so that its "
+           "reduction dimensions come last (Δ[n, f, P] as [f, n, P]): a "
+           "weight gradient becomes one product with the images and pixels "
+           "in its reduction instead of one per image">,
     Option<"unrollTaps", "unroll-taps", "bool", /*default=*/"true",
            "Rewrite multiply-accumulate generics with one gathered input and "
            "at most 64 reduction iterations (depthwise convolutions) as "

@@ -60,11 +60,22 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
                      "(and more than one image) as one matrix product with "
                      "the images in its columns; 0 = never"),
       llvm::cl::init(32)};
+  PassOptions::Option<bool> im2colPointwiseInPlace{
+      *this, "im2col-pointwise-in-place",
+      llvm::cl::desc("1x1 stride-1 NCHW convolutions read their input as the "
+                     "column matrix (no im2col copy)"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> gatherIm2col{
       *this, "gather-im2col",
       llvm::cl::desc("Rewrite multiply-accumulate generics with one gathered "
                      "input (weight-gradient convolutions) as an im2col copy "
                      "+ a contraction"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> gatherFoldBatch{
+      *this, "gather-fold-batch",
+      llvm::cl::desc("Weight-gradient convolutions (gather-im2col) as one "
+                     "product with the images folded into its reduction "
+                     "(the deltas transposed to [f, n, P] first)"),
       llvm::cl::init(true)};
   PassOptions::Option<bool> unrollTaps{
       *this, "unroll-taps",

@@ -2,12 +2,14 @@
 // RUN: flops-opt %s --flops-reference-to-llvm | %run | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{im2col-fold-batch=0})" | %run | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{im2col-fold-batch=1000})" | %run | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{im2col-pointwise-in-place=false})" | %run | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{num-threads=2 min-parallel-work=0})" | %run_omp | FileCheck %s
 
 /// linalg.conv_2d_nchw_fchw through flops-lower-to-cpu (im2col + a tiled,
 /// vectorized contraction; by default case 1, 2 images of 25 < 32 pixels,
 /// has the images in the product's columns and case 2 (99 pixels) one
-/// product per image; `im2col-fold-batch=0` never folds, `=1000` folds
+/// product per image; case 4, 1x1 with stride 1, reads its input as the
+/// column matrix without a copy; `im2col-fold-batch=0` never folds, `=1000` folds
 /// both) against scalar loops over the unpadded input that
 /// test the padding bounds themselves: stride 2 with one pixel of zero
 /// padding (tensor.pad), and stride 1 with a non-square filter. Small
@@ -203,6 +205,39 @@ func.func @main() {
   // CHECK-NEXT: corners -2{{$}}
   // CHECK-NEXT: {{^}}2{{$}}
   call @report(%n2, %bad2, %o2d) : (i64, i64, tensor<?x?x?x?xf32>) -> ()
+
+  // Case 4: 2x3x6x7 input, 4x3x1x1 filter, stride 1, no padding -> 2x4x6x7
+  // (42 pixels: one product per image, the input itself as its columns).
+  %x4 = tensor.generate {
+  ^bb0(%n: index, %c: index, %h: index, %w: index):
+    %nc = arith.muli %n, %c3 : index
+    %ncc = arith.addi %nc, %c : index
+    %hw = arith.muli %h, %c7 : index
+    %q = arith.addi %hw, %w : index
+    %v = func.call @val(%ncc, %q, %c7, %c2) : (index, index, index, index) -> f32
+    tensor.yield %v : f32
+  } : tensor<2x3x6x7xf32>
+  %w4 = tensor.generate {
+  ^bb0(%f: index, %c: index, %h: index, %w: index):
+    %v = func.call @val(%f, %c, %c5, %c2) : (index, index, index, index) -> f32
+    tensor.yield %v : f32
+  } : tensor<4x3x1x1xf32>
+  %o4e = tensor.empty() : tensor<2x4x6x7xf32>
+  %o4z = linalg.fill ins(%zero : f32) outs(%o4e : tensor<2x4x6x7xf32>) -> tensor<2x4x6x7xf32>
+  %o4 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x4, %w4 : tensor<2x3x6x7xf32>, tensor<4x3x1x1xf32>)
+      outs(%o4z : tensor<2x4x6x7xf32>) -> tensor<2x4x6x7xf32>
+  %x4d = tensor.cast %x4 : tensor<2x3x6x7xf32> to tensor<?x?x?x?xf32>
+  %w4d = tensor.cast %w4 : tensor<4x3x1x1xf32> to tensor<?x?x?x?xf32>
+  %o4d = tensor.cast %o4 : tensor<2x4x6x7xf32> to tensor<?x?x?x?xf32>
+  %bad4 = call @mismatches(%x4d, %w4d, %o4d, %c1, %c0)
+      : (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, index, index) -> i64
+  %n4 = arith.constant 4 : i64
+  // CHECK: case 4
+  // CHECK-NEXT: mismatches 0{{$}}
+  // CHECK-NEXT: corners 4{{$}}
+  // CHECK-NEXT: {{^}}-3{{$}}
+  call @report(%n4, %bad4, %o4d) : (i64, i64, tensor<?x?x?x?xf32>) -> ()
 
   // Case 3: the check can fail: case 1's output read as stride 1 (wrong).
   %bad3 = call @mismatches(%x1d, %w1d, %o1d, %c1, %c1)
