@@ -1,8 +1,9 @@
 //===- Trainer.cpp - a step-at-a-time training API (Python) ---------------===//
 //
-// See include/flops/Driver/Trainer.h. The setup mirrors runTraining
-// (Train.cpp) so that a step here and a step of flops-train agree bit for
-// bit (python/tests/test_flops_train_equivalence.py checks it).
+// See include/flops/Driver/Trainer.h. The step ABI, the initial state and
+// the step call are rt::TrainState's, which flops-train's loop uses too, so
+// a step here and a step of flops-train agree bit for bit
+// (python/tests/test_checkpoint.py::test_step_equals_flops_train checks it).
 //
 //===----------------------------------------------------------------------===//
 
