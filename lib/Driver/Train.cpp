@@ -147,34 +147,24 @@ bool mlir::flops::driver::buildTrainStep(Session &session,
   return true;
 }
 
-namespace {
+bool JitStep::call(const char *name, const std::vector<ArgValue> &args,
+                   const std::vector<Buffer *> &results, std::string *error) {
+  return prog.call(name, args, results, error);
+}
 
-/// The JIT-compiled step behind the loop's interface.
-class JitStep : public rt::StepProgram {
-public:
-  explicit JitStep(Program &p) : prog(p) {}
-  bool call(const char *name, const std::vector<ArgValue> &args,
-            const std::vector<Buffer *> &results,
-            std::string *error) override {
-    return prog.call(name, args, results, error);
-  }
-  std::shared_ptr<rt::MemorySpace> memory() const override {
-    return prog.device();
-  }
-  std::string pipelineText() const override { return prog.pipelineText(); }
-  int64_t numThreads() const override { return prog.numThreads(); }
-  std::string compileNote() const override {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "compiled in %.1f s",
-                  prog.compileSeconds());
-    return buf;
-  }
+std::shared_ptr<rt::MemorySpace> JitStep::memory() const {
+  return prog.device();
+}
 
-private:
-  Program &prog;
-};
+std::string JitStep::pipelineText() const { return prog.pipelineText(); }
 
-} // namespace
+int64_t JitStep::numThreads() const { return prog.numThreads(); }
+
+std::string JitStep::compileNote() const {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "compiled in %.1f s", prog.compileSeconds());
+  return buf;
+}
 
 bool mlir::flops::driver::runTraining(const TrainConfig &cfg,
                                       std::string *error) {

@@ -1,8 +1,9 @@
 //===- Trainer.cpp - a step-at-a-time training API (Python) ---------------===//
 //
-// See include/flops/Driver/Trainer.h. The setup mirrors runTraining
-// (Train.cpp) so that a step here and a step of flops-train agree bit for
-// bit (python/tests/test_flops_train_equivalence.py checks it).
+// See include/flops/Driver/Trainer.h. The step ABI, the initial state and
+// the step call are rt::TrainState's, which flops-train's loop uses too, so
+// a step here and a step of flops-train agree bit for bit
+// (python/tests/test_checkpoint.py::test_step_equals_flops_train checks it).
 //
 //===----------------------------------------------------------------------===//
 
@@ -121,9 +122,9 @@ std::string Model::str() {
 //===----------------------------------------------------------------------===//
 
 struct Trainer::State {
-  PingPongState pingPong;
-  Buffer metrics, input, labels, pointIds, eInput, eLabels, eOut;
-  std::vector<ArgValue> eArgs;
+  /// The step ABI and state, shared with flops-train's loop.
+  rt::TrainState tstate;
+  std::unique_ptr<JitStep> program;
 };
 
 Trainer::Trainer() = default;
@@ -192,9 +193,10 @@ std::unique_ptr<Trainer> Trainer::create(std::shared_ptr<Model> model,
              (d.empty() ? "" : ":\n" + d);
     return nullptr;
   }
+  FunctionSignature ts, es;
   for (auto [name, sig] : {std::pair<const char *, FunctionSignature *>{
-                               "train_step", &t->ts},
-                           {"eval_step", &t->es}}) {
+                               "train_step", &ts},
+                           {"eval_step", &es}}) {
     auto f = module->lookupSymbol<func::FuncOp>(name);
     if (!f) {
       *error = std::string("flops-forward-train did not produce @") + name;
@@ -203,49 +205,16 @@ std::unique_ptr<Trainer> Trainer::create(std::shared_ptr<Model> model,
     if (!readSignature(f, sig, error))
       return nullptr;
   }
-
-  // The step ABI (as runTraining reads it).
-  auto one = [&](const FunctionSignature &sig, const char *role,
-                 unsigned *idx) {
-    return sig.uniqueArgWithRole(role, idx, error);
-  };
-  const FunctionSignature &ts = t->ts, &es = t->es;
-  if (!one(ts, "lr", &t->lrIdx) || !one(ts, "step", &t->stepIdx) ||
-      !one(ts, "seed", &t->seedIdx) || !one(ts, "labels", &t->labelIdx) ||
-      !one(es, "labels", &t->eLabelIdx) || !one(es, "valid", &t->eValidIdx))
+  // The step ABI (flops-train's loop reads it the same way).
+  t->st = std::make_unique<State>();
+  rt::TrainState &tstate = t->st->tstate;
+  if (!tstate.bind(ts, es, "the trainer", so.entry, error))
     return nullptr;
-  std::vector<unsigned> inputs = ts.argsWithRole("input"),
-                        eInputs = es.argsWithRole("input");
-  t->eParams = es.argsWithRole("param");
-  if (inputs.size() != 1 || eInputs.size() != 1) {
-    *error = "the trainer feeds one data input; @" + so.entry + " has " +
-             std::to_string(inputs.size());
-    return nullptr;
-  }
-  t->inputIdx = inputs[0];
-  t->eInputIdx = eInputs[0];
-  unsigned numState = t->lrIdx;
-  t->numStateArgs = numState;
-  if (ts.results.size() != numState + 1 ||
-      ts.results.back().numElements() < 4) {
-    *error = "@train_step does not return its state plus metrics";
-    return nullptr;
-  }
-  for (unsigned i = 0; i < numState; ++i)
-    if (ts.args[i].role == "param")
-      t->params.push_back(i);
-  if (t->eParams.size() != t->params.size()) {
-    *error = "@eval_step and @train_step disagree on the parameters";
-    return nullptr;
-  }
-  std::vector<unsigned> pointIdArgs = ts.argsWithRole("point_ids");
-  if (!pointIdArgs.empty())
-    t->pointIdIdx = int(pointIdArgs[0]);
 
   // Starting values from the model (checked before compiling).
   const rt::SafeTensors *file = model->weights();
   if (file)
-    for (unsigned i : t->params) {
+    for (unsigned i : tstate.paramPositions()) {
       const TensorSpec &s = ts.args[i];
       const rt::Tensor *w = file->find(s.name);
       if (!w) {
@@ -269,169 +238,54 @@ std::unique_ptr<Trainer> Trainer::create(std::shared_ptr<Model> model,
                              copts, error);
   if (!t->prog)
     return nullptr;
+  t->st->program = std::make_unique<JitStep>(*t->prog);
 
-  // State and buffers (runTraining's).
-  t->st = std::make_unique<State>();
-  State &s = *t->st;
-  const std::shared_ptr<Device> &dev = t->prog->device();
-  if (!s.pingPong.allocate(ts, numState, error, dev))
+  // The state, as flops-train's loop initialises it.
+  if (!tstate.init(t->st->program->memory(), file, model->name(), initKind,
+                   options.seed, so.sigma, so.queries, error))
     return nullptr;
-  if (!s.metrics.allocate(ts.results.back(), error, dev) ||
-      !s.eOut.allocate(es.results[0], error, dev))
-    return nullptr;
-  if (dev && (!s.input.allocate(ts.args[t->inputIdx], error, dev) ||
-              !s.labels.allocate(ts.args[t->labelIdx], error, dev) ||
-              !s.eInput.allocate(es.args[t->eInputIdx], error, dev) ||
-              !s.eLabels.allocate(es.args[t->eLabelIdx], error, dev)))
-    return nullptr;
-  if (t->pointIdIdx >= 0 &&
-      !s.pointIds.allocate(ts.args[t->pointIdIdx], error, dev))
-    return nullptr;
-  std::vector<Buffer> &state0 = s.pingPong.sets[0];
-  double logSigma0 = std::log(so.sigma);
-  if (auto it = ts.attrs.find("flops.log_sigma_init"); it != ts.attrs.end())
-    logSigma0 = std::strtod(it->second.c_str(), nullptr);
-  for (unsigned k = 0; k < t->params.size(); ++k) {
-    unsigned i = t->params[k];
-    if (!fillParameter(ts.args[i], file, model->name(), initKind,
-                       options.seed, k, &state0[i], error))
-      return nullptr;
-  }
-  for (unsigned i = 0; i < numState; ++i)
-    if (ts.args[i].role == "log_sigma") {
-      if (ts.args[i].dtype == rt::DType::F32) {
-        float *p = state0[i].as<float>();
-        for (int64_t k = 0, n = state0[i].numElements(); k < n; ++k)
-          p[k] = float(logSigma0);
-      } else {
-        double *p = state0[i].as<double>();
-        for (int64_t k = 0, n = state0[i].numElements(); k < n; ++k)
-          p[k] = logSigma0;
-      }
-    }
-  int64_t B = ts.args[t->inputIdx].shape[0];
-  int64_t budget = B * so.queries;
-  if (auto it = ts.attrs.find("flops.budget"); it != ts.attrs.end())
-    budget = std::strtoll(it->second.c_str(), nullptr, 10);
-  for (unsigned i = 0; i < numState; ++i)
-    if (ts.args[i].role == "allocator_state") {
-      if (ts.args[i].dtype != rt::DType::F64 ||
-          ts.args[i].numElements() != rt::kGaussianAllocStateSize ||
-          !rt::gaussianAllocInit(budget, B, state0[i].as<double>(), error)) {
-        *error = "@train_step: bad allocator_state argument " +
-                 ts.args[i].str() + (error->empty() ? "" : ": " + *error);
-        return nullptr;
-      }
-    }
-
-  for (int k = 0; k < 2; ++k) {
-    std::vector<ArgValue> &a = s.pingPong.args[k];
-    a[t->seedIdx] = ArgValue::integer(int64_t(options.seed));
-    if (dev) {
-      a[t->inputIdx] = ArgValue::of(s.input);
-      a[t->labelIdx] = ArgValue::of(s.labels);
-    }
-    if (t->pointIdIdx >= 0)
-      a[t->pointIdIdx] = ArgValue::of(s.pointIds);
-    s.pingPong.results[k].push_back(&s.metrics);
-  }
-  s.eArgs.assign(es.args.size(), ArgValue());
   return t;
 }
 
-const TensorSpec &Trainer::inputSpec() const { return ts.args[inputIdx]; }
-const TensorSpec &Trainer::labelSpec() const { return ts.args[labelIdx]; }
-int64_t Trainer::batchSize() const { return inputSpec().shape[0]; }
+const TensorSpec &Trainer::inputSpec() const { return st->tstate.inputSpec(); }
+const TensorSpec &Trainer::labelSpec() const { return st->tstate.labelSpec(); }
+int64_t Trainer::batchSize() const { return st->tstate.batchSize(); }
+bool Trainer::needsPointIds() const { return st->tstate.needsPointIds(); }
 unsigned Trainer::numMetrics() const {
-  return unsigned(ts.results.back().numElements());
+  return unsigned(st->tstate.trainSignature().results.back().numElements());
 }
-const TensorSpec &Trainer::stateSpec(unsigned i) const { return ts.args[i]; }
-Buffer &Trainer::state(unsigned i) { return st->pingPong.sets[cur][i]; }
-
+unsigned Trainer::numState() const { return st->tstate.numState(); }
+const TensorSpec &Trainer::stateSpec(unsigned i) const {
+  return st->tstate.trainSignature().args[i];
+}
+Buffer &Trainer::state(unsigned i) { return st->tstate.state(i); }
 std::string Trainer::stateKey(unsigned i) const {
-  // flops-train's names (Train.cpp, stateKey).
-  const TensorSpec &s = ts.args[i];
-  if (s.role == "param")
-    return s.name;
-  if (s.role == "allocator_state")
-    return "allocator." + s.name;
-  return "state." + s.role + "." + s.name;
+  return st->tstate.stateKey(i);
+}
+uintptr_t Trainer::lastInputAddress() const {
+  return st->tstate.lastInputAddress();
 }
 
 bool Trainer::step(void *x, void *y, const int32_t *pointIds, double lr,
                    std::vector<float> *metrics, std::string *error) {
-  State &s = *st;
-  std::vector<ArgValue> &args = s.pingPong.args[cur];
-  Buffer xv, yv;
-  if (prog->device()) {
-    std::memcpy(s.input.data(), x, s.input.numBytes());
-    std::memcpy(s.labels.data(), y, s.labels.numBytes());
-  } else {
-    xv.wrap(inputSpec(), x);
-    yv.wrap(labelSpec(), y);
-    args[inputIdx] = ArgValue::of(xv);
-    args[labelIdx] = ArgValue::of(yv);
-  }
-  if (pointIdIdx >= 0) {
-    if (!pointIds) {
-      *error = "the " + opts.step.allocator +
-               " allocator needs the training-row index of each batch row "
-               "(point_ids)";
-      return false;
-    }
-    std::memcpy(s.pointIds.data(), pointIds, s.pointIds.numBytes());
-  }
-  args[lrIdx] = ArgValue::real(lr);
-  args[stepIdx] = ArgValue::integer(steps);
-  // Descriptor word 1 is the aligned data pointer the code reads.
-  lastInput = uintptr_t(
-      static_cast<const int64_t *>(args[inputIdx].buffer->descriptor())[1]);
-  bool ok = prog->call("train_step", args, s.pingPong.results[cur], error);
-  if (!prog->device()) {
-    args[inputIdx] = ArgValue();
-    args[labelIdx] = ArgValue();
-  }
-  if (!ok)
+  rt::TrainState &tstate = st->tstate;
+  if (tstate.needsPointIds() && !pointIds) {
+    *error = "the " + opts.step.allocator +
+             " allocator needs the training-row index of each batch row "
+             "(point_ids)";
     return false;
-  const float *m = s.metrics.as<float>();
-  metrics->assign(m, m + s.metrics.numElements());
-  cur ^= 1;
+  }
+  if (!tstate.step(*st->program, x, y, pointIds, lr, steps, error))
+    return false;
+  const Buffer &m = tstate.metrics();
+  metrics->assign(m.as<float>(), m.as<float>() + m.numElements());
   ++steps;
   return true;
 }
 
 bool Trainer::evaluate(void *x, void *y, int64_t valid, double out[2],
                        std::string *error) {
-  State &s = *st;
-  if (valid < 0 || valid > batchSize()) {
-    *error = "valid rows must be between 0 and the batch size " +
-             std::to_string(batchSize()) + ", got " + std::to_string(valid);
-    return false;
-  }
-  for (unsigned k = 0; k < params.size(); ++k)
-    s.eArgs[eParams[k]] = ArgValue::of(state(params[k]));
-  Buffer xv, yv;
-  if (prog->device()) {
-    std::memcpy(s.eInput.data(), x, s.eInput.numBytes());
-    std::memcpy(s.eLabels.data(), y, s.eLabels.numBytes());
-    s.eArgs[eInputIdx] = ArgValue::of(s.eInput);
-    s.eArgs[eLabelIdx] = ArgValue::of(s.eLabels);
-  } else {
-    xv.wrap(es.args[eInputIdx], x);
-    yv.wrap(es.args[eLabelIdx], y);
-    s.eArgs[eInputIdx] = ArgValue::of(xv);
-    s.eArgs[eLabelIdx] = ArgValue::of(yv);
-  }
-  s.eArgs[eValidIdx] = ArgValue::integer(valid);
-  bool ok = prog->call("eval_step", s.eArgs, {&s.eOut}, error);
-  s.eArgs[eInputIdx] = ArgValue();
-  s.eArgs[eLabelIdx] = ArgValue();
-  if (!ok)
-    return false;
-  const float *m = s.eOut.as<float>();
-  out[0] = m[0];
-  out[1] = m[1];
-  return true;
+  return st->tstate.evaluate(*st->program, x, y, valid, out, error);
 }
 
 bool Trainer::saveCheckpoint(const std::string &path,
@@ -454,7 +308,7 @@ bool Trainer::saveCheckpoint(const std::string &path,
   out.metadata["pipeline"] = prog->pipelineText();
   for (const auto &[k, v] : extra)
     out.metadata[k] = v;
-  for (unsigned i = 0; i < numStateArgs; ++i)
+  for (unsigned i = 0; i < numState(); ++i)
     out.add(stateKey(i), state(i).toTensor());
   return rt::writeSafeTensors(path, out, error);
 }
@@ -463,10 +317,10 @@ bool Trainer::loadState(const rt::SafeTensors &in, bool requireAll,
                         const std::string &source, std::string *error) {
   // Check everything before changing anything.
   std::vector<std::pair<unsigned, const rt::Tensor *>> found;
-  for (unsigned i = 0; i < numStateArgs; ++i) {
+  for (unsigned i = 0; i < numState(); ++i) {
     std::string key = stateKey(i);
     const rt::Tensor *t = in.find(key);
-    const TensorSpec &s = ts.args[i];
+    const TensorSpec &s = stateSpec(i);
     if (!t) {
       if (requireAll || s.role == "param") {
         *error = source + ": no tensor '" + key + "' (the step's " + s.role +
@@ -483,7 +337,7 @@ bool Trainer::loadState(const rt::SafeTensors &in, bool requireAll,
     found.push_back({i, t});
   }
   for (auto [i, t] : found) {
-    const TensorSpec &s = ts.args[i];
+    const TensorSpec &s = stateSpec(i);
     if (t->dtype == s.dtype) {
       if (!state(i).copyFrom(*t, error))
         return false;

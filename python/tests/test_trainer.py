@@ -110,3 +110,25 @@ def test_bad_batches(model):
     bad[3] = 7
     with pytest.raises(ValueError, match="class 7 is outside 0..3"):
         t.step(x, bad)
+
+
+def _cuda_driver_loads():
+    import ctypes
+    try:
+        ctypes.CDLL("libcuda.so.1")
+        return True
+    except OSError:
+        return False
+
+
+def test_device_option_errors(model):
+    with pytest.raises(flops.FlopsError,
+                       match="device must be cpu or cuda, got 'tpu'"):
+        flops.Trainer(model, device="tpu")
+    if _cuda_driver_loads():
+        pytest.skip("a CUDA driver is present; the no-GPU error is not "
+                    "reachable here (scripts/gpu-check.sh covers the device)")
+    # Without a GPU, device="cuda" is an error naming the missing driver,
+    # raised before anything is compiled.
+    with pytest.raises(flops.FlopsError, match="no CUDA driver"):
+        flops.Trainer(model, device="cuda")

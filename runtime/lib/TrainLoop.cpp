@@ -74,17 +74,6 @@ std::string exact(double v) {
   return buf;
 }
 
-/// The checkpoint key of training-state argument `s`: parameters by their
-/// name (what --params reads), the Gaussian allocator as before, the rest by
-/// role and name.
-std::string stateKey(const TensorSpec &s) {
-  if (s.role == "param")
-    return s.name;
-  if (s.role == "allocator_state")
-    return "allocator." + s.name;
-  return "state." + s.role + "." + s.name;
-}
-
 /// Checks that the directory that will hold `path` exists and is writable.
 bool checkOutputDir(const std::string &path, const char *option,
                     std::string *error) {
@@ -347,9 +336,9 @@ struct TrainLoop::State {
   DataSplit train, test;
   bool haveTest = false;
   rt::InitKind initKind = rt::InitKind::HeNormal;
-  unsigned lrIdx = 0, stepIdx = 0, seedIdx = 0, labelIdx = 0, eLabelIdx = 0,
-           eValidIdx = 0, inputIdx = 0, eInputIdx = 0, numState = 0;
-  std::vector<unsigned> eParams;
+  /// The step ABI and the training state (shared with the Python Trainer).
+  TrainState tstate;
+  unsigned numState = 0;
   std::vector<unsigned> params; // state positions of the parameters
   int64_t B = 0;
   bool classify = false;
@@ -401,52 +390,13 @@ bool TrainLoop::run(StepProgram &program, std::string *error) {
 
 bool TrainLoop::State::prepare(std::string *error) {
   // --- The step ABI -------------------------------------------------------
-  auto one = [&](const FunctionSignature &sig, const char *role,
-                 unsigned *idx) {
-    return sig.uniqueArgWithRole(role, idx, error);
-  };
-  if (!one(ts, "lr", &lrIdx) || !one(ts, "step", &stepIdx) ||
-      !one(ts, "seed", &seedIdx) || !one(ts, "labels", &labelIdx) ||
-      !one(es, "labels", &eLabelIdx) || !one(es, "valid", &eValidIdx))
+  if (!tstate.bind(ts, es, cfg.toolName, facts.entry, error))
     return false;
-  std::vector<unsigned> inputs = ts.argsWithRole("input"),
-                        eInputs = es.argsWithRole("input");
-  eParams = es.argsWithRole("param");
-  if (inputs.size() != 1 || eInputs.size() != 1) {
-    *error = cfg.toolName + " feeds one data input; @" + facts.entry +
-             " has " + std::to_string(inputs.size());
-    return false;
-  }
-  inputIdx = inputs[0];
-  eInputIdx = eInputs[0];
-  numState = lrIdx;
-  if (ts.results.size() != numState + 1 ||
-      ts.results.back().numElements() < 4) {
-    *error = "@train_step does not return its state plus metrics";
-    return false;
-  }
-  for (unsigned i = 0; i < numState; ++i)
-    if (ts.results[i].shape != ts.args[i].shape ||
-        ts.results[i].dtype != ts.args[i].dtype) {
-      *error = "@train_step result " + std::to_string(i) +
-               " does not match its state argument";
-      return false;
-    }
-  for (unsigned i = 0; i < numState; ++i)
-    if (ts.args[i].role == "param")
-      params.push_back(i);
-  if (eParams.size() != params.size()) {
-    *error = "@eval_step and @train_step disagree on the parameters";
-    return false;
-  }
-  const TensorSpec &inputSpec = ts.args[inputIdx];
-  const TensorSpec &labelSpec = ts.args[labelIdx];
-  B = inputSpec.shape[0];
-  if (es.args[eInputIdx].shape != inputSpec.shape ||
-      es.args[eLabelIdx].shape != labelSpec.shape) {
-    *error = "@eval_step and @train_step disagree on the batch";
-    return false;
-  }
+  numState = tstate.numState();
+  params = tstate.paramPositions();
+  const TensorSpec &inputSpec = tstate.inputSpec();
+  const TensorSpec &labelSpec = tstate.labelSpec();
+  B = tstate.batchSize();
   classify = facts.loss == "cross-entropy";
 
   // --- Parameters file (checked before the slow steps) ---------------------
@@ -547,64 +497,21 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
   }
 
   // --- State --------------------------------------------------------------
-  PingPongState pingPong;
   // On a device (--device cuda) every buffer the step reads or writes lives
   // in its memory, the state across steps included.
-  std::shared_ptr<MemorySpace> dev = program.memory();
-  const TensorSpec &inputSpec = ts.args[inputIdx];
-  const TensorSpec &labelSpec = ts.args[labelIdx];
-  if (!pingPong.allocate(ts, numState, error, dev))
+  if (!tstate.init(program.memory(), haveFile ? &file : nullptr,
+                   cfg.paramsPath, initKind, cfg.seed, facts.sigma,
+                   facts.queries, error))
     return false;
-  std::vector<Buffer>(&state)[2] = pingPong.sets;
-  Buffer metrics, input, labels, eInput, eLabels, eOut;
-  if (!metrics.allocate(ts.results.back(), error, dev) ||
-      !input.allocate(inputSpec, error, dev) ||
-      !labels.allocate(labelSpec, error, dev) ||
-      !eInput.allocate(es.args[eInputIdx], error, dev) ||
-      !eLabels.allocate(es.args[eLabelIdx], error, dev) ||
-      !eOut.allocate(es.results[0], error, dev))
-    return false;
-
-  double logSigma0 = std::log(facts.sigma);
-  if (auto it = ts.attrs.find("flops.log_sigma_init"); it != ts.attrs.end())
-    logSigma0 = std::strtod(it->second.c_str(), nullptr);
   int64_t numParams = 0;
-  for (unsigned k = 0; k < params.size(); ++k) {
-    unsigned i = params[k];
+  for (unsigned i : params)
     numParams += ts.args[i].numElements();
-    if (!fillParameter(ts.args[i], haveFile ? &file : nullptr,
-                       cfg.paramsPath, initKind, cfg.seed, k, &state[0][i],
-                       error))
-      return false;
-  }
-  for (unsigned i = 0; i < numState; ++i)
-    if (ts.args[i].role == "log_sigma") {
-      if (ts.args[i].dtype == rt::DType::F32) {
-        float *p = state[0][i].as<float>();
-        for (int64_t k = 0, n = state[0][i].numElements(); k < n; ++k)
-          p[k] = float(logSigma0);
-      } else {
-        double *p = state[0][i].as<double>();
-        for (int64_t k = 0, n = state[0][i].numElements(); k < n; ++k)
-          p[k] = logSigma0;
-      }
-    }
-
   // Rows per step N (the budget option, or B x queries).
-  int64_t budget = B * facts.queries;
-  if (auto it = ts.attrs.find("flops.budget"); it != ts.attrs.end())
-    budget = std::strtoll(it->second.c_str(), nullptr, 10);
-  // The Gaussian allocator starts uniform (w = 0, c = N/B, s = h = 1).
-  for (unsigned i = 0; i < numState; ++i)
-    if (ts.args[i].role == "allocator_state") {
-      if (ts.args[i].dtype != rt::DType::F64 ||
-          ts.args[i].numElements() != rt::kGaussianAllocStateSize ||
-          !rt::gaussianAllocInit(budget, B, state[0][i].as<double>(), error))
-        return *error = "@train_step: bad allocator_state argument " +
-                        ts.args[i].str() + (error->empty() ? "" : ": " + *error),
-               false;
-      // A checkpoint written with --save resumes the learned allocator.
-      if (haveFile)
+  int64_t budget = tstate.budget(facts.queries);
+  // A checkpoint written with --save resumes the learned allocator.
+  if (haveFile)
+    for (unsigned i = 0; i < numState; ++i)
+      if (ts.args[i].role == "allocator_state")
         if (const rt::Tensor *t = file.find("allocator." + ts.args[i].name)) {
           if (t->dtype != rt::DType::F64 ||
               t->numElements() != rt::kGaussianAllocStateSize) {
@@ -613,13 +520,13 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
                      std::to_string(rt::kGaussianAllocStateSize) + " f64";
             return false;
           }
-          std::memcpy(state[0][i].data(), t->bytes.data(), t->bytes.size());
+          std::memcpy(tstate.state(i).data(), t->bytes.data(),
+                      t->bytes.size());
         }
-    }
   // A resumed run continues from the checkpoint's whole state.
   if (resume)
     for (unsigned i = 0; i < numState; ++i) {
-      std::string key = stateKey(ts.args[i]);
+      std::string key = tstate.stateKey(i);
       const rt::Tensor *t = ckpt.find(key);
       if (!t) {
         *error = cfg.resumePath + ": no tensor '" + key + "' (the step's " +
@@ -627,40 +534,25 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
         return false;
       }
       if (t->dtype != ts.args[i].dtype || t->shape != ts.args[i].shape ||
-          t->bytes.size() != state[0][i].numBytes()) {
+          t->bytes.size() != tstate.state(i).numBytes()) {
         *error = cfg.resumePath + ": tensor '" + key + "' has shape " +
                  rt::shapeToString(t->shape) + ", the step expects " +
                  ts.args[i].str();
         return false;
       }
-      std::memcpy(state[0][i].data(), t->bytes.data(), t->bytes.size());
+      std::memcpy(tstate.state(i).data(), t->bytes.data(), t->bytes.size());
     }
+  // The batch buffers the loop gathers into (in the program's memory).
+  Buffer &input = tstate.inputBuffer(), &labels = tstate.labelBuffer(),
+         &eInput = tstate.evalInputBuffer(),
+         &eLabels = tstate.evalLabelBuffer();
+  const Buffer &metrics = tstate.metrics();
   // The Neyman allocator reads and updates statistics per training point.
-  std::vector<unsigned> pointIdArgs = ts.argsWithRole("point_ids");
-  Buffer pointIds;
-  if (!pointIdArgs.empty() &&
-      !pointIds.allocate(ts.args[pointIdArgs[0]], error, dev))
-    return false;
+  int32_t *pointIds =
+      tstate.needsPointIds() ? tstate.pointIdBuffer().as<int32_t>() : nullptr;
 
-  // Argument lists for both ping-pong directions (no per-step allocation).
-  std::vector<ArgValue>(&args)[2] = pingPong.args;
-  std::vector<Buffer *>(&results)[2] = pingPong.results;
-  for (int s = 0; s < 2; ++s) {
-    args[s][inputIdx] = ArgValue::of(input);
-    args[s][labelIdx] = ArgValue::of(labels);
-    args[s][seedIdx] = ArgValue::integer(int64_t(cfg.seed));
-    if (!pointIdArgs.empty())
-      args[s][pointIdArgs[0]] = ArgValue::of(pointIds);
-    results[s].push_back(&metrics);
-  }
-  std::vector<ArgValue> eArgs(es.args.size());
-  eArgs[eInputIdx] = ArgValue::of(eInput);
-  eArgs[eLabelIdx] = ArgValue::of(eLabels);
-
-  // Test-set evaluation of state[cur].
-  auto evaluate = [&](int cur, double *loss, double *acc) {
-    for (unsigned k = 0; k < params.size(); ++k)
-      eArgs[eParams[k]] = ArgValue::of(state[cur][params[k]]);
+  // Test-set evaluation of the current state.
+  auto evaluate = [&](double *loss, double *acc) {
     size_t xRow = eInput.numBytes() / size_t(B),
            yRow = eLabels.numBytes() / size_t(B);
     double lossSum = 0.0, correct = 0.0;
@@ -675,10 +567,10 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
         std::memset(eLabels.as<uint8_t>() + span.size * yRow, 0,
                     size_t(B - span.size) * yRow);
       }
-      eArgs[eValidIdx] = ArgValue::integer(span.size);
-      if (!program.call("eval_step", eArgs, std::vector<Buffer *>{&eOut}, error))
+      double m[2];
+      if (!tstate.evaluate(program, eInput.data(), eLabels.data(), span.size,
+                           m, error))
         return false;
-      const float *m = eOut.as<float>();
       lossSum += m[0];
       correct += m[1];
     }
@@ -692,7 +584,7 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
   // `batch` batches of `epoch` are done (numBatches at the end of an
   // epoch); `sums` are the epoch's running metric sums so far, `first` the
   // first epoch's loss and accuracy (for the summary line).
-  auto save = [&](int cur, int64_t epoch, int64_t batch, int64_t step,
+  auto save = [&](int64_t epoch, int64_t batch, int64_t step,
                   const double *sums, const double *first) {
     rt::SafeTensors st;
     st.metadata["format"] = "flops-train";
@@ -712,7 +604,7 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
     // The whole training state: parameters (by name, what --params reads),
     // optimizer moments, log sigma, allocator state.
     for (unsigned i = 0; i < numState; ++i)
-      st.add(stateKey(ts.args[i]), state[cur][i].toTensor());
+      st.add(tstate.stateKey(i), tstate.state(i).toTensor());
     if (!rt::writeSafeTensors(cfg.savePath, st, error))
       return false;
     savedWhat = batch >= numBatches || epoch == 0
@@ -755,7 +647,6 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
   }
 
   // --- Training -----------------------------------------------------------
-  int cur = 0;
   int64_t step = 0, startEpoch = 1, startBatch = 0;
   double firstLoss = NAN, lastLoss = NAN, firstAcc = NAN, lastAcc = NAN;
   if (resume) {
@@ -790,7 +681,7 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
   if (cfg.epochs == 0) {
     if (haveTest) {
       double tl, ta;
-      if (!evaluate(cur, &tl, &ta))
+      if (!evaluate(&tl, &ta))
         return false;
       if (!cfg.quiet) {
         std::string line = "initial parameters: test loss " + fixed4(tl);
@@ -800,7 +691,7 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
       }
     }
     double zero[5] = {0, 0, 0, 0, 0}, none[2] = {NAN, NAN};
-    if (!cfg.savePath.empty() && !save(cur, 0, 0, 0, zero, none))
+    if (!cfg.savePath.empty() && !save(0, 0, 0, zero, none))
       return false;
     return cfg.metricsPath.empty() || metricsOut.close(error);
   }
@@ -809,8 +700,6 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
     double lr = cfg.lr;
     if (cfg.lrDecayEvery > 0)
       lr *= std::pow(cfg.lrDecay, double((epoch - 1) / cfg.lrDecayEvery));
-    for (int s = 0; s < 2; ++s)
-      args[s][lrIdx] = ArgValue::real(lr);
     batches.beginEpoch(uint64_t(epoch - 1));
     size_t xRow = input.numBytes() / size_t(B),
            yRow = labels.numBytes() / size_t(B);
@@ -826,11 +715,11 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
       const int64_t *rows = batches.batch(b);
       rt::gatherRowsRaw(train.x.bytes.data(), xRow, rows, B, input.data());
       rt::gatherRowsRaw(train.y.bytes.data(), yRow, rows, B, labels.data());
-      if (!pointIdArgs.empty())
+      if (pointIds)
         for (int64_t i = 0; i < B; ++i)
-          pointIds.as<int32_t>()[i] = int32_t(rows[i]);
-      args[cur][stepIdx] = ArgValue::integer(step);
-      if (!program.call("train_step", args[cur], results[cur], error))
+          pointIds[i] = int32_t(rows[i]);
+      if (!tstate.step(program, input.data(), labels.data(), pointIds, lr,
+                       step, error))
         return false;
       const float *m = metrics.as<float>();
       if (!isFinite(m[0]) || !isFinite(m[2]) || !isFinite(m[3])) {
@@ -865,10 +754,9 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
       sumNorm += m[3];
       if (haveV)
         sumV += m[4];
-      cur ^= 1;
       ++step;
       if (cfg.saveEvery > 0 && step % cfg.saveEvery == 0 && b + 1 < numBatches &&
-          !save(cur, epoch, b + 1, step, sums, std::array<double, 2>{
+          !save(epoch, b + 1, step, sums, std::array<double, 2>{
                                                    firstLoss, firstAcc}
                                                    .data()))
         return false;
@@ -879,7 +767,7 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
         double firsts[2] = {firstLoss, firstAcc};
         bool justSaved = cfg.saveEvery > 0 && step % cfg.saveEvery == 0;
         if (!cfg.savePath.empty() && !justSaved &&
-            !save(cur, epoch, b + 1, step, sums, firsts))
+            !save(epoch, b + 1, step, sums, firsts))
           return false;
         if (!cfg.quiet)
           std::fprintf(log,
@@ -913,7 +801,7 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
     double testLoss = NAN, testAcc = NAN, evalSeconds = 0;
     if (haveTest) {
       auto tEval = Clock::now();
-      if (!evaluate(cur, &testLoss, &testAcc))
+      if (!evaluate(&testLoss, &testAcc))
         return false;
       evalSeconds = since(tEval);
       if (!isFinite(testLoss)) {
@@ -963,7 +851,7 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
       return false;
     double firsts[2] = {firstLoss, firstAcc};
     if (!cfg.savePath.empty() &&
-        !save(cur, epoch, numBatches, step, sums, firsts))
+        !save(epoch, numBatches, step, sums, firsts))
       return false;
     if (progress)
       progress->finish();

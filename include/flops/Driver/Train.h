@@ -82,6 +82,24 @@ struct TrainStepBuild {
 bool buildTrainStep(Session &session, const TrainConfig &cfg,
                     TrainStepBuild *out, std::string *error);
 
+/// A JIT-compiled Program's @train_step / @eval_step behind the training
+/// loop's interface (rt::StepProgram): what flops-train's loop and the
+/// Python Trainer (rt::TrainState) call.
+class JitStep : public ::flops::rt::StepProgram {
+public:
+  explicit JitStep(Program &p) : prog(p) {}
+  bool call(const char *name, const std::vector<ArgValue> &args,
+            const std::vector<Buffer *> &results,
+            std::string *error) override;
+  std::shared_ptr<::flops::rt::MemorySpace> memory() const override;
+  std::string pipelineText() const override;
+  int64_t numThreads() const override;
+  std::string compileNote() const override;
+
+private:
+  Program &prog;
+};
+
 /// Trains as configured. False with a message on any error: unreadable or
 /// malformed model, pass failure (with its diagnostics), data that do not
 /// fit the model, a non-finite loss (naming the step; the last checkpoint

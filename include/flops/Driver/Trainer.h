@@ -7,14 +7,16 @@
 // a compiled @forward for a fixed batch.
 //
 // One Trainer::step equals one step of flops-train's loop on the same state:
-// the same pass options (TrainStepOptions::passText), the same
-// initialisation (fillParameter with the seed and stream k of parameter k,
-// log sigma, the Gaussian allocator's start), the same scalars (lr, step,
-// seed) and the same ping-pong buffers. The checkpoint format is
+// the same pass options (TrainStepOptions::passText), and the same code
+// reads the step ABI, initialises the state (parameters from the seed and
+// stream k of parameter k, log sigma, the Gaussian allocator's start) and
+// calls the step: rt::TrainState (runtime/lib/TrainState.cpp), which
+// flops-train's loop drives too. The checkpoint format is
 // flops-train's (--save / --resume / --params read what saveCheckpoint
 // writes, and loadCheckpoint reads what they write).
 //
-// Batches are borrowed (Buffer::wrap): nothing is copied on the way in.
+// Batches are borrowed (Buffer::wrap): nothing is copied on the way in
+// (with --device cuda's memory they are copied into the step's buffers).
 // Not thread-safe: one call at a time per Trainer.
 //
 //===----------------------------------------------------------------------===//
@@ -100,7 +102,7 @@ public:
   int64_t batchSize() const;
   /// Output classes of @forward (0 when not a [B, C] result).
   int64_t numClasses() const { return classes; }
-  bool needsPointIds() const { return pointIdIdx >= 0; }
+  bool needsPointIds() const;
   unsigned numMetrics() const;
   const std::string &passText() const { return pass; }
   const Program &program() const { return *prog; }
@@ -108,7 +110,7 @@ public:
 
   /// The training state: parameters, optimizer moments, log sigma,
   /// allocator state (the step's first arguments).
-  unsigned numState() const { return numStateArgs; }
+  unsigned numState() const;
   const TensorSpec &stateSpec(unsigned i) const;
   /// The checkpoint name of state tensor i (parameters by flops.name).
   std::string stateKey(unsigned i) const;
@@ -131,7 +133,7 @@ public:
   int64_t stepCount() const { return steps; }
   /// The data pointer of the input descriptor that the last step handed
   /// to the compiled code (tests check that it is the caller's array).
-  uintptr_t lastInputAddress() const { return lastInput; }
+  uintptr_t lastInputAddress() const;
   void setStepCount(int64_t s) { steps = s; }
 
   /// flops-train's checkpoint: the whole state by stateKey and the
@@ -153,18 +155,10 @@ private:
   TrainerOptions opts;
   std::string pass;
   std::unique_ptr<Program> prog;
-  FunctionSignature ts, es;
-  unsigned numStateArgs = 0;
-  unsigned lrIdx = 0, stepIdx = 0, seedIdx = 0, labelIdx = 0, inputIdx = 0;
-  unsigned eInputIdx = 0, eLabelIdx = 0, eValidIdx = 0;
-  int pointIdIdx = -1;
-  std::vector<unsigned> params, eParams;
   int64_t classes = 0;
   struct State;
   std::unique_ptr<State> st;
-  int cur = 0;
   int64_t steps = 0;
-  uintptr_t lastInput = 0;
 };
 
 /// @forward compiled for a fixed batch: parameters by flops.name, then the

@@ -108,6 +108,99 @@ public:
   virtual std::string compileNote() const = 0;
 };
 
+/// The step ABI of a compiled @train_step / @eval_step pair and the
+/// training state on it, one step at a time. TrainLoop::run drives one, and
+/// so does the Python package's Trainer (lib/Driver/Trainer.cpp): both read
+/// the ABI, initialise the state and call the step the same way, so one
+/// Python step equals one flops-train step bit for bit.
+///
+/// Order: bind (the signatures; before compiling), init (after compiling:
+/// the buffers live in the program's memory), then step / evaluate.
+class TrainState {
+public:
+  TrainState();
+  ~TrainState();
+  TrainState(const TrainState &) = delete;
+  TrainState &operator=(const TrainState &) = delete;
+
+  /// Reads and checks the step ABI (the arguments' roles). Messages name
+  /// `tool` (what feeds the data) and `entry` (the trained function).
+  bool bind(const FunctionSignature &train, const FunctionSignature &eval,
+            const std::string &tool, const std::string &entry,
+            std::string *error);
+  const FunctionSignature &trainSignature() const { return ts; }
+  const FunctionSignature &evalSignature() const { return es; }
+  const TensorSpec &inputSpec() const { return ts.args[inputIdx]; }
+  const TensorSpec &labelSpec() const { return ts.args[labelIdx]; }
+  /// Rows per batch (dimension 0 of the input).
+  int64_t batchSize() const { return inputSpec().shape[0]; }
+  /// The training state: the step's first arguments (parameters, optimizer
+  /// moments, log sigma, allocator state).
+  unsigned numState() const { return numStateArgs; }
+  /// State positions of the parameters, in order (parameter k is
+  /// initialised from Philox stream k).
+  const std::vector<unsigned> &paramPositions() const { return params; }
+  bool needsPointIds() const { return pointIdIdx >= 0; }
+  /// The checkpoint name of state tensor i: parameters by flops.name,
+  /// allocator.<name>, else state.<role>.<name>.
+  std::string stateKey(unsigned i) const;
+  /// Rows per step (flops.budget, else batch x queries).
+  int64_t budget(int64_t queries) const;
+
+  /// Allocates every buffer (in `memory`; null: the host's) and sets the
+  /// starting state: parameters from `file` (by flops.name; `fileName` in
+  /// messages) or by `init` with `seed` (parameter k from stream k), log
+  /// sigma from flops.log_sigma_init or log(sigma), the Gaussian
+  /// allocator's uniform start.
+  bool init(std::shared_ptr<MemorySpace> memory, const SafeTensors *file,
+            const std::string &fileName, InitKind init, uint64_t seed,
+            double sigma, int64_t queries, std::string *error);
+  /// State tensor i of the current state (valid until the next step: steps
+  /// alternate between two buffer sets).
+  Buffer &state(unsigned i) { return pingPong.sets[cur][i]; }
+  /// The step's own batch buffers (in the program's memory): a caller may
+  /// gather a batch into them and pass their data to step / evaluate.
+  Buffer &inputBuffer() { return input; }
+  Buffer &labelBuffer() { return labels; }
+  Buffer &pointIdBuffer() { return pointIds; }
+  Buffer &evalInputBuffer() { return eInput; }
+  Buffer &evalLabelBuffer() { return eLabels; }
+
+  /// One @train_step at learning rate `lr` and step number `step` on `x`
+  /// and `y` (B dense rows of inputSpec / labelSpec). In host memory they
+  /// are passed as they are (borrowed, no copy); in a device's memory they
+  /// are copied into the own buffers (unless they are those). `pointIds`
+  /// (B training-row indices) is required when needsPointIds. On success
+  /// the new state is current and the step's metrics are in metrics().
+  bool step(StepProgram &program, const void *x, const void *y,
+            const int32_t *pointIds, double lr, int64_t step,
+            std::string *error);
+  /// The last step's metrics (clean loss, accuracy, row loss, gradient
+  /// norm, [variance proxy]).
+  const Buffer &metrics() const { return metricsBuf; }
+  /// The data pointer of the input descriptor the last step handed to the
+  /// compiled code.
+  uintptr_t lastInputAddress() const { return lastInput; }
+  /// One @eval_step batch on the current parameters: `x`, `y` as for step,
+  /// the first `valid` rows count; out = {loss sum, correct count}.
+  bool evaluate(StepProgram &program, const void *x, const void *y,
+                int64_t valid, double out[2], std::string *error);
+
+private:
+  FunctionSignature ts, es;
+  unsigned lrIdx = 0, stepIdx = 0, seedIdx = 0, labelIdx = 0, inputIdx = 0;
+  unsigned eInputIdx = 0, eLabelIdx = 0, eValidIdx = 0, numStateArgs = 0;
+  int pointIdIdx = -1;
+  std::vector<unsigned> params, eParams;
+  std::shared_ptr<MemorySpace> memory;
+  PingPongState pingPong;
+  Buffer metricsBuf, input, labels, pointIds, eInput, eLabels, eOut;
+  Buffer xView, yView; // borrowed batches (host memory)
+  std::vector<ArgValue> eArgs;
+  int cur = 0;
+  uintptr_t lastInput = 0;
+};
+
 /// Checks the options no pass checks (ranges, exclusions, writable output
 /// directories, --init). False with a message naming the option.
 bool checkLoopOptions(const LoopConfig &cfg, std::string *error);
