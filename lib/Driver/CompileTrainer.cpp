@@ -319,10 +319,11 @@ bool linkProgram(const CompileTrainerOptions &o, llvm::StringRef object,
     args.push_back("-shared");
 #ifdef FLOPS_SANITIZE_LINK_FLAGS
   // This flops-compile's static libraries are sanitizer-instrumented.
-  for (llvm::StringRef f :
-       llvm::split(llvm::StringRef(FLOPS_SANITIZE_LINK_FLAGS), ' '))
-    if (!f.empty())
-      args.push_back(f.str());
+  llvm::SmallVector<llvm::StringRef> sanitizeFlags;
+  llvm::StringRef(FLOPS_SANITIZE_LINK_FLAGS)
+      .split(sanitizeFlags, ' ', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef f : sanitizeFlags)
+    args.push_back(f.str());
 #endif
   std::vector<const char *> libs = {"libFlopsCompiledSupport.a",
                                     "libFlopsRuntimeStatic.a"};
