@@ -172,12 +172,12 @@ def main():
                "--train-npy", files["x"], "--train-labels", files["y"],
                "--test-npy", files["xt"], "--test-labels", files["yt"],
                "--batch-size", str(args.batch_size),
-               "--queries", str(queries), "--lr", str(lr),
-               "--epochs", "1", "--seed", "1", "--progress=false",
-               "--metrics", metrics,
-               "--save", os.path.join(d, "trained.safetensors")]
-        if args.threads:
+               "--queries", str(queries), "--lr", str(lr)]
+        if args.threads:  # before --epochs: the evaluation below keeps it
             cmd += ["--num-threads", str(args.threads)]
+        cmd += ["--epochs", "1", "--seed", "1", "--progress=false",
+                "--metrics", metrics,
+                "--save", os.path.join(d, "trained.safetensors")]
         # The held-out loss of the imported (initial) weights.
         before = run(cmd[:cmd.index("--epochs")] + ["--epochs", "0",
                                                     "--progress=false"])

@@ -42,6 +42,7 @@ import numpy as np
 EXPECTED_TO_TRAIN = {
     "resnet18", "resnext", "mobilenet_v2", "mobilenet_v3", "squeezenet1_1",
     "shufflenet_v2", "googlenet", "regnet_small", "efficientnet_small",
+    "inception_small",
     "mnasnet", "densenet", "convnext", "vgg", "vit", "swin", "encoder",
     "gru", "lstm"}
 
@@ -245,7 +246,8 @@ def build_models():
 
 
 ORDER = ["resnet18", "resnext", "mobilenet_v2", "mobilenet_v3", "efficientnet",
-         "regnet", "regnet_small", "efficientnet_small", "inception_small",
+         "regnet", "regnet_small", "efficientnet_small",
+    "inception_small", "inception_small",
          "shufflenet_v2", "squeezenet1_1", "mnasnet", "densenet",
          "googlenet", "inception_v3", "convnext", "vgg", "vit", "swin",
          "encoder", "gru", "lstm"]
