@@ -3,6 +3,13 @@
     /usr/bin/python3 examples/onnx/train_epoch.py --build BUILD --work DIR
         [--models encoder,resnet] [--train-rows N] [--test-rows N]
         [--batch-size B] [--queries Q] [--lr LR] [--image-size 28|14|7]
+        [--threads T]
+
+--threads T is flops-train's --num-threads (default: all cores). On a
+machine shared with other jobs use 1: with two OpenMP threads that seldom
+run at the same time every parallel loop nest waits at its barrier
+(docs/ONNX.md: the same epoch took 1363 s with two threads, 222 s with
+one, at load average 15-21 on two cores).
 
 For each model: exports it with torch.onnx (opset 17, dynamic batch, random
 init with seed 0, eval mode), imports it with flops-import-onnx, and trains
