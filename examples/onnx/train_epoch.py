@@ -2,7 +2,14 @@
 
     /usr/bin/python3 examples/onnx/train_epoch.py --build BUILD --work DIR
         [--models encoder,resnet] [--train-rows N] [--test-rows N]
-        [--batch-size B] [--queries Q] [--lr LR]
+        [--batch-size B] [--queries Q] [--lr LR] [--image-size 28|14|7]
+        [--threads T]
+
+--threads T is flops-train's --num-threads (default: all cores). On a
+machine shared with other jobs use 1: with two OpenMP threads that seldom
+run at the same time every parallel loop nest waits at its barrier
+(docs/ONNX.md: the same epoch took 1363 s with two threads, 222 s with
+one, at load average 15-21 on two cores).
 
 For each model: exports it with torch.onnx (opset 17, dynamic batch, random
 init with seed 0, eval mode), imports it with flops-import-onnx, and trains
@@ -61,14 +68,20 @@ def idx(path):
         dims)
 
 
-def fashion(split, rows):
+def fashion(split, rows, size=28):
     prefix = "train" if split == "train" else "t10k"
     x = idx(os.path.join(FASHION, f"{prefix}-images-idx3-ubyte.gz"))[:rows]
     y = idx(os.path.join(FASHION, f"{prefix}-labels-idx1-ubyte.gz"))[:rows]
-    return (x.astype(np.float32)[:, None] / 255.0), y.astype(np.int64)
+    x = x.astype(np.float32)[:, None] / 255.0
+    if size != 28:  # average-pool 28x28 down to size x size
+        if 28 % size:
+            sys.exit(f"train_epoch.py: --image-size {size} does not divide 28")
+        f = 28 // size
+        x = x.reshape(len(x), 1, size, f, size, f).mean(axis=(3, 5))
+    return x, y.astype(np.int64)
 
 
-def build(name):
+def build(name, size=28):
     import torch
     import torch.nn as nn
     if name == "encoder":
@@ -88,11 +101,11 @@ def build(name):
                 if isinstance(mod, nn.BatchNorm2d):
                     mod.weight.add_(torch.randn_like(mod.weight) * 0.02)
                     mod.bias.add_(torch.randn_like(mod.bias) * 0.02)
-        return m, np.zeros((2, 1, 28, 28), np.float32)
+        return m, np.zeros((2, 1, size, size), np.float32)
     from torchvision.models.resnet import BasicBlock, ResNet
     m = ResNet(BasicBlock, [1, 1, 1, 1], num_classes=10)
     m.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
-    return m, np.zeros((2, 1, 28, 28), np.float32)
+    return m, np.zeros((2, 1, size, size), np.float32)
 
 
 def run(cmd):
@@ -123,6 +136,9 @@ def main():
                          "0.0001 for the ResNet "
                          "(0.002 diverges there)")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--image-size", type=int, default=28,
+                    help="Fashion-MNIST images average-pooled to this size "
+                         "(a divisor of 28: 28, 14, 7); the ResNets only")
     args = ap.parse_args()
 
     import torch
@@ -131,7 +147,7 @@ def main():
         d = os.path.join(args.work, name)
         os.makedirs(d, exist_ok=True)
         torch.manual_seed(0)
-        model, sample = build(name)
+        model, sample = build(name, args.image_size)
         model.eval()
         onnx_path = os.path.join(d, "model.onnx")
         torch.onnx.export(model, (torch.from_numpy(sample),), onnx_path,
@@ -149,8 +165,8 @@ def main():
             xs, ys = encoder_task(rows, 1)
             xt, yt = encoder_task(args.test_rows, 2)
         else:
-            xs, ys = fashion("train", rows)
-            xt, yt = fashion("test", args.test_rows)
+            xs, ys = fashion("train", rows, args.image_size)
+            xt, yt = fashion("test", args.test_rows, args.image_size)
         files = {}
         for k, a in (("x", xs), ("y", ys), ("xt", xt), ("yt", yt)):
             files[k] = os.path.join(d, f"{k}.npy")
@@ -163,12 +179,12 @@ def main():
                "--train-npy", files["x"], "--train-labels", files["y"],
                "--test-npy", files["xt"], "--test-labels", files["yt"],
                "--batch-size", str(args.batch_size),
-               "--queries", str(queries), "--lr", str(lr),
-               "--epochs", "1", "--seed", "1", "--progress=false",
-               "--metrics", metrics,
-               "--save", os.path.join(d, "trained.safetensors")]
-        if args.threads:
+               "--queries", str(queries), "--lr", str(lr)]
+        if args.threads:  # before --epochs: the evaluation below keeps it
             cmd += ["--num-threads", str(args.threads)]
+        cmd += ["--epochs", "1", "--seed", "1", "--progress=false",
+                "--metrics", metrics,
+                "--save", os.path.join(d, "trained.safetensors")]
         # The held-out loss of the imported (initial) weights.
         before = run(cmd[:cmd.index("--epochs")] + ["--epochs", "0",
                                                     "--progress=false"])

@@ -35,12 +35,14 @@ import numpy as np
 # docs/ONNX.md); --check fails when one of them does not train, and notes
 # (without failing) a model outside the list that does. Every model of the
 # zoo is accepted by flops-forward-train (all its layers have rules); the
-# ones left out (EfficientNet, RegNet, Inception v3) completed
-# no step inside the timeout on the loaded 2-core machine: their train steps
-# compile for many minutes.
+# ones left out (the stock EfficientNet-B0, RegNetY-400MF, Inception v3)
+# completed no step inside the timeout on the loaded 2-core machine: their
+# train steps compile for many minutes. Their small members (regnet_small,
+# efficientnet_small, inception_small: the same torchvision blocks) train.
 EXPECTED_TO_TRAIN = {
     "resnet18", "resnext", "mobilenet_v2", "mobilenet_v3", "squeezenet1_1",
-    "shufflenet_v2", "googlenet",
+    "shufflenet_v2", "googlenet", "regnet_small", "efficientnet_small",
+    "inception_small",
     "mnasnet", "densenet", "convnext", "vgg", "vit", "swin", "encoder",
     "gru", "lstm"}
 
@@ -51,7 +53,7 @@ EXPECTED_TO_TRAIN = {
 FAST = {"vgg": True, "convnext": True, "encoder": True, "gru": True,
         "lstm": True, "mobilenet_v2": False, "shufflenet_v2": False,
         "vit": False, "densenet": False, "squeezenet1_1": False,
-        "swin": False}
+        "swin": False, "regnet_small": False, "efficientnet_small": False}
 
 
 def build_models():
@@ -85,6 +87,55 @@ def build_models():
 
     def regnet():
         return M.regnet_y_400mf(num_classes=10)
+
+    # Small members of the three families whose stock models' train steps
+    # compile for many minutes on two cores: the same torchvision building
+    # blocks, fewer and narrower.
+    def regnet_small():
+        # RegNetY blocks (grouped 3x3 convolution, squeeze-excitation):
+        # two stages of one block, widths 16/32, group width 8.
+        from torchvision.models.regnet import BlockParams, RegNet
+        params = BlockParams(depths=[1, 1], widths=[16, 32],
+                             group_widths=[8, 8],
+                             bottleneck_multipliers=[1.0, 1.0],
+                             strides=[2, 2], se_ratio=0.25)
+        return RegNet(params, num_classes=10, stem_width=16)
+
+    def efficientnet_small():
+        # The first three stages of EfficientNet-B0 (MBConv: depthwise
+        # 3x3/5x5, squeeze-excitation, SiLU, stochastic depth), one layer
+        # each, width 0.5, a 64-channel head convolution.
+        from torchvision.models.efficientnet import EfficientNet, MBConvConfig
+        setting = [MBConvConfig(1, 3, 1, 32, 16, 1, width_mult=0.5),
+                   MBConvConfig(6, 3, 2, 16, 24, 1, width_mult=0.5),
+                   MBConvConfig(6, 5, 2, 24, 40, 1, width_mult=0.5)]
+        return EfficientNet(setting, dropout=0.2, num_classes=10,
+                            last_channel=64)
+
+    def inception_small():
+        # One block of each Inception v3 type (A: 5x5 and double 3x3
+        # branches, B: strided reduction, C: factorised 1x7/7x1, D: strided
+        # 1x7/7x1 reduction, E: split 1x3/3x1 branches) after a one-
+        # convolution stem; torchvision's blocks with their widths.
+        from torchvision.models import inception as inc
+
+        class InceptionSmall(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = nn.Sequential(
+                    inc.BasicConv2d(3, 16, kernel_size=3, stride=2),
+                    inc.InceptionA(16, pool_features=8),  # -> 232
+                    inc.InceptionB(232),                  # -> 712
+                    inc.InceptionC(712, channels_7x7=16),  # -> 768
+                    inc.InceptionD(768),                  # -> 1280
+                    inc.InceptionE(1280))                 # -> 2048
+                self.fc = nn.Linear(2048, 10)
+
+            def forward(self, x):
+                x = self.features(x).mean(dim=(2, 3))
+                return self.fc(x)
+
+        return InceptionSmall()
 
     def shufflenet_v2():
         return M.shufflenet_v2_x0_5(num_classes=10)
@@ -175,6 +226,9 @@ def build_models():
         "mobilenet_v3": (mobilenet_v3, *img32),
         "efficientnet": (efficientnet, *img32),
         "regnet": (regnet, *img32),
+        "regnet_small": (regnet_small, *img32),
+        "efficientnet_small": (efficientnet_small, *img32),
+        "inception_small": (inception_small, *img32),
         "shufflenet_v2": (shufflenet_v2, *img32),
         "squeezenet1_1": (squeezenet1_1, *img32),
         "mnasnet": (mnasnet, *img32),
@@ -192,7 +246,9 @@ def build_models():
 
 
 ORDER = ["resnet18", "resnext", "mobilenet_v2", "mobilenet_v3", "efficientnet",
-         "regnet", "shufflenet_v2", "squeezenet1_1", "mnasnet", "densenet",
+         "regnet", "regnet_small", "efficientnet_small",
+    "inception_small", "inception_small",
+         "shufflenet_v2", "squeezenet1_1", "mnasnet", "densenet",
          "googlenet", "inception_v3", "convnext", "vgg", "vit", "swin",
          "encoder", "gru", "lstm"]
 

@@ -5,7 +5,8 @@
 // flops-train (4 synthetic rows: finite loss, every parameter changed) for
 // the models whose train step compiles in seconds (VGG, ConvNeXt, the text
 // encoder, GRU, LSTM; the others' train steps compile for minutes and run
-// in the full zoo: `ninja check-flops-zoo`). --check fails unless
+// in the full zoo: `ninja check-flops-zoo`; so do the small RegNetY and
+// EfficientNet, imported and compared here). --check fails unless
 // every model imports and matches and every model of the script's
 // EXPECTED_TO_TRAIN list (among those trained here) trains; a model that
 // does not train is listed with its error. Exports are cached under
@@ -27,4 +28,6 @@
 // CHECK: | densenet | yes | yes ({{.*}}) |
 // CHECK: | squeezenet1_1 | yes | yes ({{.*}}) |
 // CHECK: | swin | yes | yes ({{.*}}) |
+// CHECK: | regnet_small | yes | yes ({{.*}}) |
+// CHECK: | efficientnet_small | yes | yes ({{.*}}) |
 // CHECK: all checks passed
