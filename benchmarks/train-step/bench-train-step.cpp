@@ -14,6 +14,7 @@
 
 #include "flops/Driver/Device.h"
 #include "flops/Driver/Program.h"
+#include "flops/Driver/Specialize.h"
 #include "flops/Driver/Tensors.h"
 #include "flops/Driver/Train.h"
 #include "flops/Runtime/Init.h"
@@ -183,45 +184,6 @@ std::string json(const char *name, const Stats &s, double scale) {
                 "\"%s\": {\"median\": %.6g, \"min\": %.6g, \"mean\": %.6g}",
                 name, s.median * scale, s.min * scale, s.mean * scale);
   return buf;
-}
-
-/// Makes the dynamic batch (dimension 0) of @forward's data arguments and
-/// results static (`rows`), with tensor.casts to the old types inside.
-void specializeBatch(func::FuncOp fn, int64_t rows) {
-  MLIRContext *ctx = fn.getContext();
-  OpBuilder b(ctx);
-  Block &entry = fn.getBody().front();
-  b.setInsertionPointToStart(&entry);
-  SmallVector<Type> argTypes(fn.getArgumentTypes());
-  for (unsigned i = 0; i < argTypes.size(); ++i) {
-    auto tt = dyn_cast<RankedTensorType>(argTypes[i]);
-    if (fn.getArgAttr(i, "flops.param") || !tt || tt.getRank() < 1 ||
-        !tt.isDynamicDim(0))
-      continue;
-    SmallVector<int64_t> shape(tt.getShape());
-    shape[0] = rows;
-    auto st = RankedTensorType::get(shape, tt.getElementType());
-    BlockArgument arg = entry.getArgument(i);
-    arg.setType(st);
-    auto c = tensor::CastOp::create(b, fn.getLoc(), tt, arg);
-    arg.replaceAllUsesExcept(c.getResult(), c.getOperation());
-    argTypes[i] = st;
-  }
-  SmallVector<Type> resultTypes(fn.getResultTypes());
-  Operation *ret = entry.getTerminator();
-  b.setInsertionPoint(ret);
-  for (unsigned r = 0; r < resultTypes.size(); ++r) {
-    auto tt = dyn_cast<RankedTensorType>(resultTypes[r]);
-    if (!tt || tt.getRank() < 1 || !tt.isDynamicDim(0))
-      continue;
-    SmallVector<int64_t> shape(tt.getShape());
-    shape[0] = rows;
-    auto st = RankedTensorType::get(shape, tt.getElementType());
-    auto c = tensor::CastOp::create(b, fn.getLoc(), st, ret->getOperand(r));
-    ret->setOperand(r, c.getResult());
-    resultTypes[r] = st;
-  }
-  fn.setType(FunctionType::get(ctx, argTypes, resultTypes));
 }
 
 /// A field of /proc/self/status in kB (-1 if absent).
@@ -447,7 +409,9 @@ int main(int argc, char **argv) {
   if (!fwdFn)
     die("no @forward");
   fwdSession.context().getOrLoadDialect<tensor::TensorDialect>();
-  specializeBatch(fwdFn, forwardRows > 0 ? int64_t(forwardRows) : N);
+  if (!specializeBatch(fwdFn, forwardRows > 0 ? int64_t(forwardRows) : N,
+                       &error))
+    die(error);
   std::unique_ptr<Program> infer =
       Program::compile(fwdSession, *fwdModule, {"forward"}, copts, &error);
   if (!infer)
@@ -462,7 +426,8 @@ int main(int argc, char **argv) {
       die(error);
     auto fn = m->lookupSymbol<func::FuncOp>("forward");
     vfwdSession.context().getOrLoadDialect<tensor::TensorDialect>();
-    specializeBatch(fn, N);
+    if (!fn || !specializeBatch(fn, N, &error))
+      die(fn ? error : "no @forward");
     CompileOptions vCopts = copts;
     if (!variantCpuOptions.empty())
       vCopts.cpuOptions = variantCpuOptions;

@@ -9,6 +9,7 @@
 
 #include "flops/Driver/Trainer.h"
 
+#include "flops/Driver/Specialize.h"
 #include "flops/Driver/Tensors.h"
 #include "flops/Import/Onnx.h"
 #include "flops/Runtime/Allocators.h"
@@ -360,75 +361,6 @@ bool Trainer::loadState(const rt::SafeTensors &in, bool requireAll,
 Forward::Forward() = default;
 Forward::~Forward() = default;
 
-namespace {
-
-std::string typeText(Type t) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << t;
-  return s;
-}
-
-/// Gives the data arguments' and results' dynamic dimension 0 the extent
-/// `batch` (what flops-run does with its inputs' rows).
-bool specializeBatch(func::FuncOp fn, int64_t batch, std::string *error) {
-  MLIRContext *ctx = fn.getContext();
-  OpBuilder b(ctx);
-  Block &entry = fn.getBody().front();
-  b.setInsertionPointToStart(&entry);
-  SmallVector<Type> argTypes(fn.getArgumentTypes());
-  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
-    auto tt = dyn_cast<RankedTensorType>(argTypes[i]);
-    if (!tt || !tt.hasStaticShape()) {
-      bool param = bool(fn.getArgAttr(i, "flops.param"));
-      bool batchOnly = tt && tt.getRank() >= 1;
-      for (int64_t d = 1; tt && d < tt.getRank(); ++d)
-        batchOnly &= !tt.isDynamicDim(d);
-      if (param || !batchOnly) {
-        *error = "@" + fn.getName().str() + " argument " + std::to_string(i) +
-                 " has type " + typeText(argTypes[i]) +
-                 (param ? "; parameters need static shapes"
-                        : "; only dimension 0 (the batch) may be dynamic");
-        return false;
-      }
-    }
-    if (!tt || !tt.isDynamicDim(0))
-      continue;
-    SmallVector<int64_t> shape(tt.getShape());
-    shape[0] = batch;
-    auto st = RankedTensorType::get(shape, tt.getElementType());
-    BlockArgument arg = entry.getArgument(i);
-    arg.setType(st);
-    auto c = tensor::CastOp::create(b, fn.getLoc(), tt, arg);
-    arg.replaceAllUsesExcept(c.getResult(), c.getOperation());
-    argTypes[i] = st;
-  }
-  SmallVector<Type> resultTypes(fn.getResultTypes());
-  Operation *ret = entry.getTerminator();
-  b.setInsertionPoint(ret);
-  for (unsigned r = 0; r < resultTypes.size(); ++r) {
-    auto tt = dyn_cast<RankedTensorType>(resultTypes[r]);
-    if (!tt || tt.hasStaticShape())
-      continue;
-    SmallVector<int64_t> shape(tt.getShape());
-    for (int64_t d = 1; d < tt.getRank(); ++d)
-      if (tt.isDynamicDim(d)) {
-        *error = "@" + fn.getName().str() + " result " + std::to_string(r) +
-                 " (" + typeText(tt) + ") has a dynamic dimension that is "
-                 "not the batch";
-        return false;
-      }
-    shape[0] = batch;
-    auto st = RankedTensorType::get(shape, tt.getElementType());
-    auto c = tensor::CastOp::create(b, fn.getLoc(), st, ret->getOperand(r));
-    ret->setOperand(r, c.getResult());
-    resultTypes[r] = st;
-  }
-  fn.setType(FunctionType::get(ctx, argTypes, resultTypes));
-  return true;
-}
-
-} // namespace
 
 std::unique_ptr<Forward> Forward::create(Model &model, const std::string &entry,
                                          int64_t batch,
