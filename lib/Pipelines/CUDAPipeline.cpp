@@ -127,6 +127,25 @@ struct AsyncLaunchesPass
     }
   }
 };
+
+/// The test modes' tail: what remains of the kernels (their noise, strided
+/// copies, linalg ops and vector masks) lowered to host loops and on to the
+/// LLVM dialect, as the CPU pipeline does without OpenMP.
+void addHostLoopsTail(OpPassManager &pm,
+                      const flops::LowerToCUDAOptions &options,
+                      bool forallToFor) {
+  pm.addPass(flops::createExpandNoisePass());
+  pm.addNestedPass<func::FuncOp>(flops::createCPUExpandStridedCopiesPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (forallToFor)
+    pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+  pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1)));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  flops::buildLoopsToLLVMPipeline(pm, /*openMP=*/false, options.cInterface);
+}
 } // namespace
 
 void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
@@ -213,16 +232,7 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
 
   if (options.hostLoops) {
     // Test mode: the block/thread loops run as host loops, on the CPU tail.
-    pm.addPass(createExpandNoisePass());
-    pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());
-    pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-    pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
-    pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
-    pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
-        VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1)));
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-    buildLoopsToLLVMPipeline(pm, /*openMP=*/false, options.cInterface);
+    addHostLoopsTail(pm, options, /*forallToFor=*/true);
     return;
   }
 
@@ -239,15 +249,7 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
     if (options.fuseLaunches)
       pm.addNestedPass<func::FuncOp>(createGPUFuseLaunchesPass());
     pm.addNestedPass<func::FuncOp>(createGPULaunchToLoopsPass());
-    pm.addPass(createExpandNoisePass());
-    pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());
-    pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-    pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMaskPass());
-    pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
-        VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1)));
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-    buildLoopsToLLVMPipeline(pm, /*openMP=*/false, options.cInterface);
+    addHostLoopsTail(pm, options, /*forallToFor=*/false);
     return;
   }
 
