@@ -9,7 +9,7 @@ def Flops_EstimatorRuleOpInterface : OpInterface<"EstimatorRuleOpInterface"> {
   let cppNamespace = "::mlir::flops";
   let description = [{
     How to estimate the gradient of an op's inputs from `Δ`, the
-    likelihood-ratio signal at the op's result (METHOD.md §2.1): the rule
+    likelihood-ratio signal at the op's result (docs/METHOD.md §2.1): the rule
     replaces the upstream gradient of backpropagation by `Δ`, and nothing is
     propagated further than the ops of one perturbation site. Implemented as
     external models on upstream ops (lib/Dialect/Flops/Rules), registered by

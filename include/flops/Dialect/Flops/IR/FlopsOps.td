@@ -204,7 +204,7 @@ def Flops_LogSigmaGradOp : Flops_NoiseOpBase<"log_sigma_grad"> {
     unit `c` of dimension `channel_dim`,
     `ĝ_ρ[c] = Σ_r Σ_{positions of c} coeff[r] * (eps² - 1)`, the score-function
     estimate of the gradient of the smoothed loss with respect to
-    `ρ = log σ` (METHOD.md §2.1). For convolutions the sum runs over the
+    `ρ = log σ` (docs/METHOD.md §2.1). For convolutions the sum runs over the
     spatial positions of each channel.
 
     ```mlir
@@ -246,10 +246,10 @@ def Flops_AllocateOp : Flops_Op<"allocate", [Pure]> {
     - `proportional`: units in proportion to `max(score, 0)` (a continuous
       draw such as the Gaussian allocator's); floors first, then the
       leftover by largest remainder, ties to the lowest index; uniform when
-      no score is positive (METHOD.md §3.3).
+      no score is positive (docs/METHOD.md §3.3).
     - `neyman`: scores are per-point standard deviations `σ_i`; units go one
       at a time to the point with the largest `σ_i² (1/A_i - 1/(A_i+unit))`,
-      the exact integer minimiser of `Σ σ_i² / A_i` (METHOD.md §3.1);
+      the exact integer minimiser of `Σ σ_i² / A_i` (docs/METHOD.md §3.1);
       uniform when no score is positive. Needs `min_count >= 1`.
     The C++ runtime's `flops::rt::allocateCounts` implements the same steps.
 
