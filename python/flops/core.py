@@ -17,8 +17,8 @@ from ._flops import FlopsError
 
 # Options of the training step, named as flops-train's with underscores.
 STEP_OPTIONS = (
-    "entry", "queries", "batch_size", "antithetic", "loss", "baseline",
-    "perturb_last", "sites", "sigma", "freeze_sigma", "point_prefix",
+    "entry", "estimator", "perturb", "queries", "batch_size", "antithetic",
+    "loss", "baseline", "perturb_last", "sites", "sigma", "freeze_sigma", "point_prefix",
     "optimizer", "beta1", "beta2", "epsilon", "momentum", "clip_norm",
     "allocator", "budget", "min_queries", "weighting", "bernoulli_p",
     "bernoulli_p_late", "bernoulli_switch_step", "gaussian_lr",

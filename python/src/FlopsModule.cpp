@@ -236,6 +236,8 @@ TrainerOptions trainerOptions(const nb::dict &o) {
     auto i64 = [&]() { return nb::cast<int64_t>(v); };
     auto f64 = [&]() { return nb::cast<double>(v); };
     if (key == "entry") s.entry = str();
+    else if (key == "estimator") s.estimator = str();
+    else if (key == "perturb") s.perturb = str();
     else if (key == "queries") s.queries = i64();
     else if (key == "batch_size") s.batchSize = i64();
     else if (key == "antithetic") s.antithetic = nb::cast<bool>(v);

@@ -55,8 +55,11 @@ def test_state_dict_round_trip(tmp_path):
         d.load_state_dict(dict(sd, **{"fc1.bias": np.zeros(3, np.float32)}))
 
 
-@pytest.mark.parametrize("allocator", ["uniform", "gaussian"])
-def test_step_equals_flops_train(tmp_path, build_dir, allocator):
+@pytest.mark.parametrize("allocator,extra", [
+    ("uniform", {}), ("gaussian", {}),
+    ("uniform", {"estimator": "spsa"}),
+    ("uniform", {"perturb": "layer-wise"})])
+def test_step_equals_flops_train(tmp_path, build_dir, allocator, extra):
     tool = os.path.join(build_dir, "bin", "flops-train")
     if not os.path.exists(tool):
         pytest.skip("no flops-train in " + build_dir)
@@ -72,16 +75,17 @@ def test_step_equals_flops_train(tmp_path, build_dir, allocator):
          "--train-labels", str(tmp_path / "y.npy"), "--epochs", "1",
          "--batch-size", "32", "--queries", "8", "--seed", "3",
          "--lr", str(lr), "--num-threads", "1", "--allocator", allocator,
-         "--save", str(ckpt), "--quiet", "--progress=false"],
+         "--save", str(ckpt), "--quiet", "--progress=false"]
+        + ["--%s=%s" % (k, v) for k, v in extra.items()],
         check=True)
     t = flops.Trainer(flops.load(model_path), lr=lr, allocator=allocator,
-                      train_rows=96, **OPTS)
+                      train_rows=96, **OPTS, **extra)
     for xb, yb, rows in flops.batches(x, y, 32, seed=3, epoch=1):
         t.step(xb, yb)
     ours = tmp_path / "ours.safetensors"
     t.save(ours)
     b = flops.Trainer(flops.load(model_path), lr=lr, allocator=allocator,
-                      train_rows=96, **OPTS)
+                      train_rows=96, **OPTS, **extra)
     meta = b.load(ckpt)
     assert meta["forward_train"] == t.pass_text
     assert int(meta["step"]) == t.steps == 3
