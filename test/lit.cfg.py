@@ -69,6 +69,16 @@ except (OSError, subprocess.TimeoutExpired):
     pass
 config.substitutions.append(("%python", "/usr/bin/python3"))
 
+# A sanitized build (scripts/sanitize.sh): flops-compile's programs link the
+# sanitizer runtimes (their static libraries are instrumented), so the exact
+# NEEDED lists of the compiled-program tests read `| %drop_sanitizer_libs`.
+if "-fsanitize=" in getattr(config, "cxx_flags", ""):
+    config.available_features.add("sanitized")
+    config.substitutions.append(
+        ("%drop_sanitizer_libs", "grep -v -e libasan -e libubsan"))
+else:
+    config.substitutions.append(("%drop_sanitizer_libs", "cat"))
+
 # CUDA: `cuda-toolkit` when the configured toolkit has ptxas (GPU code
 # generation tests), `cuda-device` only when flops-gpu-info finds a usable
 # device (GPU-executing tests; test/GPU).

@@ -13,7 +13,7 @@
 // RUN: cc -std=c11 -Wall -Werror -I%t %S/Inputs/call-step.c %t/step.o %flops_lib_dir/libFlopsCompiledSupport.a %flops_lib_dir/libFlopsRuntimeStatic.a -lstdc++ -lm -o %t/call
 // RUN: %t/call | FileCheck %s --check-prefix=CALL
 // RUN: flops-compile %S/Inputs/mlp-small.mlir --emit=shared -o %t/step.so --limit-train 256 --batch-size 32
-// RUN: llvm-readelf -d %t/step.so | FileCheck %s --check-prefix=SONEEDED
+// RUN: llvm-readelf -d %t/step.so | %drop_sanitizer_libs | FileCheck %s --check-prefix=SONEEDED
 // RUN: %python %S/Inputs/ctypes-step.py %t/step.so | FileCheck %s --check-prefix=CTYPES
 
 // The forward entry (static batch = the step's, 32): a C program that takes

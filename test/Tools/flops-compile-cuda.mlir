@@ -11,13 +11,13 @@
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: flops-compile %S/Inputs/mlp-small.mlir -o %t/train --device cuda --limit-train 64 --batch-size 32
 // RUN: ldd %t/train | FileCheck %s --check-prefix=LDD
-// RUN: llvm-readelf -d %t/train | FileCheck %s --check-prefix=NEEDED
+// RUN: llvm-readelf -d %t/train | %drop_sanitizer_libs | FileCheck %s --check-prefix=NEEDED
 // RUN: %t/train --info | FileCheck %s --check-prefix=INFO
 // RUN: env FLOPS_CUDA_DRIVER=%t/none/libcuda.so.1 not %t/train --limit-train 64 --data-dir %t/none 2>&1 | FileCheck %s --check-prefix=NODRIVER
 // RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_TRACE=1 %t/train --limit-train 64 --limit-test 32 --epochs 0 --progress=false 2>&1 | FileCheck %s --check-prefix=FAKE
 // RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_FAIL=cuLaunchKernel=719 not %t/train --limit-train 64 --limit-test 32 --epochs 0 --progress=false 2>&1 | FileCheck %s --check-prefix=LAUNCH
 // RUN: flops-compile %S/Inputs/mlp-small.mlir -o %t/step.so --emit=shared --device cuda --limit-train 64 --batch-size 32
-// RUN: llvm-readelf -d %t/step.so | FileCheck %s --check-prefix=SONEEDED
+// RUN: llvm-readelf -d %t/step.so | %drop_sanitizer_libs | FileCheck %s --check-prefix=SONEEDED
 // RUN: not flops-compile %S/Inputs/mlp-small.mlir -o %t/x --device tpu 2>&1 | FileCheck %s --check-prefix=DEVICE
 // RUN: not flops-compile %S/Inputs/mlp-small.mlir -o %t/x --cuda-options contraction=cublas 2>&1 | FileCheck %s --check-prefix=CUDAOPT
 // RUN: not flops-compile %S/Inputs/mlp-small.mlir -o %t/x --device cuda --num-threads 2 2>&1 | FileCheck %s --check-prefix=THREADS
