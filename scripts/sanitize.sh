@@ -17,15 +17,12 @@ B="${BUILD_DIR:-$ROOT/build-asan}"
 # Packages only: with BUILD_DIR set, bootstrap would otherwise configure the
 # sanitized build directory as a normal build.
 FLOPS_BOOTSTRAP_NO_BUILD=1 "$ROOT/scripts/bootstrap.sh" >/dev/null
-SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 if [[ ! -f "$B/build.ninja" ]]; then
   launcher=()
   command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   cmake -G Ninja -S "$ROOT" -B "$B" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ "${launcher[@]}" \
-    -DCMAKE_C_FLAGS="$SAN" -DCMAKE_CXX_FLAGS="$SAN" \
-    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
-    -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
+    -DFLOPS_ENABLE_SANITIZERS=ON \
     -DFLOPS_BUILD_PYTHON=OFF -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit
 fi
