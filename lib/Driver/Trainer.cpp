@@ -30,12 +30,6 @@ namespace rt = ::flops::rt;
 
 namespace {
 
-std::string exactText(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%a", v);
-  return buf;
-}
-
 bool endsWith(const std::string &s, const char *suffix) {
   size_t n = std::strlen(suffix);
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
@@ -292,25 +286,18 @@ bool Trainer::evaluate(void *x, void *y, int64_t valid, double out[2],
 bool Trainer::saveCheckpoint(const std::string &path,
                              const std::map<std::string, std::string> &extra,
                              std::string *error) {
-  rt::SafeTensors out;
-  out.metadata["format"] = "flops-train";
-  out.metadata["resume"] = "1";
-  out.metadata["epoch"] = "0";
-  out.metadata["batch"] = "0";
-  out.metadata["step"] = std::to_string(steps);
-  out.metadata["train_rows"] = std::to_string(opts.trainRows);
-  out.metadata["epoch_sums"] = exactText(0) + " " + exactText(0) + " " +
-                               exactText(0) + " " + exactText(0) + " " +
-                               exactText(0);
-  out.metadata["first"] = exactText(NAN) + " " + exactText(NAN);
-  out.metadata["seed"] = std::to_string(opts.seed);
-  out.metadata["model"] = model->name();
-  out.metadata["forward_train"] = pass;
-  out.metadata["pipeline"] = prog->pipelineText();
+  // A step-at-a-time run has no epochs: it resumes at batch 0 of epoch 0
+  // after `steps` steps, with no metric sums and no first epoch.
+  rt::ResumePoint at;
+  at.step = steps;
+  at.trainRows = opts.trainRows;
+  at.seed = opts.seed;
+  at.model = model->name();
+  at.forwardTrain = pass;
+  at.pipeline = prog->pipelineText();
+  rt::SafeTensors out = st->tstate.checkpoint(at);
   for (const auto &[k, v] : extra)
     out.metadata[k] = v;
-  for (unsigned i = 0; i < numState(); ++i)
-    out.add(stateKey(i), state(i).toTensor());
   return rt::writeSafeTensors(path, out, error);
 }
 

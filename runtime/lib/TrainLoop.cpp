@@ -67,13 +67,6 @@ std::string number(double v) {
   return buf;
 }
 
-/// Exact text of a double (hex float) for checkpoint metadata.
-std::string exact(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%a", v);
-  return buf;
-}
-
 /// Checks that the directory that will hold `path` exists and is writable.
 bool checkOutputDir(const std::string &path, const char *option,
                     std::string *error) {
@@ -586,25 +579,18 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
   // first epoch's loss and accuracy (for the summary line).
   auto save = [&](int64_t epoch, int64_t batch, int64_t step,
                   const double *sums, const double *first) {
-    rt::SafeTensors st;
-    st.metadata["format"] = "flops-train";
-    st.metadata["resume"] = "1";
-    st.metadata["epoch"] = std::to_string(epoch);
-    st.metadata["batch"] = std::to_string(batch);
-    st.metadata["step"] = std::to_string(step);
-    st.metadata["train_rows"] = std::to_string(train.size());
-    st.metadata["epoch_sums"] = exact(sums[0]) + " " + exact(sums[1]) + " " +
-                                exact(sums[2]) + " " + exact(sums[3]) + " " +
-                                exact(sums[4]);
-    st.metadata["first"] = exact(first[0]) + " " + exact(first[1]);
-    st.metadata["seed"] = std::to_string(cfg.seed);
-    st.metadata["model"] = cfg.modelPath;
-    st.metadata["forward_train"] = facts.passText;
-    st.metadata["pipeline"] = program.pipelineText();
-    // The whole training state: parameters (by name, what --params reads),
-    // optimizer moments, log sigma, allocator state.
-    for (unsigned i = 0; i < numState; ++i)
-      st.add(tstate.stateKey(i), tstate.state(i).toTensor());
+    rt::ResumePoint at;
+    at.epoch = epoch;
+    at.batch = batch;
+    at.step = step;
+    at.trainRows = train.size();
+    std::copy(sums, sums + 5, at.sums);
+    std::copy(first, first + 2, at.first);
+    at.seed = cfg.seed;
+    at.model = cfg.modelPath;
+    at.forwardTrain = facts.passText;
+    at.pipeline = program.pipelineText();
+    rt::SafeTensors st = tstate.checkpoint(at);
     if (!rt::writeSafeTensors(cfg.savePath, st, error))
       return false;
     savedWhat = batch >= numBatches || epoch == 0

@@ -10,6 +10,7 @@
 #include "flops/Runtime/Allocators.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -81,6 +82,39 @@ std::string TrainState::stateKey(unsigned i) const {
   if (s.role == "allocator_state")
     return "allocator." + s.name;
   return "state." + s.role + "." + s.name;
+}
+
+namespace {
+/// Exact text of a double (hex float) for checkpoint metadata.
+std::string exactText(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", v);
+  return buf;
+}
+} // namespace
+
+SafeTensors TrainState::checkpoint(const ResumePoint &at) const {
+  SafeTensors st;
+  st.metadata["format"] = "flops-train";
+  st.metadata["resume"] = "1";
+  st.metadata["epoch"] = std::to_string(at.epoch);
+  st.metadata["batch"] = std::to_string(at.batch);
+  st.metadata["step"] = std::to_string(at.step);
+  st.metadata["train_rows"] = std::to_string(at.trainRows);
+  std::string sums;
+  for (double v : at.sums)
+    sums += (sums.empty() ? "" : " ") + exactText(v);
+  st.metadata["epoch_sums"] = sums;
+  st.metadata["first"] = exactText(at.first[0]) + " " + exactText(at.first[1]);
+  st.metadata["seed"] = std::to_string(at.seed);
+  st.metadata["model"] = at.model;
+  st.metadata["forward_train"] = at.forwardTrain;
+  st.metadata["pipeline"] = at.pipeline;
+  // The whole training state: parameters (by name, what --params reads),
+  // optimizer moments, log sigma, allocator state.
+  for (unsigned i = 0; i < numState(); ++i)
+    st.add(stateKey(i), state(i).toTensor());
+  return st;
 }
 
 int64_t TrainState::budget(int64_t queries) const {

@@ -28,6 +28,7 @@
 #include "flops/Runtime/Tensor.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -108,6 +109,23 @@ public:
   virtual std::string compileNote() const = 0;
 };
 
+/// Where a checkpoint stands in a run: the metadata --resume reads
+/// (docs/CLI.md). flops-train's loop and the Python Trainer both write it
+/// through TrainState::checkpoint.
+struct ResumePoint {
+  /// `batch` batches of `epoch` are done; `step` steps in all.
+  int64_t epoch = 0, batch = 0, step = 0;
+  int64_t trainRows = 0;
+  /// The epoch's running metric sums so far.
+  double sums[5] = {0, 0, 0, 0, 0};
+  /// The first epoch's loss and accuracy (NaN: none yet).
+  double first[2] = {NAN, NAN};
+  uint64_t seed = 0;
+  /// The model (file name), the flops-forward-train pass text (--resume
+  /// compares it) and the lowering pipeline.
+  std::string model, forwardTrain, pipeline;
+};
+
 /// The step ABI of a compiled @train_step / @eval_step pair and the
 /// training state on it, one step at a time. TrainLoop::run drives one, and
 /// so does the Python package's Trainer (lib/Driver/Trainer.cpp): both read
@@ -158,6 +176,10 @@ public:
   /// State tensor i of the current state (valid until the next step: steps
   /// alternate between two buffer sets).
   Buffer &state(unsigned i) { return pingPong.sets[cur][i]; }
+  const Buffer &state(unsigned i) const { return pingPong.sets[cur][i]; }
+  /// A checkpoint of the whole training state (every state tensor under
+  /// its stateKey) with `at`'s resume metadata.
+  SafeTensors checkpoint(const ResumePoint &at) const;
   /// The step's own batch buffers (in the program's memory): a caller may
   /// gather a batch into them and pass their data to step / evaluate.
   Buffer &inputBuffer() { return input; }
