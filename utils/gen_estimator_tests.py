@@ -3,6 +3,8 @@
 # flops-forward-train (docs/METHOD.md §2.3, §5 item 11):
 #   test/Integration/CPU/spsa-unbiased.mlir      mean SPSA estimate vs the exact
 #                                                gradient (central differences)
+#   test/Integration/CPU/spsa-in-place-unbiased.mlir the same for in-place
+#                                                MeZO (spsa-in-place=true)
 #   test/Integration/CPU/es-unbiased.mlir        the same for ES
 #   test/Integration/CPU/adam-update.mlir        Adam's update values
 #   test/Integration/CPU/row-weighting.mlir      per-point vs row-mean weights
@@ -153,6 +155,28 @@ es_doc = f"""/// Unbiasedness of the ES estimate that @train_step builds (docs/M
 es_text = spsa_text.replace(spsa_doc, es_doc).replace(
     "estimator=spsa queries=", "estimator=es queries=")
 open("test/Integration/CPU/es-unbiased.mlir", "w").write(es_text)
+
+# In-place MeZO (spsa-in-place=true): the same harness and tolerances; the
+# state is the parameters alone (no momentum), updated in place.
+ip_doc = spsa_doc + f"""
+///
+/// Here with spsa-in-place=true (docs/METHOD.md §2.3, in-place MeZO): the
+/// step perturbs, restores and updates the parameters in their own buffers,
+/// keeping only the K scalars p_k / K; its state is the parameters alone."""
+SPSA_IP_ARGS = PT + f", f64, i64, i64, tensor<{B}x3xf64>, tensor<{B}xi32>"
+SPSA_IP_RES = PT + ", tensor<5xf64>"
+ip_text = (spsa_text.replace(spsa_doc, ip_doc)
+           .replace("estimator=spsa queries=",
+                    "estimator=spsa spsa-in-place=true queries=")
+           .replace(f"@train_step({SPSA_ARGS}) -> ({SPSA_RES})",
+                    f"@train_step({SPSA_IP_ARGS}) -> ({SPSA_IP_RES})")
+           .replace("%o:9 = func.call @train_step(%w1, %b1, %w2, %b2, "
+                    "%m1, %m2, %m3, %m4, %lr",
+                    "%o:5 = func.call @train_step(%w1, %b1, %w2, %b2, %lr")
+           .replace(f": ({SPSA_ARGS}) -> ({SPSA_RES})",
+                    f": ({SPSA_IP_ARGS}) -> ({SPSA_IP_RES})"))
+assert ip_text.count("spsa-in-place=true") == 2 and "%o:5" in ip_text
+open("test/Integration/CPU/spsa-in-place-unbiased.mlir", "w").write(ip_text)
 
 # ---------------------------------------------------------------- adam
 # Adam's update values: the same step built twice, with SGD (lr 1, no
