@@ -15,18 +15,18 @@
 #
 #   benchmarks/estimators/memory.sh [--build DIR] [--batch-size B]
 #                                   [--queries Q]
-#                                   [--estimators "lr spsa spsa-in-place es"]
+#                                   [--estimators "lr spsa spsa-in-place es es-rank4"]
 #
 # spsa-in-place is estimator=spsa with spsa-in-place=true (in-place MeZO):
 # its step updates the parameters in their argument buffers, so the driver
 # passes one set of state buffers as arguments and results, and the state
-# counts once in its io.
+# counts once in its io. es-rankR is estimator=es with es-rank=R.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="$ROOT/build"
 B=64
 QUERIES=8
-ESTIMATORS="lr spsa spsa-in-place es"
+ESTIMATORS="lr spsa spsa-in-place es es-rank4"
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) BUILD="$(realpath -m "$2")"; shift 2 ;;
@@ -48,6 +48,7 @@ echo "forward ($B rows): $fwd"
 for est in $ESTIMATORS; do
   case "$est" in
     spsa-in-place) flags=(--estimator spsa --spsa-in-place) ;;
+    es-rank*) flags=(--estimator es --es-rank "${est#es-rank}") ;;
     *) flags=(--estimator "$est") ;;
   esac
   step="$(bench "${flags[@]}" --peak-rss train)"
