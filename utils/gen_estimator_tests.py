@@ -171,10 +171,9 @@ lr_doc = f"""/// Low-rank ES (es-rank=2, EGGROLL; docs/METHOD.md §2.2): the ES 
 /// sigma = {MU}, {Q} queries per point, {S} steps; cosine > 0.999, norm ratio
 /// within 1 +- 0.02). The noise's fourth moment is larger than a Gaussian's
 /// (E[eps^4] = 3 (1 + 2 / r) = 6 here, against 3), so the mean's error is
-/// larger than at full rank but inside the tolerance. A missing 1/sqrt(r)
-/// in the perturbation or in the estimate gives a norm ratio of sqrt(2) or
-/// 1/sqrt(2); a b in the estimate that is not the b of the row's
-/// perturbation a mean near 0."""
+/// larger than at full rank but inside the tolerance. Without the 1/sqrt(r)
+/// of the perturbation (checked by editing ESEstimator.cpp) the matrices'
+/// components grow by sqrt(2) and the biases' do not: cosine 0.987."""
 esr_text = spsa_text.replace(spsa_doc, lr_doc).replace(
     "estimator=spsa queries=", "estimator=es es-rank=2 queries=")
 assert esr_text.count("es-rank=2") == 2
