@@ -21,6 +21,12 @@
 // antithetic pairs odd rows take −ε of the row before (counter_normal's
 // convention), so a pair's R difference is a central difference.
 //
+// es-rank=r (EGGROLL): a trainable matrix W read as the W of a
+// linalg.matmul x W gets ε = a bᵀ/√r per row; the rows function computes
+// x W + σ/√r (x a) bᵀ without forming ε, and the estimate contracts
+// (ω R a / σ√r) with b over the chunk's rows and the rank. Other reads of a
+// matrix and parameters of rank > 2 (convolution filters) are errors.
+//
 //===----------------------------------------------------------------------===//
 
 #include "StepBuilders.h"

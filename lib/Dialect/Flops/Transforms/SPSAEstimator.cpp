@@ -14,6 +14,16 @@
 // same operands, so the z of the update is the z of the perturbation, bit
 // for bit (test/Integration/CPU/spsa-regenerated-z.mlir).
 //
+// spsa-in-place=true (in-place MeZO, SGD without momentum): the shifts
+// +μz, −2μz, +μz are generics whose only operand is the parameter tensor
+// itself, so that bufferization writes the step's argument buffers; only
+// p_k / K is kept (a tensor<K>), and after the loop the norm and the update
+// θ − lr Σ_k (p_k / K) z_k regenerate every z_k inside their generics (an
+// scf.for over k in the body). The restoration is exact up to float
+// round-off (test/Integration/CPU/spsa-in-place-restore.mlir); no
+// parameter-sized buffer remains after bufferization
+// (flops-forward-train-spsa-in-place.mlir).
+//
 //===----------------------------------------------------------------------===//
 
 #include "StepBuilders.h"
@@ -285,15 +295,15 @@ Value SPSAEstimator::update(StepContext &ctx, Value theta, Value coeffs,
   auto type = cast<RankedTensorType>(theta.getType());
   Type elem = type.getElementType();
   SmallVector<Value> sizes = sizesOf(b, loc, theta);
-  auto cast = [&](OpBuilder &nb, Location l, Value v) -> Value {
+  auto toElem = [&](OpBuilder &nb, Location l, Value v) -> Value {
     if (!v || elem == ctx.ft)
       return v;
     if (elem.getIntOrFloatBitWidth() < ctx.ft.getIntOrFloatBitWidth())
       return arith::TruncFOp::create(nb, l, elem, v);
     return arith::ExtFOp::create(nb, l, elem, v);
   };
-  Value lr = cast(b, loc, ctx.arg(ctx.abi.lrArg));
-  Value s = cast(b, loc, scale);
+  Value lr = toElem(b, loc, ctx.arg(ctx.abi.lrArg));
+  Value s = toElem(b, loc, scale);
   AffineMap id = b.getMultiDimIdentityMap(type.getRank());
   return linalg::GenericOp::create(
              b, loc, TypeRange{type}, ValueRange{}, ValueRange{theta},

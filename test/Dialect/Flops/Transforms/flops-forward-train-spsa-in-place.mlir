@@ -1,6 +1,7 @@
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-forward-train{estimator=spsa spsa-in-place=true queries=4 sigma=0.5 optimizer=sgd momentum=0})" | FileCheck %s
 // RUN: flops-opt %s --flops-forward-train='estimator=spsa spsa-in-place=true queries=4 optimizer=sgd momentum=0' --flops-lower-to-cpu --mlir-print-ir-after=one-shot-bufferize -o /dev/null 2>&1 | FileCheck %s --check-prefix=BUF
 // RUN: flops-opt %s --flops-forward-train='estimator=spsa queries=4 optimizer=sgd momentum=0' --flops-lower-to-cpu --mlir-print-ir-after=one-shot-bufferize -o /dev/null 2>&1 | FileCheck %s --check-prefix=COPY
+// RUN: flops-opt %s --flops-forward-train='estimator=spsa spsa-in-place=true queries=4 optimizer=sgd momentum=0 clip-norm=2' | FileCheck %s --check-prefix=CLIP
 // RUN: not flops-opt %s --flops-forward-train='estimator=spsa spsa-in-place=true optimizer=adam' 2>&1 | FileCheck %s --check-prefix=ADAM
 // RUN: not flops-opt %s --flops-forward-train='estimator=spsa spsa-in-place=true optimizer=sgd momentum=0.9' 2>&1 | FileCheck %s --check-prefix=MOM
 // RUN: not flops-opt %s --flops-forward-train='spsa-in-place=true optimizer=sgd momentum=0' 2>&1 | FileCheck %s --check-prefix=EST
@@ -76,6 +77,17 @@ func.func @forward(%x: tensor<2x40xf32>, %w: tensor<40x24xf32> {flops.param, flo
 // COPY: func.func @train_step(
 // COPY: memref.alloc{{.*}}memref<40x24xf32>
 // COPY: func.func @eval_step(
+
+/// clip-norm: the update's lr · (g · min(1, 2 / (‖g‖ + 1e-6))).
+// CLIP-LABEL: func.func @train_step(
+// CLIP: math.sqrt
+// CLIP: arith.constant 2.000000e+00 : f32
+// CLIP: arith.divf
+// CLIP: %[[S:.*]] = arith.minimumf
+// CLIP: linalg.generic
+// CLIP: scf.for
+// CLIP: arith.mulf %{{.*}}, %[[S]] : f32
+// CLIP: arith.subf
 
 // ADAM: spsa-in-place updates the parameters with plain SGD (got optimizer=adam
 // MOM: momentum must be 0 (a momentum buffer is parameter-sized state), got 0.9
