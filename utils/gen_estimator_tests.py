@@ -3,7 +3,11 @@
 # flops-forward-train (docs/METHOD.md §2.3, §5 item 11):
 #   test/Integration/CPU/spsa-unbiased.mlir      mean SPSA estimate vs the exact
 #                                                gradient (central differences)
+#   test/Integration/CPU/spsa-in-place-unbiased.mlir the same for in-place
+#                                                MeZO (spsa-in-place=true)
 #   test/Integration/CPU/es-unbiased.mlir        the same for ES
+#   test/Integration/CPU/es-rank-unbiased.mlir   the same for low-rank ES
+#                                                (es-rank=2)
 #   test/Integration/CPU/adam-update.mlir        Adam's update values
 #   test/Integration/CPU/row-weighting.mlir      per-point vs row-mean weights
 #                                                under unequal allocation
@@ -153,6 +157,49 @@ es_doc = f"""/// Unbiasedness of the ES estimate that @train_step builds (docs/M
 es_text = spsa_text.replace(spsa_doc, es_doc).replace(
     "estimator=spsa queries=", "estimator=es queries=")
 open("test/Integration/CPU/es-unbiased.mlir", "w").write(es_text)
+
+# Low-rank ES (es-rank=2, EGGROLL): the matrices W1 (3x4) and W2 (4x2) get
+# eps = a b^T / sqrt(2), the biases full noise.
+lr_doc = f"""/// Low-rank ES (es-rank=2, EGGROLL; docs/METHOD.md §2.2): the ES estimate
+/// sum_r w_r R_r eps_r / sigma with the matmul weights' noise eps = a b^T /
+/// sqrt(r) of rank r = 2 (a, b standard normal from the counter-based
+/// stream; the biases keep independent Gaussian noise). eps is not Gaussian,
+/// so Stein's lemma does not apply; but E[eps eps^T] = I and eps is
+/// symmetric, so the estimate's mean is the gradient up to O(sigma^2) (the
+/// third-order term of the Taylor series, ~ 1e-4 relative here): the same
+/// harness and tolerances as es-unbiased.mlir (3-4-2 tanh MLP in f64, B = 2,
+/// sigma = {MU}, {Q} queries per point, {S} steps; cosine > 0.999, norm ratio
+/// within 1 +- 0.02). The noise's fourth moment is larger than a Gaussian's
+/// (E[eps^4] = 3 (1 + 2 / r) = 6 here, against 3), so the mean's error is
+/// larger than at full rank but inside the tolerance. Without the 1/sqrt(r)
+/// of the perturbation (checked by editing ESEstimator.cpp) the matrices'
+/// components grow by sqrt(2) and the biases' do not: cosine 0.987."""
+esr_text = spsa_text.replace(spsa_doc, lr_doc).replace(
+    "estimator=spsa queries=", "estimator=es es-rank=2 queries=")
+assert esr_text.count("es-rank=2") == 2
+open("test/Integration/CPU/es-rank-unbiased.mlir", "w").write(esr_text)
+
+# In-place MeZO (spsa-in-place=true): the same harness and tolerances; the
+# state is the parameters alone (no momentum), updated in place.
+ip_doc = spsa_doc + f"""
+///
+/// Here with spsa-in-place=true (docs/METHOD.md §2.3, in-place MeZO): the
+/// step perturbs, restores and updates the parameters in their own buffers,
+/// keeping only the K scalars p_k / K; its state is the parameters alone."""
+SPSA_IP_ARGS = PT + f", f64, i64, i64, tensor<{B}x3xf64>, tensor<{B}xi32>"
+SPSA_IP_RES = PT + ", tensor<5xf64>"
+ip_text = (spsa_text.replace(spsa_doc, ip_doc)
+           .replace("estimator=spsa queries=",
+                    "estimator=spsa spsa-in-place=true queries=")
+           .replace(f"@train_step({SPSA_ARGS}) -> ({SPSA_RES})",
+                    f"@train_step({SPSA_IP_ARGS}) -> ({SPSA_IP_RES})")
+           .replace("%o:9 = func.call @train_step(%w1, %b1, %w2, %b2, "
+                    "%m1, %m2, %m3, %m4, %lr",
+                    "%o:5 = func.call @train_step(%w1, %b1, %w2, %b2, %lr")
+           .replace(f": ({SPSA_ARGS}) -> ({SPSA_RES})",
+                    f": ({SPSA_IP_ARGS}) -> ({SPSA_IP_RES})"))
+assert ip_text.count("spsa-in-place=true") == 2 and "%o:5" in ip_text
+open("test/Integration/CPU/spsa-in-place-unbiased.mlir", "w").write(ip_text)
 
 # ---------------------------------------------------------------- adam
 # Adam's update values: the same step built twice, with SGD (lr 1, no

@@ -14,13 +14,19 @@
 # JIT, the compiler: ~150 MB) is the same for both and left out.
 #
 #   benchmarks/estimators/memory.sh [--build DIR] [--batch-size B]
-#                                   [--queries Q] [--estimators "lr spsa es"]
+#                                   [--queries Q]
+#                                   [--estimators "lr spsa spsa-in-place es es-rank4"]
+#
+# spsa-in-place is estimator=spsa with spsa-in-place=true (in-place MeZO):
+# its step updates the parameters in their argument buffers, so the driver
+# passes one set of state buffers as arguments and results, and the state
+# counts once in its io. es-rankR is estimator=es with es-rank=R.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="$ROOT/build"
 B=64
 QUERIES=8
-ESTIMATORS="lr spsa es"
+ESTIMATORS="lr spsa spsa-in-place es es-rank4"
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) BUILD="$(realpath -m "$2")"; shift 2 ;;
@@ -40,7 +46,12 @@ echo "load: $(uptime)"
 fwd="$(bench --peak-rss forward)"
 echo "forward ($B rows): $fwd"
 for est in $ESTIMATORS; do
-  step="$(bench --estimator "$est" --peak-rss train)"
+  case "$est" in
+    spsa-in-place) flags=(--estimator spsa --spsa-in-place) ;;
+    es-rank*) flags=(--estimator es --es-rank "${est#es-rank}") ;;
+    *) flags=(--estimator "$est") ;;
+  esac
+  step="$(bench "${flags[@]}" --peak-rss train)"
   echo "$est step: $step"
   /usr/bin/python3 - "$est" "$fwd" "$step" <<'PY'
 import json, sys

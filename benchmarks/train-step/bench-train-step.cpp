@@ -131,6 +131,16 @@ static cl::opt<std::string>
     estimatorOpt("estimator", cl::cat(benchCat),
                  cl::desc("flops-forward-train's estimator (lr, spsa, es)"),
                  cl::init("lr"));
+static cl::opt<bool> spsaInPlaceOpt(
+    "spsa-in-place", cl::cat(benchCat),
+    cl::desc("flops-forward-train's spsa-in-place (in-place MeZO); the "
+             "step's parameter results then alias its parameter arguments "
+             "(one set of state buffers)"),
+    cl::init(false));
+static cl::opt<int64_t> esRankOpt(
+    "es-rank", cl::cat(benchCat),
+    cl::desc("flops-forward-train's es-rank (low-rank ES noise; 0 = full)"),
+    cl::init(0));
 static cl::opt<std::string>
     optimizerOpt("optimizer", cl::cat(benchCat),
                  cl::desc("flops-forward-train's optimizer (adam, sgd)"),
@@ -290,6 +300,13 @@ struct TimedStep {
       pingPong.args[s][labelIdx] = ArgValue::of(labels);
       pingPong.results[s].push_back(&metrics);
     }
+    if (spsaInPlaceOpt) {
+      // flops.in_place_state: the step updates its parameters in their
+      // argument buffers; one set serves as arguments and results.
+      for (unsigned i = 0; i < numState; ++i)
+        pingPong.results[0][i] = pingPong.results[1][i] = &state[0][i];
+      pingPong.args[1] = pingPong.args[0];
+    }
     return true;
   }
 
@@ -356,6 +373,8 @@ int main(int argc, char **argv) {
   stepOpts.freezeSigma = freezeSigma;
   stepOpts.perturbLast = perturbLast;
   stepOpts.estimator = estimatorOpt;
+  stepOpts.spsaInPlace = spsaInPlaceOpt;
+  stepOpts.esRank = esRankOpt;
   stepOpts.optimizer = optimizerOpt;
   stepOpts.momentum = momentumOpt;
   if (!peakRss.empty() && peakRss != "train" && peakRss != "forward")
@@ -500,7 +519,8 @@ int main(int argc, char **argv) {
       for (const Buffer &b : train->pingPong.sets[0])
         ioBytes += b.numBytes(); // The state, read.
       for (const Buffer &b : train->pingPong.sets[1])
-        ioBytes += b.numBytes(); // The state, written.
+        if (!spsaInPlaceOpt)
+          ioBytes += b.numBytes(); // The state, written (in place: read).
       ioBytes += input.numBytes() + labels.numBytes();
     } else {
       for (const Buffer &b : fargBufs)

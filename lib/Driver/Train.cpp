@@ -36,6 +36,8 @@ std::string TrainStepOptions::passText(int64_t batch) const {
   auto b = [](bool v) { return v ? "true" : "false"; };
   return "flops-forward-train{entry=" + entry +
          (estimator == "lr" ? std::string() : " estimator=" + estimator) +
+         (spsaInPlace ? " spsa-in-place=true" : "") +
+         (esRank ? " es-rank=" + std::to_string(esRank) : std::string()) +
          " queries=" + std::to_string(queries) +
          " batch-size=" + std::to_string(batch) +
          " antithetic=" + b(antithetic) + " loss=" + loss +

@@ -26,6 +26,10 @@ struct TrainStepOptions {
   std::string entry = "forward";
   /// Gradient estimator: lr, spsa or es (the pass option `estimator`).
   std::string estimator = "lr";
+  /// estimator=spsa: in-place MeZO (the pass option `spsa-in-place`).
+  bool spsaInPlace = false;
+  /// estimator=es: rank of the low-rank weight noise (`es-rank`; 0 = full).
+  int64_t esRank = 0;
   int64_t queries = 8;
   int64_t batchSize = 0;
   bool antithetic = true;

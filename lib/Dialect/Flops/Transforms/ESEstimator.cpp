@@ -21,6 +21,12 @@
 // antithetic pairs odd rows take −ε of the row before (counter_normal's
 // convention), so a pair's R difference is a central difference.
 //
+// es-rank=r (EGGROLL): a trainable matrix W read as the W of a
+// linalg.matmul x W gets ε = a bᵀ/√r per row; the rows function computes
+// x W + σ/√r (x a) bᵀ without forming ε, and the estimate contracts
+// (ω R a / σ√r) with b over the chunk's rows and the rank. Other reads of a
+// matrix and parameters of rank > 2 (convolution filters) are errors.
+//
 //===----------------------------------------------------------------------===//
 
 #include "StepBuilders.h"
@@ -31,6 +37,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::flops;
@@ -76,6 +84,118 @@ Value linearIndex(OpBuilder &b, Location l, ArrayRef<Value> idx,
   return e;
 }
 
+/// es-rank=r (EGGROLL): the noise of a K x N matmul weight on row `row` is
+/// ε = a bᵀ / √r with a (K x r) and b (N x r) standard normal, from the
+/// parameter's own stream: a[k, i] at element i·K + k, b[n, i] at element
+/// r·K + i·N + n. With antithetic pairs a flips sign on odd rows
+/// (counter_normal's convention) and b is the pair's (the even row's), so
+/// the odd row's ε is −ε of the row before.
+Value lowRankA(OpBuilder &nb, Location l, Type et, ValueRange noise, Value row,
+               Value i, Value k, int64_t numK, unsigned site, bool anti) {
+  Value elem = arith::AddIOp::create(
+      nb, l,
+      arith::MulIOp::create(nb, l, i,
+                            arith::ConstantIndexOp::create(nb, l, numK)),
+      k);
+  return CounterNormalOp::create(nb, l, et, noise[0], noise[1], row, elem,
+                                 nb.getI64IntegerAttr(site),
+                                 anti ? nb.getUnitAttr() : nullptr);
+}
+Value lowRankB(OpBuilder &nb, Location l, Type et, ValueRange noise, Value row,
+               Value i, Value n, int64_t numK, int64_t numN, int64_t rank,
+               unsigned site, bool anti) {
+  if (anti) // The pair's even row.
+    row = arith::SubIOp::create(
+        nb, l, row,
+        arith::RemUIOp::create(nb, l, row,
+                               arith::ConstantIndexOp::create(nb, l, 2)));
+  Value elem = arith::AddIOp::create(
+      nb, l,
+      arith::ConstantIndexOp::create(nb, l, rank * numK),
+      arith::AddIOp::create(
+          nb, l,
+          arith::MulIOp::create(nb, l, i,
+                                arith::ConstantIndexOp::create(nb, l, numN)),
+          n));
+  return CounterNormalOp::create(nb, l, et, noise[0], noise[1], row, elem,
+                                 nb.getI64IntegerAttr(site), nullptr);
+}
+
+/// Whether parameter `p` gets low-rank noise: es-rank > 0 and a matrix.
+bool lowRank(const Options &opt, const ForwardInfo &info, unsigned p) {
+  func::FuncOp fn = info.fn;
+  auto t = cast<RankedTensorType>(
+      fn.getArgument(info.paramArgs[p]).getType());
+  return opt.esRank > 0 && t.getRank() == 2;
+}
+
+/// y = x W + σ/√r Σ_i (x a_i) b_iᵀ per row, for a linalg.matmul whose
+/// right operand is the low-rank parameter `p`: the clean matmul, u = x a
+/// (rows x r), then the rank-r correction; no K x N noise is formed.
+void cloneLowRankMatmul(OpBuilder &rb, linalg::LinalgOp lop, IRMapping &map,
+                        const Options &opt, ValueRange noise, unsigned p) {
+  Location loc = lop.getLoc();
+  MLIRContext *mc = rb.getContext();
+  Value x = map.lookupOrDefault(lop.getDpsInputs()[0]);
+  auto wt = cast<RankedTensorType>(lop.getDpsInputs()[1].getType());
+  int64_t numK = wt.getDimSize(0), numN = wt.getDimSize(1), r = opt.esRank;
+  Type et = wt.getElementType();
+  Value y0 = rb.clone(*lop.getOperation(), map)->getResult(0);
+  // u[m, i] = Σ_k x[m, k] a[m; k, i].
+  SmallVector<OpFoldResult> uSizes{tensor::getMixedSize(rb, loc, x, 0),
+                                   rb.getIndexAttr(r)};
+  Value uInit = linalg::FillOp::create(
+                    rb, loc, step::constF(rb, loc, et, 0.0),
+                    tensor::EmptyOp::create(rb, loc, uSizes, et).getResult())
+                    .getResult(0);
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, mc); };
+  using IT = utils::IteratorType;
+  Value u =
+      linalg::GenericOp::create(
+          rb, loc, TypeRange{uInit.getType()}, ValueRange{x},
+          ValueRange{uInit},
+          ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, mc),
+                              AffineMap::get(3, 0, {d(0), d(1)}, mc)},
+          ArrayRef<IT>{IT::parallel, IT::parallel, IT::reduction},
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value row = arith::AddIOp::create(
+                nb, l, noise[2], linalg::IndexOp::create(nb, l, 0));
+            Value z = lowRankA(nb, l, et, noise, row,
+                               linalg::IndexOp::create(nb, l, 1),
+                               linalg::IndexOp::create(nb, l, 2), numK, p,
+                               opt.antithetic);
+            Value xa = a[0];
+            linalg::YieldOp::create(
+                nb, l,
+                ValueRange{arith::AddFOp::create(
+                    nb, l, a[1], arith::MulFOp::create(nb, l, xa, z))});
+          })
+          .getResult(0);
+  // y[m, n] = y0[m, n] + σ/√r Σ_i u[m, i] b[m; n, i].
+  double scale = opt.sigma / std::sqrt(double(r));
+  Value y =
+      linalg::GenericOp::create(
+          rb, loc, TypeRange{y0.getType()}, ValueRange{u}, ValueRange{y0},
+          ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0), d(2)}, mc),
+                              AffineMap::get(3, 0, {d(0), d(1)}, mc)},
+          ArrayRef<IT>{IT::parallel, IT::parallel, IT::reduction},
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value row = arith::AddIOp::create(
+                nb, l, noise[2], linalg::IndexOp::create(nb, l, 0));
+            Value z = lowRankB(nb, l, et, noise, row,
+                               linalg::IndexOp::create(nb, l, 2),
+                               linalg::IndexOp::create(nb, l, 1), numK, numN,
+                               r, p, opt.antithetic);
+            Value t = arith::MulFOp::create(
+                nb, l, step::constF(nb, l, et, scale),
+                arith::MulFOp::create(nb, l, a[0], z));
+            linalg::YieldOp::create(
+                nb, l, ValueRange{arith::AddFOp::create(nb, l, a[1], t)});
+          })
+          .getResult(0);
+  map.map(lop->getResult(0), y);
+}
+
 /// The rows function's copy of site op `op`, with every trainable parameter
 /// it reads perturbed per row; failure after a diagnostic.
 LogicalResult clonePerturbed(OpBuilder &rb, Operation &op, IRMapping &map,
@@ -110,6 +230,28 @@ LogicalResult clonePerturbed(OpBuilder &rb, Operation &op, IRMapping &map,
   if (reads.empty()) {
     rb.clone(op, map);
     return success();
+  }
+  if (opt.esRank > 0) {
+    for (auto [opnd, p] : reads) {
+      int64_t rank =
+          cast<RankedTensorType>(lop->getOperand(opnd).getType()).getRank();
+      if (rank > 2)
+        return bad("es-rank=" + Twine(opt.esRank) +
+                   " builds low-rank noise for matmul weights only; this op "
+                   "reads a rank-" + Twine(rank) +
+                   " parameter (a convolution's?): use es-rank=0");
+      if (!lowRank(opt, info, p))
+        continue;
+      auto mm = dyn_cast<linalg::MatmulOp>(&op);
+      if (!mm || mm.hasUserDefinedMaps() || opnd != 1 || reads.size() != 1 ||
+          info.viewOp(lop->getOperand(opnd)))
+        return bad("es-rank=" + Twine(opt.esRank) +
+                   " builds low-rank noise for a matrix parameter read as "
+                   "the right operand W of a linalg.matmul x W; this op "
+                   "reads one otherwise: use es-rank=0");
+      cloneLowRankMatmul(rb, lop, map, opt, noiseArgs, p);
+      return success();
+    }
   }
   AffineMap outMap = lop.getMatchingIndexingMap(lop.getDpsInitOperand(0));
   if (outMap.getNumResults() == 0 || !isa<AffineDimExpr>(outMap.getResult(0)))
@@ -183,6 +325,90 @@ public:
   }
 };
 
+/// g += Σ_m (ω_m R_m / σ) a_m b_mᵀ / √r for a low-rank parameter: the
+/// chunk's P[m, i, k] = c_m a / (σ √r) and Q[m, i, n] = b (B x r x K and
+/// B x r x N), contracted over (m, i).
+static Value accumulateLowRank(StepContext &ctx, const QueryChunk &chunk,
+                               Value g, unsigned p) {
+  OpBuilder &b = ctx.b;
+  Location loc = ctx.loc;
+  MLIRContext *mc = b.getContext();
+  auto type = cast<RankedTensorType>(g.getType());
+  Type et = type.getElementType();
+  int64_t numK = type.getDimSize(0), numN = type.getDimSize(1);
+  int64_t r = ctx.opt.esRank, rowsB = ctx.batch;
+  Value noise[3] = {ctx.arg(ctx.abi.seedArg), ctx.arg(ctx.abi.stepArg),
+                    chunk.offset};
+  bool anti = ctx.opt.antithetic;
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, mc); };
+  using IT = utils::IteratorType;
+  double scale = 1.0 / (ctx.opt.sigma * std::sqrt(double(r)));
+  // P: c_m a[m; k, i] · scale, over (m, i, k).
+  auto pType = RankedTensorType::get({rowsB, r, numK}, et);
+  Value pT =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{pType}, ValueRange{chunk.coeff},
+          ValueRange{tensor::EmptyOp::create(b, loc, pType.getShape(), et)},
+          ArrayRef<AffineMap>{AffineMap::get(3, 0, {d(0)}, mc),
+                              AffineMap::getMultiDimIdentityMap(3, mc)},
+          SmallVector<IT>(3, IT::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value row = arith::AddIOp::create(
+                nb, l, noise[2], linalg::IndexOp::create(nb, l, 0));
+            Value z = lowRankA(nb, l, et, noise, row,
+                               linalg::IndexOp::create(nb, l, 1),
+                               linalg::IndexOp::create(nb, l, 2), numK, p,
+                               anti);
+            Value c = a[0];
+            if (c.getType() != et)
+              c = et.getIntOrFloatBitWidth() <
+                          c.getType().getIntOrFloatBitWidth()
+                      ? Value(arith::TruncFOp::create(nb, l, et, c))
+                      : Value(arith::ExtFOp::create(nb, l, et, c));
+            Value t = arith::MulFOp::create(
+                nb, l,
+                arith::MulFOp::create(nb, l, c,
+                                      step::constF(nb, l, et, scale)),
+                z);
+            linalg::YieldOp::create(nb, l, ValueRange{t});
+          })
+          .getResult(0);
+  // Q: b[m; n, i], over (m, i, n).
+  auto qType = RankedTensorType::get({rowsB, r, numN}, et);
+  Value qT =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{qType}, ValueRange{},
+          ValueRange{tensor::EmptyOp::create(b, loc, qType.getShape(), et)},
+          ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(3, mc)},
+          SmallVector<IT>(3, IT::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange) {
+            Value row = arith::AddIOp::create(
+                nb, l, noise[2], linalg::IndexOp::create(nb, l, 0));
+            Value z = lowRankB(nb, l, et, noise, row,
+                               linalg::IndexOp::create(nb, l, 1),
+                               linalg::IndexOp::create(nb, l, 2), numK, numN,
+                               r, p, anti);
+            linalg::YieldOp::create(nb, l, ValueRange{z});
+          })
+          .getResult(0);
+  // g[k, n] += Σ_{m, i} P[m, i, k] Q[m, i, n]; loops (k, n, m, i).
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{pT, qT}, ValueRange{g},
+             ArrayRef<AffineMap>{
+                 AffineMap::get(4, 0, {d(2), d(3), d(0)}, mc),
+                 AffineMap::get(4, 0, {d(2), d(3), d(1)}, mc),
+                 AffineMap::get(4, 0, {d(0), d(1)}, mc)},
+             ArrayRef<IT>{IT::parallel, IT::parallel, IT::reduction,
+                          IT::reduction},
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               linalg::YieldOp::create(
+                   nb, l,
+                   ValueRange{arith::AddFOp::create(
+                       nb, l, a[2], arith::MulFOp::create(nb, l, a[0], a[1]))});
+             })
+      .getResult(0);
+}
+
 void ESRows::accumulate(StepContext &ctx, const QueryChunk &chunk,
                         MutableArrayRef<Value> grads, MutableArrayRef<Value>) {
   OpBuilder &b = ctx.b;
@@ -191,6 +417,10 @@ void ESRows::accumulate(StepContext &ctx, const QueryChunk &chunk,
   Value seed = ctx.arg(ctx.abi.seedArg), stepV = ctx.arg(ctx.abi.stepArg);
   UnitAttr anti = ctx.opt.antithetic ? b.getUnitAttr() : nullptr;
   for (auto [j, i] : llvm::enumerate(ctx.abi.trainIdx)) {
+    if (lowRank(ctx.opt, ctx.info, i)) {
+      grads[j] = accumulateLowRank(ctx, chunk, grads[j], i);
+      continue;
+    }
     auto type = cast<RankedTensorType>(grads[j].getType());
     unsigned rank = type.getRank();
     // Loops (r, e_0, ..., e_{n-1}): the rows reduce into the parameter.

@@ -59,6 +59,8 @@ train::Options ForwardTrainPass::options() const {
   train::Options o;
   o.entry = entry;
   o.estimator = estimator;
+  o.spsaInPlace = spsaInPlace;
+  o.esRank = esRank;
   o.suffix = suffix;
   o.queries = queries;
   o.batchSize = batchSize;
@@ -109,6 +111,14 @@ LogicalResult ForwardTrainPass::checkOptions(ModuleOp module) {
   if (perturb == "layer-wise" && estimator != "lr")
     return bad("perturb=layer-wise selects the noise sites of estimator=lr; "
                "estimator=" + estimator + " perturbs the weights");
+  if (spsaInPlace && estimator != "spsa")
+    return bad("spsa-in-place is an option of estimator=spsa (got "
+               "estimator=" + estimator + ")");
+  if (esRank != 0 && estimator != "es")
+    return bad("es-rank is an option of estimator=es (got estimator=" +
+               estimator + ")");
+  if (esRank < 0)
+    return bad("es-rank must be >= 0, got " + Twine(esRank));
   if (queries < 1)
     return bad("queries must be >= 1, got " + Twine(queries));
   if (antithetic && queries % 2 != 0)

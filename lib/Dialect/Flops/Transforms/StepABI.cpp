@@ -56,7 +56,8 @@ void train::buildStepSignature(StepContext &ctx) {
     abi.pArg.push_back(
         addArg(fn.getArgument(info.paramArgs[i]).getType(), "param",
                pname(i)));
-  for (unsigned i = 0; i < numParams; ++i)
+  // In-place MeZO (plain SGD) keeps no momentum.
+  for (unsigned i = 0; i < numParams && !ctx.inPlace(); ++i)
     if (abi.trainable[i])
       abi.mArg.push_back(addArg(argTypes[abi.pArg[i]],
                                 adam ? "adam_m" : "momentum", pname(i)));
@@ -119,6 +120,8 @@ void train::buildStepSignature(StepContext &ctx) {
   train->setAttr("flops.allocator", b.getStringAttr(opt.allocator));
   if (opt.estimator != "lr")
     train->setAttr("flops.estimator", b.getStringAttr(opt.estimator));
+  if (ctx.inPlace())
+    train->setAttr("flops.in_place_state", b.getUnitAttr());
   train->setAttr("flops.loss", b.getStringAttr(opt.loss));
   train->setAttr("flops.metrics",
                  b.getStrArrayAttr({"clean_loss", "clean_accuracy",

@@ -146,7 +146,12 @@ func::FuncOp train::buildTrainStep(StepContext &ctx, Estimator &estimator) {
   SmallVector<Value> newState(ctx.abi.numState);
   for (unsigned i = 0; i < ctx.abi.numState; ++i)
     newState[i] = ctx.arg(i);
-  Value norm = buildOptimizer(ctx, est.grads, newState);
+  Value norm = est.norm;
+  if (est.updated.empty())
+    norm = buildOptimizer(ctx, est.grads, newState);
+  for (auto [j, i] : llvm::enumerate(ctx.abi.trainIdx))
+    if (!est.updated.empty())
+      newState[ctx.abi.pArg[i]] = est.updated[j];
   Value vHat = buildAllocatorUpdate(ctx, alloc, est.rowSq, newState);
 
   Value metrics = tensor::FromElementsOp::create(

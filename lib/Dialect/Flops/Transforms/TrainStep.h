@@ -120,6 +120,9 @@ struct StepContext {
               int64_t numRows, Type labelType, OpBuilder &b, Location loc);
 
   bool adam() const { return opt.optimizer == "adam"; }
+  /// In-place MeZO: the estimator updates the parameters itself, in place,
+  /// and the state has no momentum (docs/METHOD.md §2.3).
+  bool inPlace() const { return opt.spsaInPlace; }
   bool learnSigma() const { return siteNoise && !opt.freezeSigma; }
   bool gaussian() const { return opt.allocator == "gaussian"; }
   bool neyman() const { return opt.allocator == "neyman"; }
@@ -175,6 +178,11 @@ Value buildAllocatorUpdate(StepContext &ctx, const Allocation &alloc,
 /// when sigma is learned.
 struct Estimates {
   SmallVector<Value> grads;
+  /// Estimators that apply the optimizer themselves (in-place MeZO): the
+  /// updated trainable parameters (ctx.abi.trainIdx order) and the gradient
+  /// norm before clipping; `grads` is then empty.
+  SmallVector<Value> updated;
+  Value norm;
   Value rowLossMean;
   Value rowSq; // Per-row squared-norm proxies (N, f64), or null.
 };

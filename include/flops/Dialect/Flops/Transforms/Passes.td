@@ -43,6 +43,16 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
            "each evaluated at theta +- sigma z on the batch) or es (every "
            "query row at its own weights theta + sigma eps_r, eps_r "
            "regenerated inside the ops that read the weights; fixed sigma)">,
+    Option<"spsaInPlace", "spsa-in-place", "bool", "false",
+           "estimator=spsa with SGD (momentum 0): perturb, restore and update "
+           "the parameters in place in the step's state buffers (MeZO), with "
+           "no parameter-sized temporaries and no momentum state; "
+           "@train_step then updates its parameter arguments in place "
+           "(flops.in_place_state)">,
+    Option<"esRank", "es-rank", "int64_t", "0",
+           "estimator=es: low-rank weight noise (EGGROLL) eps_W = a b^T / "
+           "sqrt(r) of rank r per query row for matmul weights; 0 = full "
+           "rank (independent Gaussian per element)">,
     Option<"queries", "queries", "int64_t", "8",
            "Queries per data point (N = B * queries rows per step)">,
     Option<"batchSize", "batch-size", "int64_t", "0",
