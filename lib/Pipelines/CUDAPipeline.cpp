@@ -257,6 +257,8 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   // expanded in place, loops, outlining.
   pm.addNestedPass<func::FuncOp>(createGPUMapForallPass());
   pm.addNestedPass<func::FuncOp>(createGPUHostSharedMemoryPass());
+  if (options.stageArguments)
+    pm.addNestedPass<func::FuncOp>(createGPUStageArgumentsPass());
   if (options.fuseLaunches)
     pm.addNestedPass<func::FuncOp>(createGPUFuseLaunchesPass());
   pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());

@@ -11,6 +11,9 @@
 
 #include "CudaApi.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -56,6 +59,12 @@ struct Fake {
   bool envRead = false;
   bool anyImage = false; // FLOPS_FAKE_CUDA_ANY_IMAGE
   bool trace = false;    // FLOPS_FAKE_CUDA_TRACE
+  // FLOPS_FAKE_CUDA_PROTECT: cuMemAlloc memory (plain device memory) is
+  // mmap'ed PROT_NONE, opened only inside the fake's own copies and memsets,
+  // so that any host access to a device buffer faults. Managed memory stays
+  // host memory.
+  bool protect = false;
+  std::map<uintptr_t, size_t> mapped; // protected allocations: mapped bytes
 };
 
 Fake &fake() {
@@ -79,6 +88,7 @@ void readEnvLocked(Fake &f) {
   };
   f.anyImage = flag("FLOPS_FAKE_CUDA_ANY_IMAGE");
   f.trace = flag("FLOPS_FAKE_CUDA_TRACE");
+  f.protect = flag("FLOPS_FAKE_CUDA_PROTECT");
   if (const char *n = std::getenv("FLOPS_FAKE_CUDA_DEVICES"))
     f.deviceCount = std::atoi(n);
   if (const char *spec = std::getenv("FLOPS_FAKE_CUDA_FAIL")) {
@@ -143,6 +153,42 @@ bool validDeviceRange(CUdeviceptr p, size_t bytes) {
   --it;
   return p >= it->first && p + bytes <= it->first + it->second;
 }
+
+// The protected allocation containing p (with its mapped size), if any.
+bool protectedRange(uintptr_t p, uintptr_t *base, size_t *bytes) {
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  auto it = f.mapped.upper_bound(p);
+  if (it == f.mapped.begin())
+    return false;
+  --it;
+  if (p < it->first || p >= it->first + it->second)
+    return false;
+  *base = it->first;
+  *bytes = it->second;
+  return true;
+}
+
+/// Opens the protected allocations that [p, p + n) touches for the fake's
+/// own access, and closes them again when it goes out of scope.
+class DeviceAccess {
+public:
+  void open(const void *p, size_t n) {
+    uintptr_t base;
+    size_t bytes;
+    if (n == 0 || !protectedRange(reinterpret_cast<uintptr_t>(p), &base, &bytes))
+      return;
+    mprotect(reinterpret_cast<void *>(base), bytes, PROT_READ | PROT_WRITE);
+    opened.push_back({base, bytes});
+  }
+  ~DeviceAccess() {
+    for (auto &[base, bytes] : opened)
+      mprotect(reinterpret_cast<void *>(base), bytes, PROT_NONE);
+  }
+
+private:
+  std::vector<std::pair<uintptr_t, size_t>> opened;
+};
 
 CUresult recordLaunch(CUfunction function, const unsigned grid[3],
                       const unsigned block[3], const unsigned cluster[3],
@@ -487,10 +533,33 @@ FAKE_EXPORT CUresult cuEventDestroy_v2(CUevent event) {
   return CUDA_SUCCESS;
 }
 
-static CUresult allocate(CUdeviceptr *ptr, size_t bytes) {
+static CUresult allocate(CUdeviceptr *ptr, size_t bytes,
+                         bool device = false) {
   if (bytes == 0)
     return CUDA_ERROR_INVALID_VALUE;
   size_t rounded = (bytes + 255) / 256 * 256;
+  bool protect;
+  {
+    Fake &f = fake();
+    std::lock_guard<std::mutex> lock(f.mu);
+    readEnvLocked(f);
+    protect = device && f.protect;
+  }
+  if (protect) {
+    // Zero-filled by mmap; no host access until a fake copy opens it.
+    size_t page = size_t(sysconf(_SC_PAGESIZE));
+    size_t mappedBytes = (rounded + page - 1) / page * page;
+    void *p = mmap(nullptr, mappedBytes, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      return CUDA_ERROR_OUT_OF_MEMORY;
+    Fake &f = fake();
+    std::lock_guard<std::mutex> lock(f.mu);
+    f.allocations[toDevice(p)] = bytes;
+    f.mapped[toDevice(p)] = mappedBytes;
+    *ptr = toDevice(p);
+    return CUDA_SUCCESS;
+  }
   void *p = std::aligned_alloc(256, rounded);
   if (!p)
     return CUDA_ERROR_OUT_OF_MEMORY;
@@ -508,7 +577,7 @@ FAKE_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *ptr, size_t bytes) {
   ENTER("cuMemAlloc_v2");
   if (tracing())
     std::fprintf(stderr, "fake-cuda: alloc %zu bytes\n", bytes);
-  return allocate(ptr, bytes);
+  return allocate(ptr, bytes, /*device=*/true);
 }
 
 FAKE_EXPORT CUresult cuMemAllocManaged(CUdeviceptr *ptr, size_t bytes,
@@ -527,6 +596,12 @@ FAKE_EXPORT CUresult cuMemFree_v2(CUdeviceptr ptr) {
   std::lock_guard<std::mutex> lock(f.mu);
   if (!f.allocations.erase(ptr))
     return CUDA_ERROR_INVALID_VALUE;
+  auto m = f.mapped.find(ptr);
+  if (m != f.mapped.end()) {
+    munmap(toHost(ptr), m->second);
+    f.mapped.erase(m);
+    return CUDA_SUCCESS;
+  }
   std::free(toHost(ptr));
   return CUDA_SUCCESS;
 }
@@ -536,6 +611,9 @@ FAKE_EXPORT CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src,
   ENTER("cuMemcpyAsync");
   if (tracing())
     std::fprintf(stderr, "fake-cuda: copy %zu bytes\n", bytes);
+  DeviceAccess access;
+  access.open(toHost(dst), bytes);
+  access.open(toHost(src), bytes);
   std::memmove(toHost(dst), toHost(src), bytes);
   return CUDA_SUCCESS;
 }
@@ -545,6 +623,8 @@ FAKE_EXPORT CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src,
   ENTER("cuMemcpyHtoD_v2");
   if (!validDeviceRange(dst, bytes))
     return CUDA_ERROR_INVALID_VALUE;
+  DeviceAccess access;
+  access.open(toHost(dst), bytes);
   std::memcpy(toHost(dst), src, bytes);
   return CUDA_SUCCESS;
 }
@@ -554,6 +634,8 @@ FAKE_EXPORT CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int value,
   ENTER("cuMemsetD32Async");
   if (!validDeviceRange(dst, count * 4))
     return CUDA_ERROR_INVALID_VALUE;
+  DeviceAccess access;
+  access.open(toHost(dst), count * 4);
   auto *p = static_cast<uint32_t *>(toHost(dst));
   for (size_t i = 0; i < count; ++i)
     p[i] = value;
@@ -565,6 +647,8 @@ FAKE_EXPORT CUresult cuMemsetD16Async(CUdeviceptr dst, unsigned short value,
   ENTER("cuMemsetD16Async");
   if (!validDeviceRange(dst, count * 2))
     return CUDA_ERROR_INVALID_VALUE;
+  DeviceAccess access;
+  access.open(toHost(dst), count * 2);
   auto *p = static_cast<uint16_t *>(toHost(dst));
   for (size_t i = 0; i < count; ++i)
     p[i] = value;
@@ -639,9 +723,15 @@ FAKE_EXPORT void flopsFakeCudaReset() {
   f.deviceCount = 1;
   f.failures.clear();
   f.calls.clear();
-  for (auto &a : f.allocations)
-    std::free(toHost(a.first));
+  for (auto &a : f.allocations) {
+    auto m = f.mapped.find(a.first);
+    if (m != f.mapped.end())
+      munmap(toHost(a.first), m->second);
+    else
+      std::free(toHost(a.first));
+  }
   f.allocations.clear();
+  f.mapped.clear();
   f.registered.clear();
   f.modules.clear(); // leaked on purpose: the runtime may still hold handles
   f.liveStreams = f.liveEvents = 0;
