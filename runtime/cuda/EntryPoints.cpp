@@ -12,7 +12,9 @@
 #include "flops/Runtime/GpuRuntime.h"
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <string>
 
 using namespace flops::gpu;
@@ -256,10 +258,59 @@ mgpuLaunchClusterKernel(void *function, int64_t clusterX, int64_t clusterY,
 // Streams and events.
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// Streams are reused. The host code creates a stream for each run of
+/// launches and destroys it once synchronised (gpu.wait); a destroyed
+/// stream goes back to a small per-thread pool instead, so a step creates
+/// its streams once, on its first call. The pool belongs to one runtime
+/// generation (flopsGpuResetForTesting forgets it); a thread's pooled
+/// streams are destroyed when the thread ends or on
+/// flopsGpuReleaseStreams(). FLOPS_CUDA_STREAM_REUSE=0: create and destroy
+/// every time.
+struct StreamPool {
+  uint64_t generation = 0;
+  CUstream free[4] = {};
+  int count = 0;
+  void release() {
+    if (count == 0 || generation != flops::gpu::generation())
+      return;
+    const DriverApi *drv = acquire("flopsGpuReleaseStreams");
+    for (int i = 0; i < count; ++i)
+      if (drv)
+        check(drv->streamDestroy(free[i]), "cuStreamDestroy");
+    count = 0;
+  }
+  ~StreamPool() { release(); }
+};
+thread_local StreamPool tlsStreams;
+
+bool streamReuse() {
+  static const bool on = [] {
+    const char *v = std::getenv("FLOPS_CUDA_STREAM_REUSE");
+    return !(v && std::strcmp(v, "0") == 0);
+  }();
+  return on;
+}
+
+StreamPool &streamPool() {
+  StreamPool &p = tlsStreams;
+  if (p.generation != generation()) {
+    p.generation = generation();
+    p.count = 0;
+  }
+  return p;
+}
+} // namespace
+
 FLOPS_GPU_EXPORT void *mgpuStreamCreate() {
   const DriverApi *drv = acquire("mgpuStreamCreate");
   if (!drv)
     return nullptr;
+  if (streamReuse()) {
+    StreamPool &pool = streamPool();
+    if (pool.count > 0)
+      return pool.free[--pool.count];
+  }
   CUstream stream = nullptr;
   if (!check(drv->streamCreate(&stream, CU_STREAM_NON_BLOCKING),
              "cuStreamCreate"))
@@ -273,6 +324,13 @@ FLOPS_GPU_EXPORT void mgpuStreamDestroy(void *stream) {
     return;
   auto s = static_cast<CUstream>(stream);
   forgetStream(s);
+  if (streamReuse()) {
+    StreamPool &pool = streamPool();
+    if (pool.count < int(std::size(pool.free))) {
+      pool.free[pool.count++] = s;
+      return;
+    }
+  }
   check(drv->streamDestroy(s), "cuStreamDestroy");
 }
 
@@ -566,6 +624,8 @@ FLOPS_GPU_EXPORT int32_t flopsGpuDeviceInfo(int32_t index, char *name,
     *totalMemBytes = static_cast<int64_t>(bytes);
   return 0;
 }
+
+FLOPS_GPU_EXPORT void flopsGpuReleaseStreams() { tlsStreams.release(); }
 
 FLOPS_GPU_EXPORT void flopsGpuResetForTesting() {
   resetCublasForTesting();

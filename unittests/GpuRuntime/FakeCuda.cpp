@@ -477,6 +477,8 @@ FAKE_EXPORT CUresult cuLaunchKernelEx(const CUlaunchConfig *config,
 
 FAKE_EXPORT CUresult cuStreamCreate(CUstream *stream, unsigned int) {
   ENTER("cuStreamCreate");
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: stream create\n");
   Fake &f = fake();
   std::lock_guard<std::mutex> lock(f.mu);
   ++f.liveStreams;
@@ -493,6 +495,8 @@ FAKE_EXPORT CUresult cuStreamSynchronize(CUstream) {
 
 FAKE_EXPORT CUresult cuStreamDestroy_v2(CUstream stream) {
   ENTER("cuStreamDestroy_v2");
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: stream destroy\n");
   Fake &f = fake();
   std::lock_guard<std::mutex> lock(f.mu);
   --f.liveStreams;

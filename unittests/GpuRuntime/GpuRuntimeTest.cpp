@@ -383,7 +383,38 @@ TEST_F(GpuRuntime, AllocCopyMemset) {
   mgpuStreamDestroy(stream);
   EXPECT_EQ(lastError(), "");
   EXPECT_EQ(FAKE(flopsFakeCudaLiveAllocations)(), 0);
+  // The stream waits in the thread's pool until released.
+  EXPECT_EQ(FAKE(flopsFakeCudaLiveStreams)(), 1);
+  flopsGpuReleaseStreams();
   EXPECT_EQ(FAKE(flopsFakeCudaLiveStreams)(), 0);
+}
+
+TEST_F(GpuRuntime, StreamsAreReused) {
+  useFakes();
+  // The host code's pattern: create, launch, synchronise, destroy, per run
+  // of launches. The driver sees one stream.
+  void *first = mgpuStreamCreate();
+  ASSERT_NE(first, nullptr);
+  mgpuStreamSynchronize(first);
+  mgpuStreamDestroy(first);
+  for (int i = 0; i < 10; ++i) {
+    void *s = mgpuStreamCreate();
+    EXPECT_EQ(s, first);
+    mgpuStreamSynchronize(s);
+    mgpuStreamDestroy(s);
+  }
+  // Two at once: a second one is created; both go back to the pool.
+  void *a = mgpuStreamCreate(), *b = mgpuStreamCreate();
+  EXPECT_NE(a, b);
+  mgpuStreamDestroy(a);
+  mgpuStreamDestroy(b);
+  EXPECT_EQ(FAKE(flopsFakeCudaCallCount)("cuStreamCreate"), 2);
+  EXPECT_EQ(FAKE(flopsFakeCudaCallCount)("cuStreamDestroy"), 0);
+  EXPECT_EQ(FAKE(flopsFakeCudaLiveStreams)(), 2);
+  flopsGpuReleaseStreams();
+  EXPECT_EQ(FAKE(flopsFakeCudaCallCount)("cuStreamDestroy"), 2);
+  EXPECT_EQ(FAKE(flopsFakeCudaLiveStreams)(), 0);
+  EXPECT_EQ(lastError(), "");
 }
 
 TEST_F(GpuRuntime, LaunchPassesArgumentsAndCachesFunctions) {
@@ -574,6 +605,7 @@ TEST_F(GpuRuntime, StreamsAndEvents) {
   mgpuEventDestroy(e);
   mgpuStreamDestroy(s1);
   mgpuStreamDestroy(s2);
+  flopsGpuReleaseStreams();
   EXPECT_EQ(lastError(), "");
   EXPECT_EQ(FAKE(flopsFakeCudaLiveStreams)(), 0);
   EXPECT_EQ(FAKE(flopsFakeCudaLiveEvents)(), 0);

@@ -48,6 +48,11 @@ int32_t flopsGpuDeviceInfo(int32_t index, char *name, int64_t nameCapacity,
                            int32_t *ccMajor, int32_t *ccMinor,
                            int32_t *multiprocessors, int64_t *totalMemBytes);
 
+/// Destroys the streams the calling thread keeps for reuse (mgpuStreamDestroy
+/// returns a synchronised stream to a small per-thread pool; a thread's
+/// pool is also emptied when the thread ends).
+void flopsGpuReleaseStreams(void);
+
 /// Tests only: forget the loaded libraries, contexts, modules and the
 /// recorded error, so that the next call loads the libraries named by the
 /// environment again. Never call it while GPU objects are alive.
