@@ -627,6 +627,89 @@ FLOPS_GPU_EXPORT int32_t flopsGpuDeviceInfo(int32_t index, char *name,
 
 FLOPS_GPU_EXPORT void flopsGpuReleaseStreams() { tlsStreams.release(); }
 
+//===----------------------------------------------------------------------===//
+// CUDA graphs: capture a stream's work once, replay it with one launch.
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct Graph {
+  CUgraph graph = nullptr;
+  CUgraphExec exec = nullptr;
+};
+
+const DriverApi *graphDriver(const char *caller) {
+  const DriverApi *drv = acquire(caller);
+  if (drv && (!drv->streamBeginCapture || !drv->streamEndCapture ||
+              !drv->graphInstantiate || !drv->graphLaunch ||
+              !drv->graphExecDestroy || !drv->graphDestroy)) {
+    recordError(std::string(caller) +
+                ": the CUDA driver has no graph API (cuStreamBeginCapture_v2, "
+                "cuGraphInstantiateWithFlags, cuGraphLaunch)");
+    return nullptr;
+  }
+  return drv;
+}
+} // namespace
+
+FLOPS_GPU_EXPORT int32_t flopsGpuGraphBegin(void *stream) {
+  const DriverApi *drv = graphDriver("flopsGpuGraphBegin");
+  if (!drv)
+    return 1;
+  if (!stream) {
+    recordError("flopsGpuGraphBegin: null stream (the legacy default stream "
+                "cannot be captured)");
+    return 1;
+  }
+  return check(drv->streamBeginCapture(static_cast<CUstream>(stream),
+                                       CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+               "cuStreamBeginCapture", " (flopsGpuGraphBegin)")
+             ? 0
+             : 1;
+}
+
+FLOPS_GPU_EXPORT void *flopsGpuGraphEnd(void *stream) {
+  const DriverApi *drv = graphDriver("flopsGpuGraphEnd");
+  if (!drv || !stream)
+    return nullptr;
+  Graph g;
+  // A capture that something invalidated (a synchronisation, a copy to
+  // pageable memory, work on another stream) fails here; the error names
+  // what the captured code did when the driver told us earlier.
+  if (!check(drv->streamEndCapture(static_cast<CUstream>(stream), &g.graph),
+             "cuStreamEndCapture",
+             " (flopsGpuGraphEnd: the captured work cannot form a CUDA "
+             "graph; synchronisations and host code that reads device "
+             "results must stay outside the capture)") ||
+      !g.graph)
+    return nullptr;
+  if (!check(drv->graphInstantiate(&g.exec, g.graph, 0),
+             "cuGraphInstantiateWithFlags", " (flopsGpuGraphEnd)")) {
+    drv->graphDestroy(g.graph);
+    return nullptr;
+  }
+  return new Graph(g);
+}
+
+FLOPS_GPU_EXPORT void flopsGpuGraphLaunch(void *graph, void *stream) {
+  const DriverApi *drv = graphDriver("flopsGpuGraphLaunch");
+  if (!drv || !graph)
+    return;
+  check(drv->graphLaunch(static_cast<Graph *>(graph)->exec,
+                         static_cast<CUstream>(stream)),
+        "cuGraphLaunch");
+}
+
+FLOPS_GPU_EXPORT void flopsGpuGraphDestroy(void *graph) {
+  if (!graph)
+    return;
+  auto *g = static_cast<Graph *>(graph);
+  if (const DriverApi *drv = graphDriver("flopsGpuGraphDestroy")) {
+    check(drv->graphExecDestroy(g->exec), "cuGraphExecDestroy");
+    check(drv->graphDestroy(g->graph), "cuGraphDestroy");
+  }
+  delete g;
+}
+
 FLOPS_GPU_EXPORT void flopsGpuResetForTesting() {
   resetCublasForTesting();
   resetDriverForTesting();

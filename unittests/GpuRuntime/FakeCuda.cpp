@@ -40,6 +40,12 @@ struct FakeModule {
   std::vector<FakeFunction *> functions;
 };
 
+// A captured stream's launches (cuStreamBeginCapture .. cuStreamEndCapture).
+struct FakeGraph {
+  std::vector<FlopsFakeLaunch> launches;
+  bool invalidated = false;
+};
+
 struct FailRule {
   CUresult result;
   int skip;
@@ -65,6 +71,8 @@ struct Fake {
   // host memory.
   bool protect = false;
   std::map<uintptr_t, size_t> mapped; // protected allocations: mapped bytes
+  std::map<CUstream, FakeGraph *> capturing;
+  int liveGraphs = 0, liveGraphExecs = 0;
 };
 
 Fake &fake() {
@@ -221,14 +229,28 @@ CUresult recordLaunch(CUfunction function, const unsigned grid[3],
       return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(&l.params[i], params[i], std::min(8u, fn->paramSizes[i]));
   }
+  bool captured;
+  {
+    Fake &f = fake();
+    std::lock_guard<std::mutex> lock(f.mu);
+    captured = f.capturing.count(stream) != 0;
+  }
   if (tracing())
     std::fprintf(stderr,
-                 "fake-cuda: launch %s grid (%u, %u, %u) block (%u, %u, %u) "
+                 captured ? "fake-cuda: capture %s grid (%u, %u, %u) block "
+                            "(%u, %u, %u) cluster (%u, %u, %u) smem %u\n"
+                          : "fake-cuda: launch %s grid (%u, %u, %u) block (%u, %u, %u) "
                  "cluster (%u, %u, %u) smem %u\n",
                  l.name, grid[0], grid[1], grid[2], block[0], block[1],
                  block[2], cluster[0], cluster[1], cluster[2], smem);
   Fake &f = fake();
   std::lock_guard<std::mutex> lock(f.mu);
+  auto capture = f.capturing.find(stream);
+  if (capture != f.capturing.end()) {
+    // Captured, not run: the graph's launch replays it.
+    capture->second->launches.push_back(l);
+    return CUDA_SUCCESS;
+  }
   f.launches.push_back(l);
   return CUDA_SUCCESS;
 }
@@ -244,6 +266,10 @@ const char *errorName(CUresult r) {
   case CUDA_ERROR_NOT_FOUND: return "CUDA_ERROR_NOT_FOUND";
   case CUDA_ERROR_ILLEGAL_ADDRESS: return "CUDA_ERROR_ILLEGAL_ADDRESS";
   case CUDA_ERROR_LAUNCH_FAILED: return "CUDA_ERROR_LAUNCH_FAILED";
+  case CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED:
+    return "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED";
+  case CUDA_ERROR_STREAM_CAPTURE_INVALIDATED:
+    return "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED";
   default: return nullptr;
   }
 }
@@ -260,6 +286,10 @@ const char *errorString(CUresult r) {
   case CUDA_ERROR_ILLEGAL_ADDRESS:
     return "an illegal memory access was encountered";
   case CUDA_ERROR_LAUNCH_FAILED: return "unspecified launch failure";
+  case CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED:
+    return "operation not permitted when stream is capturing";
+  case CUDA_ERROR_STREAM_CAPTURE_INVALIDATED:
+    return "operation failed due to a previous error during capture";
   default: return nullptr;
   }
 }
@@ -486,8 +516,19 @@ FAKE_EXPORT CUresult cuStreamCreate(CUstream *stream, unsigned int) {
   return CUDA_SUCCESS;
 }
 
-FAKE_EXPORT CUresult cuStreamSynchronize(CUstream) {
+FAKE_EXPORT CUresult cuStreamSynchronize(CUstream stream) {
   ENTER("cuStreamSynchronize");
+  {
+    // Like the driver: illegal while capturing, and it ends the capture's
+    // chances.
+    Fake &f = fake();
+    std::lock_guard<std::mutex> lock(f.mu);
+    auto it = f.capturing.find(stream);
+    if (it != f.capturing.end()) {
+      it->second->invalidated = true;
+      return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    }
+  }
   if (tracing())
     std::fprintf(stderr, "fake-cuda: stream synchronize\n");
   return CUDA_SUCCESS;
@@ -501,6 +542,87 @@ FAKE_EXPORT CUresult cuStreamDestroy_v2(CUstream stream) {
   std::lock_guard<std::mutex> lock(f.mu);
   --f.liveStreams;
   delete reinterpret_cast<char *>(stream);
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuStreamBeginCapture_v2(CUstream stream, int mode) {
+  ENTER("cuStreamBeginCapture_v2");
+  if (!stream || mode < 0 || mode > 2)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: begin capture\n");
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  if (f.capturing.count(stream))
+    return CUDA_ERROR_INVALID_VALUE;
+  f.capturing[stream] = new FakeGraph;
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuStreamEndCapture(CUstream stream, CUgraph *graph) {
+  ENTER("cuStreamEndCapture");
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: end capture\n");
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  auto it = f.capturing.find(stream);
+  if (it == f.capturing.end())
+    return CUDA_ERROR_INVALID_VALUE;
+  FakeGraph *g = it->second;
+  f.capturing.erase(it);
+  if (g->invalidated) {
+    delete g;
+    *graph = nullptr;
+    return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
+  }
+  ++f.liveGraphs;
+  *graph = reinterpret_cast<CUgraph>(g);
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuGraphInstantiateWithFlags(CUgraphExec *exec,
+                                                 CUgraph graph,
+                                                 unsigned long long) {
+  ENTER("cuGraphInstantiateWithFlags");
+  if (!graph)
+    return CUDA_ERROR_INVALID_VALUE;
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  ++f.liveGraphExecs;
+  *exec = reinterpret_cast<CUgraphExec>(
+      new FakeGraph(*reinterpret_cast<FakeGraph *>(graph)));
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuGraphLaunch(CUgraphExec exec, CUstream) {
+  ENTER("cuGraphLaunch");
+  if (!exec)
+    return CUDA_ERROR_INVALID_VALUE;
+  auto *g = reinterpret_cast<FakeGraph *>(exec);
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: graph launch (%zu kernels)\n",
+                 g->launches.size());
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  f.launches.insert(f.launches.end(), g->launches.begin(), g->launches.end());
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuGraphExecDestroy(CUgraphExec exec) {
+  ENTER("cuGraphExecDestroy");
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  --f.liveGraphExecs;
+  delete reinterpret_cast<FakeGraph *>(exec);
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuGraphDestroy(CUgraph graph) {
+  ENTER("cuGraphDestroy");
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  --f.liveGraphs;
+  delete reinterpret_cast<FakeGraph *>(graph);
   return CUDA_SUCCESS;
 }
 
@@ -739,6 +861,8 @@ FAKE_EXPORT void flopsFakeCudaReset() {
   f.registered.clear();
   f.modules.clear(); // leaked on purpose: the runtime may still hold handles
   f.liveStreams = f.liveEvents = 0;
+  f.capturing.clear(); // leaked on purpose, as the modules
+  f.liveGraphs = f.liveGraphExecs = 0;
   f.launches.clear();
   f.envRead = false;
 }
@@ -793,6 +917,12 @@ FAKE_EXPORT int flopsFakeCudaLiveStreams() {
   Fake &f = fake();
   std::lock_guard<std::mutex> lock(f.mu);
   return f.liveStreams;
+}
+
+FAKE_EXPORT int flopsFakeCudaLiveGraphs() {
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  return f.liveGraphs + f.liveGraphExecs;
 }
 
 FAKE_EXPORT int flopsFakeCudaLiveEvents() {
