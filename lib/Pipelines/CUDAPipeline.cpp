@@ -182,6 +182,12 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
         "modes; choose one"));
     return;
   }
+  if (options.stageArguments && (options.hostLoops || options.hostLaunches)) {
+    pm.addPass(std::make_unique<RejectPass>(
+        "flops-lower-to-cuda: stage-arguments=true stages device buffers; "
+        "the host-loops/host-launches test modes run on host memory"));
+    return;
+  }
   if (cublas && (options.hostLoops || options.hostLaunches)) {
     pm.addPass(std::make_unique<RejectPass>(
         "flops-lower-to-cuda: host-loops=true tests our own kernels; it "
