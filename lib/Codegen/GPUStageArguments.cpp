@@ -95,6 +95,37 @@ struct GPUStageArgumentsPass
     Location loc = func.getLoc();
     Type token = gpu::AsyncTokenType::get(&getContext());
 
+    // Whole-buffer host copies from or to an argument (a frozen log-σ
+    // passed through, for instance) become device copies: no shadow needed.
+    SmallVector<memref::CopyOp> copies;
+    func.walk([&](memref::CopyOp copy) {
+      if (copy->getParentOfType<gpu::LaunchOp>())
+        return;
+      auto src = dyn_cast<MemRefType>(copy.getSource().getType());
+      auto dst = dyn_cast<MemRefType>(copy.getTarget().getType());
+      auto isArg = [&](Value v) {
+        auto arg = dyn_cast<BlockArgument>(v);
+        return arg && arg.getOwner() == &entry;
+      };
+      if (src && dst && src.getLayout().isIdentity() &&
+          dst.getLayout().isIdentity() && src.hasStaticShape() &&
+          src.getShape() == dst.getShape() &&
+          (isArg(copy.getSource()) || isArg(copy.getTarget())))
+        copies.push_back(copy);
+    });
+    for (memref::CopyOp copy : copies) {
+      rewriter.setInsertionPoint(copy);
+      Value start = gpu::WaitOp::create(rewriter, copy.getLoc(), token,
+                                        ValueRange())
+                        .getAsyncToken();
+      Value done = gpu::MemcpyOp::create(rewriter, copy.getLoc(), token,
+                                         ValueRange{start}, copy.getTarget(),
+                                         copy.getSource())
+                       .getAsyncToken();
+      gpu::WaitOp::create(rewriter, copy.getLoc(), Type(), ValueRange{done});
+      rewriter.eraseOp(copy);
+    }
+
     struct Shadow {
       BlockArgument arg;
       Value shadow;

@@ -346,6 +346,8 @@ def GPUStageArgumentsPass
     synchronisation), and before each return the shadows that anything may
     write are copied back (one stream, one synchronisation) and all are
     freed. Arguments only kernels touch stay as they are, with no copy.
+    First, whole-buffer host `memref.copy`s from or to an argument
+    (static identity layouts) become `gpu.memcpy`s, which need no shadow.
     Anything the analysis does not understand (a call, a loop-carried
     buffer) counts as a host access that may write.
   }];
