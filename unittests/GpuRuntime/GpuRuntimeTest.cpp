@@ -249,6 +249,18 @@ TEST_F(GpuRuntime, EveryEntryPointSurvivesWithoutDriver) {
                          static_cast<float *>(h), 2, 4, 1.0f, 0.0f, 0,
                          nullptr);
        }},
+      {"flopsGpuGraphBegin",
+       [](void *h, float *, void **, int64_t *, int64_t *, char *) {
+         EXPECT_EQ(flopsGpuGraphBegin(h), 1);
+       }},
+      {"flopsGpuGraphEnd",
+       [](void *h, float *, void **, int64_t *, int64_t *, char *) {
+         EXPECT_EQ(flopsGpuGraphEnd(h), nullptr);
+       }},
+      {"flopsGpuGraphLaunch",
+       [](void *h, float *, void **, int64_t *, int64_t *, char *) {
+         flopsGpuGraphLaunch(h, h);
+       }},
       {"flopsGpuDeviceInfo",
        [](void *, float *, void **, int64_t *, int64_t *, char *) {
          char name[64];
