@@ -35,7 +35,9 @@
 #  5 bench     flops-bench-train-step --device cuda (train step vs our
 #              inference on the same rows): MLP B=64 q=8 (variant: launches
 #              unmerged and synchronous, the code before
-#              flops-gpu-fuse-launches / async-launches); large MLP (hidden
+#              flops-gpu-fuse-launches / async-launches); the same with
+#              FLOPS_CUDA_STREAM_REUSE=0 (variant: stage-arguments=true);
+#              large MLP (hidden
 #              4096) B=256 q=16 with contraction=mlir vs cublas; PyTorch
 #              CUDA eager LR step (torch_lr_step.py --device cuda)
 #                                                            -> bench.jsonl,
@@ -311,6 +313,15 @@ sed "s/256/$HIDDEN/g" "$ROOT/examples/mlp.mlir" > "$W/mlp-large.mlir"
 step bench-mlp 150 bench.jsonl -- "$BIN/flops-bench-train-step" --model "$ROOT/examples/mlp.mlir" \
   --batch-size 64 --queries 8 --reps "$STEPS_REPS" --warmup 3 "${DEV[@]}" --cuda-options="$CUDA_OPTS" \
   --variant-cuda-options="fuse-launches=false async-launches=false $CUDA_OPTS"
+# Streams created per run of launches (FLOPS_CUDA_STREAM_REUSE=0, the
+# runtime before its stream pool) vs bench-mlp's reused ones; variant: the
+# arguments host code touches staged through managed shadows
+# (stage-arguments=true, explicit copies in and out of every step).
+# (The host-launches test mode keeps managed memory: no variant there.)
+if [ "$MODE" = gpu ]; then STAGED=(--variant-cuda-options="stage-arguments=true $CUDA_OPTS"); else STAGED=(); fi
+step bench-mlp-noreuse 120 bench.jsonl -- env FLOPS_CUDA_STREAM_REUSE=0 "$BIN/flops-bench-train-step" \
+  --model "$ROOT/examples/mlp.mlir" --batch-size 64 --queries 8 --reps "$STEPS_REPS" --warmup 3 "${DEV[@]}" \
+  --cuda-options="$CUDA_OPTS" "${STAGED[@]}"
 if [ "$MODE" = gpu ]; then VARIANT="contraction=cublas $CUDA_OPTS"; else VARIANT="$CUDA_OPTS contraction-thread-tile=1,1"; fi
 step bench-mlp4096 200 bench.jsonl -- "$BIN/flops-bench-train-step" --model "$W/mlp-large.mlir" \
   "${BIG[@]}" --reps "$STEPS_REPS" --warmup 3 "${DEV[@]}" --cuda-options="contraction=mlir $CUDA_OPTS" \

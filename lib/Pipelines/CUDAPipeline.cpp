@@ -182,6 +182,12 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
         "modes; choose one"));
     return;
   }
+  if (options.stageArguments && (options.hostLoops || options.hostLaunches)) {
+    pm.addPass(std::make_unique<RejectPass>(
+        "flops-lower-to-cuda: stage-arguments=true stages device buffers; "
+        "the host-loops/host-launches test modes run on host memory"));
+    return;
+  }
   if (cublas && (options.hostLoops || options.hostLaunches)) {
     pm.addPass(std::make_unique<RejectPass>(
         "flops-lower-to-cuda: host-loops=true tests our own kernels; it "
@@ -257,6 +263,8 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   // expanded in place, loops, outlining.
   pm.addNestedPass<func::FuncOp>(createGPUMapForallPass());
   pm.addNestedPass<func::FuncOp>(createGPUHostSharedMemoryPass());
+  if (options.stageArguments)
+    pm.addNestedPass<func::FuncOp>(createGPUStageArgumentsPass());
   if (options.fuseLaunches)
     pm.addNestedPass<func::FuncOp>(createGPUFuseLaunchesPass());
   pm.addNestedPass<func::FuncOp>(createCPUExpandStridedCopiesPass());

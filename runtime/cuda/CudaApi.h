@@ -42,6 +42,11 @@ using CUmodule = CUmod_st *;
 using CUfunction = CUfunc_st *;
 using CUstream = CUstream_st *;
 using CUevent = CUevent_st *;
+struct CUgraph_st;
+struct CUgraphExec_st;
+using CUgraph = CUgraph_st *;
+using CUgraphExec = CUgraphExec_st *;
+using CUstreamCaptureMode = int;
 using CUdevice_attribute = int;
 using CUfunction_attribute = int;
 using CUjit_option = int;
@@ -74,6 +79,8 @@ enum : CUresult {
   CUDA_ERROR_LAUNCH_FAILED = 719,
   CUDA_ERROR_NOT_SUPPORTED = 801,
   CUDA_ERROR_SYSTEM_DRIVER_MISMATCH = 803,
+  CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900,
+  CUDA_ERROR_STREAM_CAPTURE_INVALIDATED = 901,
   CUDA_ERROR_UNKNOWN = 999,
 };
 
@@ -89,6 +96,7 @@ enum : int {
   CU_JIT_OPTIMIZATION_LEVEL = 7,
   CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION = 4,
   CU_STREAM_NON_BLOCKING = 1,
+  CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
   CU_EVENT_DISABLE_TIMING = 2,
   CU_MEM_ATTACH_GLOBAL = 1,
 };
@@ -187,7 +195,15 @@ struct alignas(128) CUtensorMap {
     (CUtensorMap *, CUtensorMapDataType, cuuint32_t, void *,                   \
      const cuuint64_t *, const cuuint64_t *, const cuuint32_t *,               \
      const cuuint32_t *, CUtensorMapInterleave, CUtensorMapSwizzle,            \
-     CUtensorMapL2promotion, CUtensorMapFloatOOBfill))
+     CUtensorMapL2promotion, CUtensorMapFloatOOBfill))                        \
+  X(streamBeginCapture, cuStreamBeginCapture_v2, CUresult,                     \
+    (CUstream, CUstreamCaptureMode))                                           \
+  X(streamEndCapture, cuStreamEndCapture, CUresult, (CUstream, CUgraph *))     \
+  X(graphInstantiate, cuGraphInstantiateWithFlags, CUresult,                   \
+    (CUgraphExec *, CUgraph, unsigned long long))                              \
+  X(graphLaunch, cuGraphLaunch, CUresult, (CUgraphExec, CUstream))             \
+  X(graphExecDestroy, cuGraphExecDestroy, CUresult, (CUgraphExec))             \
+  X(graphDestroy, cuGraphDestroy, CUresult, (CUgraph))
 
 //===----------------------------------------------------------------------===//
 // cuBLAS (cublas_api.h, CUDA 13).

@@ -12,7 +12,9 @@
 #include "flops/Runtime/GpuRuntime.h"
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <string>
 
 using namespace flops::gpu;
@@ -256,10 +258,59 @@ mgpuLaunchClusterKernel(void *function, int64_t clusterX, int64_t clusterY,
 // Streams and events.
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// Streams are reused. The host code creates a stream for each run of
+/// launches and destroys it once synchronised (gpu.wait); a destroyed
+/// stream goes back to a small per-thread pool instead, so a step creates
+/// its streams once, on its first call. The pool belongs to one runtime
+/// generation (flopsGpuResetForTesting forgets it); a thread's pooled
+/// streams are destroyed when the thread ends or on
+/// flopsGpuReleaseStreams(). FLOPS_CUDA_STREAM_REUSE=0: create and destroy
+/// every time.
+struct StreamPool {
+  uint64_t generation = 0;
+  CUstream free[4] = {};
+  int count = 0;
+  void release() {
+    if (count == 0 || generation != flops::gpu::generation())
+      return;
+    const DriverApi *drv = acquire("flopsGpuReleaseStreams");
+    for (int i = 0; i < count; ++i)
+      if (drv)
+        check(drv->streamDestroy(free[i]), "cuStreamDestroy");
+    count = 0;
+  }
+  ~StreamPool() { release(); }
+};
+thread_local StreamPool tlsStreams;
+
+bool streamReuse() {
+  static const bool on = [] {
+    const char *v = std::getenv("FLOPS_CUDA_STREAM_REUSE");
+    return !(v && std::strcmp(v, "0") == 0);
+  }();
+  return on;
+}
+
+StreamPool &streamPool() {
+  StreamPool &p = tlsStreams;
+  if (p.generation != generation()) {
+    p.generation = generation();
+    p.count = 0;
+  }
+  return p;
+}
+} // namespace
+
 FLOPS_GPU_EXPORT void *mgpuStreamCreate() {
   const DriverApi *drv = acquire("mgpuStreamCreate");
   if (!drv)
     return nullptr;
+  if (streamReuse()) {
+    StreamPool &pool = streamPool();
+    if (pool.count > 0)
+      return pool.free[--pool.count];
+  }
   CUstream stream = nullptr;
   if (!check(drv->streamCreate(&stream, CU_STREAM_NON_BLOCKING),
              "cuStreamCreate"))
@@ -273,6 +324,13 @@ FLOPS_GPU_EXPORT void mgpuStreamDestroy(void *stream) {
     return;
   auto s = static_cast<CUstream>(stream);
   forgetStream(s);
+  if (streamReuse()) {
+    StreamPool &pool = streamPool();
+    if (pool.count < int(std::size(pool.free))) {
+      pool.free[pool.count++] = s;
+      return;
+    }
+  }
   check(drv->streamDestroy(s), "cuStreamDestroy");
 }
 
@@ -565,6 +623,91 @@ FLOPS_GPU_EXPORT int32_t flopsGpuDeviceInfo(int32_t index, char *name,
   if (totalMemBytes)
     *totalMemBytes = static_cast<int64_t>(bytes);
   return 0;
+}
+
+FLOPS_GPU_EXPORT void flopsGpuReleaseStreams() { tlsStreams.release(); }
+
+//===----------------------------------------------------------------------===//
+// CUDA graphs: capture a stream's work once, replay it with one launch.
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct Graph {
+  CUgraph graph = nullptr;
+  CUgraphExec exec = nullptr;
+};
+
+const DriverApi *graphDriver(const char *caller) {
+  const DriverApi *drv = acquire(caller);
+  if (drv && (!drv->streamBeginCapture || !drv->streamEndCapture ||
+              !drv->graphInstantiate || !drv->graphLaunch ||
+              !drv->graphExecDestroy || !drv->graphDestroy)) {
+    recordError(std::string(caller) +
+                ": the CUDA driver has no graph API (cuStreamBeginCapture_v2, "
+                "cuGraphInstantiateWithFlags, cuGraphLaunch)");
+    return nullptr;
+  }
+  return drv;
+}
+} // namespace
+
+FLOPS_GPU_EXPORT int32_t flopsGpuGraphBegin(void *stream) {
+  const DriverApi *drv = graphDriver("flopsGpuGraphBegin");
+  if (!drv)
+    return 1;
+  if (!stream) {
+    recordError("flopsGpuGraphBegin: null stream (the legacy default stream "
+                "cannot be captured)");
+    return 1;
+  }
+  return check(drv->streamBeginCapture(static_cast<CUstream>(stream),
+                                       CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+               "cuStreamBeginCapture", " (flopsGpuGraphBegin)")
+             ? 0
+             : 1;
+}
+
+FLOPS_GPU_EXPORT void *flopsGpuGraphEnd(void *stream) {
+  const DriverApi *drv = graphDriver("flopsGpuGraphEnd");
+  if (!drv || !stream)
+    return nullptr;
+  Graph g;
+  // A capture that something invalidated (a synchronisation, a copy to
+  // pageable memory, work on another stream) fails here; the error names
+  // what the captured code did when the driver told us earlier.
+  if (!check(drv->streamEndCapture(static_cast<CUstream>(stream), &g.graph),
+             "cuStreamEndCapture",
+             " (flopsGpuGraphEnd: the captured work cannot form a CUDA "
+             "graph; synchronisations and host code that reads device "
+             "results must stay outside the capture)") ||
+      !g.graph)
+    return nullptr;
+  if (!check(drv->graphInstantiate(&g.exec, g.graph, 0),
+             "cuGraphInstantiateWithFlags", " (flopsGpuGraphEnd)")) {
+    drv->graphDestroy(g.graph);
+    return nullptr;
+  }
+  return new Graph(g);
+}
+
+FLOPS_GPU_EXPORT void flopsGpuGraphLaunch(void *graph, void *stream) {
+  const DriverApi *drv = graphDriver("flopsGpuGraphLaunch");
+  if (!drv || !graph)
+    return;
+  check(drv->graphLaunch(static_cast<Graph *>(graph)->exec,
+                         static_cast<CUstream>(stream)),
+        "cuGraphLaunch");
+}
+
+FLOPS_GPU_EXPORT void flopsGpuGraphDestroy(void *graph) {
+  if (!graph)
+    return;
+  auto *g = static_cast<Graph *>(graph);
+  if (const DriverApi *drv = graphDriver("flopsGpuGraphDestroy")) {
+    check(drv->graphExecDestroy(g->exec), "cuGraphExecDestroy");
+    check(drv->graphDestroy(g->graph), "cuGraphDestroy");
+  }
+  delete g;
 }
 
 FLOPS_GPU_EXPORT void flopsGpuResetForTesting() {

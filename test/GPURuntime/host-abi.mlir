@@ -23,6 +23,7 @@
 // RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_TRACE=1 FLOPS_CUDA_VERBOSE=1 %run_gpu %t.mlir 2>&1 | FileCheck %s --check-prefix=FAKE
 // FAKE-NOT: flops-cuda-runtime:
 // FAKE: fake-cuda: module load (any image)
+// FAKE-NEXT: fake-cuda: stream create
 // FAKE-NEXT: fake-cuda: alloc 512 bytes
 // FAKE-NEXT: fake-cuda: copy 512 bytes
 // FAKE-NEXT: fake-cuda: launch main_kernel grid (4, 1, 1) block (32, 1, 1) cluster (1, 1, 1) smem 0

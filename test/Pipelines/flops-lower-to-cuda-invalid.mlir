@@ -5,6 +5,7 @@
 // RUN: not flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{contraction-thread-tile=4})" 2>&1 | FileCheck %s --check-prefix=TILE
 // RUN: not flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{host-loops=true host-launches=true})" 2>&1 | FileCheck %s --check-prefix=MODES
 // RUN: not flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{contraction=cublas host-launches=true})" 2>&1 | FileCheck %s --check-prefix=LOOPS
+// RUN: not flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{stage-arguments=true host-launches=true})" 2>&1 | FileCheck %s --check-prefix=STAGE
 // RUN: not flops-opt %s --pass-pipeline="builtin.module(func.func(flops-gpu-fuse-launches{max-parts=0}))" 2>&1 | FileCheck %s --check-prefix=PARTS
 
 /// Option values the pipeline does not implement are rejected with an error
@@ -25,3 +26,4 @@ module {
 // MODES: error: flops-lower-to-cuda: host-loops and host-launches are two test modes; choose one
 // PARTS: error: flops-gpu-fuse-launches: max-parts must be at least 1
 // TILE: error: flops-gpu-tile-and-distribute: contraction-thread-tile needs two positive sizes
+// STAGE: error: flops-lower-to-cuda: stage-arguments=true stages device buffers; the host-loops/host-launches test modes run on host memory

@@ -11,6 +11,9 @@
 
 #include "CudaApi.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -37,6 +40,12 @@ struct FakeModule {
   std::vector<FakeFunction *> functions;
 };
 
+// A captured stream's launches (cuStreamBeginCapture .. cuStreamEndCapture).
+struct FakeGraph {
+  std::vector<FlopsFakeLaunch> launches;
+  bool invalidated = false;
+};
+
 struct FailRule {
   CUresult result;
   int skip;
@@ -56,6 +65,14 @@ struct Fake {
   bool envRead = false;
   bool anyImage = false; // FLOPS_FAKE_CUDA_ANY_IMAGE
   bool trace = false;    // FLOPS_FAKE_CUDA_TRACE
+  // FLOPS_FAKE_CUDA_PROTECT: cuMemAlloc memory (plain device memory) is
+  // mmap'ed PROT_NONE, opened only inside the fake's own copies and memsets,
+  // so that any host access to a device buffer faults. Managed memory stays
+  // host memory.
+  bool protect = false;
+  std::map<uintptr_t, size_t> mapped; // protected allocations: mapped bytes
+  std::map<CUstream, FakeGraph *> capturing;
+  int liveGraphs = 0, liveGraphExecs = 0;
 };
 
 Fake &fake() {
@@ -79,6 +96,7 @@ void readEnvLocked(Fake &f) {
   };
   f.anyImage = flag("FLOPS_FAKE_CUDA_ANY_IMAGE");
   f.trace = flag("FLOPS_FAKE_CUDA_TRACE");
+  f.protect = flag("FLOPS_FAKE_CUDA_PROTECT");
   if (const char *n = std::getenv("FLOPS_FAKE_CUDA_DEVICES"))
     f.deviceCount = std::atoi(n);
   if (const char *spec = std::getenv("FLOPS_FAKE_CUDA_FAIL")) {
@@ -144,6 +162,42 @@ bool validDeviceRange(CUdeviceptr p, size_t bytes) {
   return p >= it->first && p + bytes <= it->first + it->second;
 }
 
+// The protected allocation containing p (with its mapped size), if any.
+bool protectedRange(uintptr_t p, uintptr_t *base, size_t *bytes) {
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  auto it = f.mapped.upper_bound(p);
+  if (it == f.mapped.begin())
+    return false;
+  --it;
+  if (p < it->first || p >= it->first + it->second)
+    return false;
+  *base = it->first;
+  *bytes = it->second;
+  return true;
+}
+
+/// Opens the protected allocations that [p, p + n) touches for the fake's
+/// own access, and closes them again when it goes out of scope.
+class DeviceAccess {
+public:
+  void open(const void *p, size_t n) {
+    uintptr_t base;
+    size_t bytes;
+    if (n == 0 || !protectedRange(reinterpret_cast<uintptr_t>(p), &base, &bytes))
+      return;
+    mprotect(reinterpret_cast<void *>(base), bytes, PROT_READ | PROT_WRITE);
+    opened.push_back({base, bytes});
+  }
+  ~DeviceAccess() {
+    for (auto &[base, bytes] : opened)
+      mprotect(reinterpret_cast<void *>(base), bytes, PROT_NONE);
+  }
+
+private:
+  std::vector<std::pair<uintptr_t, size_t>> opened;
+};
+
 CUresult recordLaunch(CUfunction function, const unsigned grid[3],
                       const unsigned block[3], const unsigned cluster[3],
                       unsigned smem, CUstream stream, void **params) {
@@ -175,14 +229,28 @@ CUresult recordLaunch(CUfunction function, const unsigned grid[3],
       return CUDA_ERROR_INVALID_VALUE;
     std::memcpy(&l.params[i], params[i], std::min(8u, fn->paramSizes[i]));
   }
+  bool captured;
+  {
+    Fake &f = fake();
+    std::lock_guard<std::mutex> lock(f.mu);
+    captured = f.capturing.count(stream) != 0;
+  }
   if (tracing())
     std::fprintf(stderr,
-                 "fake-cuda: launch %s grid (%u, %u, %u) block (%u, %u, %u) "
+                 captured ? "fake-cuda: capture %s grid (%u, %u, %u) block "
+                            "(%u, %u, %u) cluster (%u, %u, %u) smem %u\n"
+                          : "fake-cuda: launch %s grid (%u, %u, %u) block (%u, %u, %u) "
                  "cluster (%u, %u, %u) smem %u\n",
                  l.name, grid[0], grid[1], grid[2], block[0], block[1],
                  block[2], cluster[0], cluster[1], cluster[2], smem);
   Fake &f = fake();
   std::lock_guard<std::mutex> lock(f.mu);
+  auto capture = f.capturing.find(stream);
+  if (capture != f.capturing.end()) {
+    // Captured, not run: the graph's launch replays it.
+    capture->second->launches.push_back(l);
+    return CUDA_SUCCESS;
+  }
   f.launches.push_back(l);
   return CUDA_SUCCESS;
 }
@@ -198,6 +266,10 @@ const char *errorName(CUresult r) {
   case CUDA_ERROR_NOT_FOUND: return "CUDA_ERROR_NOT_FOUND";
   case CUDA_ERROR_ILLEGAL_ADDRESS: return "CUDA_ERROR_ILLEGAL_ADDRESS";
   case CUDA_ERROR_LAUNCH_FAILED: return "CUDA_ERROR_LAUNCH_FAILED";
+  case CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED:
+    return "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED";
+  case CUDA_ERROR_STREAM_CAPTURE_INVALIDATED:
+    return "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED";
   default: return nullptr;
   }
 }
@@ -214,6 +286,10 @@ const char *errorString(CUresult r) {
   case CUDA_ERROR_ILLEGAL_ADDRESS:
     return "an illegal memory access was encountered";
   case CUDA_ERROR_LAUNCH_FAILED: return "unspecified launch failure";
+  case CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED:
+    return "operation not permitted when stream is capturing";
+  case CUDA_ERROR_STREAM_CAPTURE_INVALIDATED:
+    return "operation failed due to a previous error during capture";
   default: return nullptr;
   }
 }
@@ -431,6 +507,8 @@ FAKE_EXPORT CUresult cuLaunchKernelEx(const CUlaunchConfig *config,
 
 FAKE_EXPORT CUresult cuStreamCreate(CUstream *stream, unsigned int) {
   ENTER("cuStreamCreate");
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: stream create\n");
   Fake &f = fake();
   std::lock_guard<std::mutex> lock(f.mu);
   ++f.liveStreams;
@@ -438,8 +516,19 @@ FAKE_EXPORT CUresult cuStreamCreate(CUstream *stream, unsigned int) {
   return CUDA_SUCCESS;
 }
 
-FAKE_EXPORT CUresult cuStreamSynchronize(CUstream) {
+FAKE_EXPORT CUresult cuStreamSynchronize(CUstream stream) {
   ENTER("cuStreamSynchronize");
+  {
+    // Like the driver: illegal while capturing, and it ends the capture's
+    // chances.
+    Fake &f = fake();
+    std::lock_guard<std::mutex> lock(f.mu);
+    auto it = f.capturing.find(stream);
+    if (it != f.capturing.end()) {
+      it->second->invalidated = true;
+      return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    }
+  }
   if (tracing())
     std::fprintf(stderr, "fake-cuda: stream synchronize\n");
   return CUDA_SUCCESS;
@@ -447,10 +536,93 @@ FAKE_EXPORT CUresult cuStreamSynchronize(CUstream) {
 
 FAKE_EXPORT CUresult cuStreamDestroy_v2(CUstream stream) {
   ENTER("cuStreamDestroy_v2");
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: stream destroy\n");
   Fake &f = fake();
   std::lock_guard<std::mutex> lock(f.mu);
   --f.liveStreams;
   delete reinterpret_cast<char *>(stream);
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuStreamBeginCapture_v2(CUstream stream, int mode) {
+  ENTER("cuStreamBeginCapture_v2");
+  if (!stream || mode < 0 || mode > 2)
+    return CUDA_ERROR_INVALID_VALUE;
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: begin capture\n");
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  if (f.capturing.count(stream))
+    return CUDA_ERROR_INVALID_VALUE;
+  f.capturing[stream] = new FakeGraph;
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuStreamEndCapture(CUstream stream, CUgraph *graph) {
+  ENTER("cuStreamEndCapture");
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: end capture\n");
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  auto it = f.capturing.find(stream);
+  if (it == f.capturing.end())
+    return CUDA_ERROR_INVALID_VALUE;
+  FakeGraph *g = it->second;
+  f.capturing.erase(it);
+  if (g->invalidated) {
+    delete g;
+    *graph = nullptr;
+    return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
+  }
+  ++f.liveGraphs;
+  *graph = reinterpret_cast<CUgraph>(g);
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuGraphInstantiateWithFlags(CUgraphExec *exec,
+                                                 CUgraph graph,
+                                                 unsigned long long) {
+  ENTER("cuGraphInstantiateWithFlags");
+  if (!graph)
+    return CUDA_ERROR_INVALID_VALUE;
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  ++f.liveGraphExecs;
+  *exec = reinterpret_cast<CUgraphExec>(
+      new FakeGraph(*reinterpret_cast<FakeGraph *>(graph)));
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuGraphLaunch(CUgraphExec exec, CUstream) {
+  ENTER("cuGraphLaunch");
+  if (!exec)
+    return CUDA_ERROR_INVALID_VALUE;
+  auto *g = reinterpret_cast<FakeGraph *>(exec);
+  if (tracing())
+    std::fprintf(stderr, "fake-cuda: graph launch (%zu kernels)\n",
+                 g->launches.size());
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  f.launches.insert(f.launches.end(), g->launches.begin(), g->launches.end());
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuGraphExecDestroy(CUgraphExec exec) {
+  ENTER("cuGraphExecDestroy");
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  --f.liveGraphExecs;
+  delete reinterpret_cast<FakeGraph *>(exec);
+  return CUDA_SUCCESS;
+}
+
+FAKE_EXPORT CUresult cuGraphDestroy(CUgraph graph) {
+  ENTER("cuGraphDestroy");
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  --f.liveGraphs;
+  delete reinterpret_cast<FakeGraph *>(graph);
   return CUDA_SUCCESS;
 }
 
@@ -487,10 +659,33 @@ FAKE_EXPORT CUresult cuEventDestroy_v2(CUevent event) {
   return CUDA_SUCCESS;
 }
 
-static CUresult allocate(CUdeviceptr *ptr, size_t bytes) {
+static CUresult allocate(CUdeviceptr *ptr, size_t bytes,
+                         bool device = false) {
   if (bytes == 0)
     return CUDA_ERROR_INVALID_VALUE;
   size_t rounded = (bytes + 255) / 256 * 256;
+  bool protect;
+  {
+    Fake &f = fake();
+    std::lock_guard<std::mutex> lock(f.mu);
+    readEnvLocked(f);
+    protect = device && f.protect;
+  }
+  if (protect) {
+    // Zero-filled by mmap; no host access until a fake copy opens it.
+    size_t page = size_t(sysconf(_SC_PAGESIZE));
+    size_t mappedBytes = (rounded + page - 1) / page * page;
+    void *p = mmap(nullptr, mappedBytes, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      return CUDA_ERROR_OUT_OF_MEMORY;
+    Fake &f = fake();
+    std::lock_guard<std::mutex> lock(f.mu);
+    f.allocations[toDevice(p)] = bytes;
+    f.mapped[toDevice(p)] = mappedBytes;
+    *ptr = toDevice(p);
+    return CUDA_SUCCESS;
+  }
   void *p = std::aligned_alloc(256, rounded);
   if (!p)
     return CUDA_ERROR_OUT_OF_MEMORY;
@@ -508,7 +703,7 @@ FAKE_EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *ptr, size_t bytes) {
   ENTER("cuMemAlloc_v2");
   if (tracing())
     std::fprintf(stderr, "fake-cuda: alloc %zu bytes\n", bytes);
-  return allocate(ptr, bytes);
+  return allocate(ptr, bytes, /*device=*/true);
 }
 
 FAKE_EXPORT CUresult cuMemAllocManaged(CUdeviceptr *ptr, size_t bytes,
@@ -527,6 +722,12 @@ FAKE_EXPORT CUresult cuMemFree_v2(CUdeviceptr ptr) {
   std::lock_guard<std::mutex> lock(f.mu);
   if (!f.allocations.erase(ptr))
     return CUDA_ERROR_INVALID_VALUE;
+  auto m = f.mapped.find(ptr);
+  if (m != f.mapped.end()) {
+    munmap(toHost(ptr), m->second);
+    f.mapped.erase(m);
+    return CUDA_SUCCESS;
+  }
   std::free(toHost(ptr));
   return CUDA_SUCCESS;
 }
@@ -536,6 +737,9 @@ FAKE_EXPORT CUresult cuMemcpyAsync(CUdeviceptr dst, CUdeviceptr src,
   ENTER("cuMemcpyAsync");
   if (tracing())
     std::fprintf(stderr, "fake-cuda: copy %zu bytes\n", bytes);
+  DeviceAccess access;
+  access.open(toHost(dst), bytes);
+  access.open(toHost(src), bytes);
   std::memmove(toHost(dst), toHost(src), bytes);
   return CUDA_SUCCESS;
 }
@@ -545,6 +749,8 @@ FAKE_EXPORT CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src,
   ENTER("cuMemcpyHtoD_v2");
   if (!validDeviceRange(dst, bytes))
     return CUDA_ERROR_INVALID_VALUE;
+  DeviceAccess access;
+  access.open(toHost(dst), bytes);
   std::memcpy(toHost(dst), src, bytes);
   return CUDA_SUCCESS;
 }
@@ -554,6 +760,8 @@ FAKE_EXPORT CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int value,
   ENTER("cuMemsetD32Async");
   if (!validDeviceRange(dst, count * 4))
     return CUDA_ERROR_INVALID_VALUE;
+  DeviceAccess access;
+  access.open(toHost(dst), count * 4);
   auto *p = static_cast<uint32_t *>(toHost(dst));
   for (size_t i = 0; i < count; ++i)
     p[i] = value;
@@ -565,6 +773,8 @@ FAKE_EXPORT CUresult cuMemsetD16Async(CUdeviceptr dst, unsigned short value,
   ENTER("cuMemsetD16Async");
   if (!validDeviceRange(dst, count * 2))
     return CUDA_ERROR_INVALID_VALUE;
+  DeviceAccess access;
+  access.open(toHost(dst), count * 2);
   auto *p = static_cast<uint16_t *>(toHost(dst));
   for (size_t i = 0; i < count; ++i)
     p[i] = value;
@@ -639,12 +849,20 @@ FAKE_EXPORT void flopsFakeCudaReset() {
   f.deviceCount = 1;
   f.failures.clear();
   f.calls.clear();
-  for (auto &a : f.allocations)
-    std::free(toHost(a.first));
+  for (auto &a : f.allocations) {
+    auto m = f.mapped.find(a.first);
+    if (m != f.mapped.end())
+      munmap(toHost(a.first), m->second);
+    else
+      std::free(toHost(a.first));
+  }
   f.allocations.clear();
+  f.mapped.clear();
   f.registered.clear();
   f.modules.clear(); // leaked on purpose: the runtime may still hold handles
   f.liveStreams = f.liveEvents = 0;
+  f.capturing.clear(); // leaked on purpose, as the modules
+  f.liveGraphs = f.liveGraphExecs = 0;
   f.launches.clear();
   f.envRead = false;
 }
@@ -699,6 +917,12 @@ FAKE_EXPORT int flopsFakeCudaLiveStreams() {
   Fake &f = fake();
   std::lock_guard<std::mutex> lock(f.mu);
   return f.liveStreams;
+}
+
+FAKE_EXPORT int flopsFakeCudaLiveGraphs() {
+  Fake &f = fake();
+  std::lock_guard<std::mutex> lock(f.mu);
+  return f.liveGraphs + f.liveGraphExecs;
 }
 
 FAKE_EXPORT int flopsFakeCudaLiveEvents() {

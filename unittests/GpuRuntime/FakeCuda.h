@@ -54,6 +54,8 @@ int flopsFakeCudaGetLaunch(int index, FlopsFakeLaunch *out);
 int64_t flopsFakeCudaLiveAllocations();
 int flopsFakeCudaLiveStreams();
 int flopsFakeCudaLiveEvents();
+/// Live captured graphs plus instantiated ones.
+int flopsFakeCudaLiveGraphs();
 /// Last value set with cuFuncSetAttribute for kernel `name`, -1 if none.
 int flopsFakeCudaFuncAttribute(const char *name, int attribute);
 /// Bytes registered with cuMemHostRegister and still registered.

@@ -216,6 +216,53 @@ TEST_F(GpuDevice, StreamsAndEvents) {
   mgpuStreamDestroy(s2);
 }
 
+TEST_F(GpuDevice, GraphReplaysKernels) {
+  void *module = mgpuModuleLoadJIT(const_cast<char *>(kPtx), 3);
+  ASSERT_NE(module, nullptr) << lastError();
+  void *f = mgpuModuleGetFunction(module, "scale_through_smem");
+  ASSERT_NE(f, nullptr) << lastError();
+  void *stream = mgpuStreamCreate();
+  const uint32_t n = 1000;
+  std::vector<float> host(n), back(n);
+  for (uint32_t i = 0; i < n; ++i)
+    host[i] = float(i) * 0.5f - 100.0f;
+  void *dev = mgpuMemAlloc(n * 4, stream, 0);
+  mgpuMemcpy(dev, host.data(), n * 4, stream);
+  mgpuStreamSynchronize(stream);
+  float factor = 2.0f;
+  uint32_t smemFloats = 256; // 1 KB: no opt-in needed inside the capture
+  void *params[4] = {&dev, const_cast<uint32_t *>(&n), &factor, &smemFloats};
+  // Two launches captured (nothing runs), then the graph replayed 3 times:
+  // data * 2^6.
+  ASSERT_EQ(flopsGpuGraphBegin(stream), 0) << lastError();
+  for (int i = 0; i < 2; ++i)
+    mgpuLaunchKernel(f, 4, 1, 1, 256, 1, 1, int32_t(smemFloats * 4), stream,
+                     params, nullptr, 4);
+  void *graph = flopsGpuGraphEnd(stream);
+  ASSERT_NE(graph, nullptr) << lastError();
+  for (int i = 0; i < 3; ++i)
+    flopsGpuGraphLaunch(graph, stream);
+  mgpuMemcpy(back.data(), dev, n * 4, stream);
+  mgpuStreamSynchronize(stream);
+  ASSERT_EQ(lastError(), "");
+  for (uint32_t i = 0; i < n; ++i)
+    ASSERT_EQ(back[i], host[i] * 64.0f) << i;
+  flopsGpuGraphDestroy(graph);
+
+  // A synchronisation inside a capture: refused, and no graph comes out.
+  ASSERT_EQ(flopsGpuGraphBegin(stream), 0) << lastError();
+  mgpuLaunchKernel(f, 4, 1, 1, 256, 1, 1, int32_t(smemFloats * 4), stream,
+                   params, nullptr, 4);
+  mgpuStreamSynchronize(stream);
+  EXPECT_EQ(flopsGpuGraphEnd(stream), nullptr);
+  std::string error = lastError();
+  EXPECT_NE(error.find("CUDA_ERROR_STREAM_CAPTURE"), std::string::npos)
+      << error;
+  mgpuMemFree(dev, stream);
+  mgpuStreamDestroy(stream);
+  mgpuModuleUnload(module);
+}
+
 // Row-major C = alpha op(A) op(B) + beta C against a double-precision host
 // reference; relative tolerance per precision.
 void checkGemm(int precision, double tolerance) {

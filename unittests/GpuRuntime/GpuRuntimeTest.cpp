@@ -249,6 +249,18 @@ TEST_F(GpuRuntime, EveryEntryPointSurvivesWithoutDriver) {
                          static_cast<float *>(h), 2, 4, 1.0f, 0.0f, 0,
                          nullptr);
        }},
+      {"flopsGpuGraphBegin",
+       [](void *h, float *, void **, int64_t *, int64_t *, char *) {
+         EXPECT_EQ(flopsGpuGraphBegin(h), 1);
+       }},
+      {"flopsGpuGraphEnd",
+       [](void *h, float *, void **, int64_t *, int64_t *, char *) {
+         EXPECT_EQ(flopsGpuGraphEnd(h), nullptr);
+       }},
+      {"flopsGpuGraphLaunch",
+       [](void *h, float *, void **, int64_t *, int64_t *, char *) {
+         flopsGpuGraphLaunch(h, h);
+       }},
       {"flopsGpuDeviceInfo",
        [](void *, float *, void **, int64_t *, int64_t *, char *) {
          char name[64];
@@ -383,7 +395,109 @@ TEST_F(GpuRuntime, AllocCopyMemset) {
   mgpuStreamDestroy(stream);
   EXPECT_EQ(lastError(), "");
   EXPECT_EQ(FAKE(flopsFakeCudaLiveAllocations)(), 0);
+  // The stream waits in the thread's pool until released.
+  EXPECT_EQ(FAKE(flopsFakeCudaLiveStreams)(), 1);
+  flopsGpuReleaseStreams();
   EXPECT_EQ(FAKE(flopsFakeCudaLiveStreams)(), 0);
+}
+
+TEST_F(GpuRuntime, GraphCaptureAndReplay) {
+  useFakes();
+  void *module = mgpuModuleLoad(const_cast<char *>(kModule), sizeof(kModule));
+  ASSERT_NE(module, nullptr) << lastError();
+  void *f0 = mgpuModuleGetFunction(module, "main_kernel_0");
+  void *f1 = mgpuModuleGetFunction(module, "main_kernel_1");
+  void *stream = mgpuStreamCreate();
+  float *dev = static_cast<float *>(mgpuMemAlloc(64, stream, 0));
+  int64_t n = 16;
+  int32_t flag = 1;
+  void *params[3] = {&dev, &n, &flag};
+
+  // Three launches captured: nothing runs until the graph is launched.
+  ASSERT_EQ(flopsGpuGraphBegin(stream), 0) << lastError();
+  mgpuLaunchKernel(f0, 4, 1, 1, 128, 1, 1, 0, stream, params, nullptr, 3);
+  mgpuLaunchKernel(f1, 2, 1, 1, 64, 1, 1, 0, stream, params, nullptr, 1);
+  mgpuLaunchKernel(f0, 1, 1, 1, 32, 1, 1, 0, stream, params, nullptr, 3);
+  void *graph = flopsGpuGraphEnd(stream);
+  ASSERT_NE(graph, nullptr) << lastError();
+  EXPECT_EQ(FAKE(flopsFakeCudaLaunchCount)(), 0);
+  // Each replay is one driver call for the three kernels, in order.
+  for (int i = 0; i < 5; ++i)
+    flopsGpuGraphLaunch(graph, stream);
+  mgpuStreamSynchronize(stream);
+  EXPECT_EQ(lastError(), "");
+  EXPECT_EQ(FAKE(flopsFakeCudaCallCount)("cuGraphLaunch"), 5);
+  EXPECT_EQ(FAKE(flopsFakeCudaCallCount)("cuLaunchKernel"), 3);
+  ASSERT_EQ(FAKE(flopsFakeCudaLaunchCount)(), 15);
+  FlopsFakeLaunch l;
+  ASSERT_EQ(FAKE(flopsFakeCudaGetLaunch)(13, &l), 0);
+  EXPECT_STREQ(l.name, "main_kernel_1");
+  EXPECT_EQ(l.grid[0], 2u);
+  EXPECT_EQ(FAKE(flopsFakeCudaLiveGraphs)(), 2); // the graph and its exec
+  flopsGpuGraphDestroy(graph);
+  EXPECT_EQ(FAKE(flopsFakeCudaLiveGraphs)(), 0);
+
+  // A synchronisation inside the capture: the driver refuses it, and the
+  // end of the capture reports that no graph came out of it.
+  ASSERT_EQ(flopsGpuGraphBegin(stream), 0) << lastError();
+  mgpuLaunchKernel(f0, 4, 1, 1, 128, 1, 1, 0, stream, params, nullptr, 3);
+  mgpuStreamSynchronize(stream);
+  EXPECT_EQ(flopsGpuGraphEnd(stream), nullptr);
+  std::string error = lastError();
+  EXPECT_EQ(error.rfind("cuStreamSynchronize failed", 0), 0u) << error;
+  EXPECT_NE(error.find("CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"),
+            std::string::npos)
+      << error;
+  // The first error wins; alone, the end of the capture names it.
+  ASSERT_EQ(flopsGpuGraphBegin(stream), 0) << lastError();
+  FAKE(flopsFakeCudaFail)("cuStreamEndCapture", 901, 0, 1);
+  EXPECT_EQ(flopsGpuGraphEnd(stream), nullptr);
+  error = lastError();
+  EXPECT_EQ(error.rfind("cuStreamEndCapture failed (flopsGpuGraphEnd: the "
+                        "captured work cannot form a CUDA graph",
+                        0),
+            0u)
+      << error;
+  EXPECT_NE(error.find("CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(FAKE(flopsFakeCudaLiveGraphs)(), 0);
+  EXPECT_EQ(flopsGpuGraphBegin(nullptr), 1);
+  EXPECT_EQ(lastError().rfind("flopsGpuGraphBegin: null stream", 0), 0u);
+
+  mgpuMemFree(dev, stream);
+  mgpuStreamDestroy(stream);
+  flopsGpuReleaseStreams();
+  mgpuModuleUnload(module);
+  EXPECT_EQ(lastError(), "");
+}
+
+TEST_F(GpuRuntime, StreamsAreReused) {
+  useFakes();
+  // The host code's pattern: create, launch, synchronise, destroy, per run
+  // of launches. The driver sees one stream.
+  void *first = mgpuStreamCreate();
+  ASSERT_NE(first, nullptr);
+  mgpuStreamSynchronize(first);
+  mgpuStreamDestroy(first);
+  for (int i = 0; i < 10; ++i) {
+    void *s = mgpuStreamCreate();
+    EXPECT_EQ(s, first);
+    mgpuStreamSynchronize(s);
+    mgpuStreamDestroy(s);
+  }
+  // Two at once: a second one is created; both go back to the pool.
+  void *a = mgpuStreamCreate(), *b = mgpuStreamCreate();
+  EXPECT_NE(a, b);
+  mgpuStreamDestroy(a);
+  mgpuStreamDestroy(b);
+  EXPECT_EQ(FAKE(flopsFakeCudaCallCount)("cuStreamCreate"), 2);
+  EXPECT_EQ(FAKE(flopsFakeCudaCallCount)("cuStreamDestroy"), 0);
+  EXPECT_EQ(FAKE(flopsFakeCudaLiveStreams)(), 2);
+  flopsGpuReleaseStreams();
+  EXPECT_EQ(FAKE(flopsFakeCudaCallCount)("cuStreamDestroy"), 2);
+  EXPECT_EQ(FAKE(flopsFakeCudaLiveStreams)(), 0);
+  EXPECT_EQ(lastError(), "");
 }
 
 TEST_F(GpuRuntime, LaunchPassesArgumentsAndCachesFunctions) {
@@ -574,6 +688,7 @@ TEST_F(GpuRuntime, StreamsAndEvents) {
   mgpuEventDestroy(e);
   mgpuStreamDestroy(s1);
   mgpuStreamDestroy(s2);
+  flopsGpuReleaseStreams();
   EXPECT_EQ(lastError(), "");
   EXPECT_EQ(FAKE(flopsFakeCudaLiveStreams)(), 0);
   EXPECT_EQ(FAKE(flopsFakeCudaLiveEvents)(), 0);

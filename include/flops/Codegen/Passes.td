@@ -320,6 +320,36 @@ def GPUHostSharedMemoryPass
     cuMemAllocManaged), their `memref.dealloc`s a `gpu.dealloc` on a
     stream that is synchronised; `memref.get_global` constants that a kernel
     may read are copied into such a buffer (freed at the end of the block).
+
+    A function with the unit attribute `flops.gpu.device_memory` (a caller
+    that keeps its buffers on the device, e.g. a test harness) gets plain
+    device allocations (`gpu.alloc`, cuMemAlloc) instead, its constants
+    copied with `gpu.memcpy`; its own host code must not touch them.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def GPUStageArgumentsPass
+    : Pass<"flops-gpu-stage-arguments", "::mlir::func::FuncOp"> {
+  let summary = "Managed shadows of the buffer arguments that host code touches";
+  let description = [{
+    Lets the caller pass plain device memory (cuMemAlloc, which the host
+    cannot read) for the step's arguments and out-params. Every memref
+    argument of the function that host code (an op outside the
+    `gpu.launch`es other than views, `memref.dim` and `gpu.memcpy` /
+    `gpu.memset`) may access, traced through view-like ops, is replaced by
+    a managed shadow (`gpu.alloc host_shared`): at entry the shadows are
+    filled from the arguments (`gpu.memcpy`, all on one stream, one
+    synchronisation), and before each return the shadows that anything may
+    write are copied back (one stream, one synchronisation) and all are
+    freed. Arguments only kernels touch stay as they are, with no copy.
+    First, whole-buffer host `memref.copy`s from or to an argument
+    (static identity layouts) become `gpu.memcpy`s, which need no shadow.
+    Anything the analysis does not understand (a call, a loop-carried
+    buffer) counts as a host access that may write.
   }];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect",

@@ -204,6 +204,12 @@ struct LowerToCUDAOptions : public PassPipelineOptions<LowerToCUDAOptions> {
                      "before the host code that follows; false: every "
                      "launch synchronous on its own stream"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> stageArguments{
+      *this, "stage-arguments",
+      llvm::cl::desc("Let the caller pass plain device memory: the buffer "
+                     "arguments host code touches get managed shadows with "
+                     "explicit copies in and out (flops-gpu-stage-arguments)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> hostLaunches{
       *this, "host-launches",
       llvm::cl::desc("Test mode: map the loops to gpu.launch and merge "

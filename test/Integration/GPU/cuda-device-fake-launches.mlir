@@ -1,6 +1,11 @@
 // REQUIRES: cuda-toolkit
 // RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_TRACE=1 FLOPS_CACHE_DIR=off flops-bench-train-step --model %S/../../Tools/Inputs/mlp-small.mlir --device cuda --batch-size 32 --queries 8 --reps 1 --warmup 0 > /dev/null 2> %t.merged.log
 // RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_TRACE=1 FLOPS_CACHE_DIR=off flops-bench-train-step --model %S/../../Tools/Inputs/mlp-small.mlir --device cuda --batch-size 32 --queries 8 --reps 1 --warmup 0 --cuda-options="fuse-launches=false async-launches=false" > /dev/null 2> %t.sync.log
+// RUN: env FLOPS_CUDA_STREAM_REUSE=0 FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_TRACE=1 FLOPS_CACHE_DIR=off flops-bench-train-step --model %S/../../Tools/Inputs/mlp-small.mlir --device cuda --batch-size 32 --queries 8 --reps 1 --warmup 0 > /dev/null 2> %t.noreuse.log
+// RUN: grep -c "fake-cuda: stream create" %t.merged.log | FileCheck %s --check-prefix=REUSE-CREATES
+// RUN: grep -c "fake-cuda: stream destroy" %t.merged.log | FileCheck %s --check-prefix=REUSE-DESTROYS
+// RUN: grep -c "fake-cuda: stream create" %t.noreuse.log | FileCheck %s --check-prefix=NOREUSE-CREATES
+// RUN: grep -c "fake-cuda: stream synchronize" %t.noreuse.log | FileCheck %s --check-prefix=MERGED-SYNCS
 // RUN: grep -c "fake-cuda: launch train_step_kernel" %t.merged.log | FileCheck %s --check-prefix=MERGED-LAUNCHES
 // RUN: grep -c "fake-cuda: stream synchronize" %t.merged.log | FileCheck %s --check-prefix=MERGED-SYNCS
 // RUN: grep -c "fake-cuda: launch train_step_kernel" %t.sync.log | FileCheck %s --check-prefix=SYNC-LAUNCHES
@@ -29,3 +34,11 @@
 /// Both free the same 307 buffers, each freed on a synchronised stream
 /// of its own (those synchronisations are part of both counts).
 // FREES: {{^}}307{{$}}
+/// Streams are reused (runtime/cuda/EntryPoints.cpp): a synchronised,
+/// "destroyed" stream goes back to a per-thread pool, so the whole run
+/// creates one stream and destroys it once, when the thread ends;
+/// FLOPS_CUDA_STREAM_REUSE=0 (the behaviour before) creates and
+/// destroys one per synchronisation. The synchronisations are the same.
+// REUSE-CREATES: {{^}}1{{$}}
+// REUSE-DESTROYS: {{^}}1{{$}}
+// NOREUSE-CREATES: {{^}}830{{$}}

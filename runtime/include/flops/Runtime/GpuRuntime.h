@@ -48,6 +48,23 @@ int32_t flopsGpuDeviceInfo(int32_t index, char *name, int64_t nameCapacity,
                            int32_t *ccMajor, int32_t *ccMinor,
                            int32_t *multiprocessors, int64_t *totalMemBytes);
 
+/// Destroys the streams the calling thread keeps for reuse (mgpuStreamDestroy
+/// returns a synchronised stream to a small per-thread pool; a thread's
+/// pool is also emptied when the thread ends).
+void flopsGpuReleaseStreams(void);
+
+/// CUDA graphs (cuStreamBeginCapture / cuStreamEndCapture /
+/// cuGraphInstantiateWithFlags / cuGraphLaunch, looked up at run time).
+/// flopsGpuGraphBegin starts capturing the work queued on `stream` (a
+/// stream of mgpuStreamCreate, thread-local capture mode); 0 on success.
+/// flopsGpuGraphEnd ends the capture and instantiates it: a graph handle,
+/// or null with an error recorded (e.g. the captured code synchronised).
+/// flopsGpuGraphLaunch replays the whole graph on `stream` with one call.
+int32_t flopsGpuGraphBegin(void *stream);
+void *flopsGpuGraphEnd(void *stream);
+void flopsGpuGraphLaunch(void *graph, void *stream);
+void flopsGpuGraphDestroy(void *graph);
+
 /// Tests only: forget the loaded libraries, contexts, modules and the
 /// recorded error, so that the next call loads the libraries named by the
 /// environment again. Never call it while GPU objects are alive.
