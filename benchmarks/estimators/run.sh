@@ -18,7 +18,8 @@
 #   benchmarks/estimators/run.sh [--build DIR] [--epochs N] [--seeds "0 1 2"]
 #                                [--queries Q] [--threads T] [--out DIR]
 #                                [--estimators "lr spsa"] [--limit-train N]
-#                                [--max-steps S]
+#                                [--max-steps S] [--extra "FLAGS"]
+# (--extra: more flops-train flags for every run, e.g. "--gaussian-lr 0.1")
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="$ROOT/build"
@@ -30,6 +31,7 @@ OUT=""
 ESTIMATORS="lr spsa"
 LIMIT=0
 MAXSTEPS=0
+EXTRA=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) BUILD="$(realpath -m "$2")"; shift 2 ;;
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
     --estimators) ESTIMATORS="$2"; shift 2 ;;
     --limit-train) LIMIT="$2"; shift 2 ;;
     --max-steps) MAXSTEPS="$2"; shift 2 ;;
+    --extra) EXTRA="$2"; shift 2 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -63,7 +66,7 @@ for est in $ESTIMATORS; do
     /usr/bin/time -f "%e %M" -o "$OUT/$est-$seed.time" \
       "$BUILD/bin/flops-train" "$ROOT/examples/mlp.mlir" "${flags[@]}" \
       --queries "$q" --epochs "$EPOCHS" --seed "$seed" --limit-train "$LIMIT" \
-      --max-steps "$MAXSTEPS" \
+      --max-steps "$MAXSTEPS" $EXTRA \
       --num-threads "$THREADS" --metrics "$m" --progress=false > "$OUT/$est-$seed.log" 2>&1
     read -r wall rss < "$OUT/$est-$seed.time"
     /usr/bin/python3 - "$m" "$est" "$seed" "$wall" "$rss" <<'PY'

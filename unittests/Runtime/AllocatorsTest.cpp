@@ -185,6 +185,10 @@ TEST(AllocatorsTest, VarianceProxyAndPointMeans) {
   ASSERT_TRUE(varianceProxy(sq.data(), map.data(), 6, 3, &v, &err)) << err;
   // (1/9) (4/1 + 2/3 + 20/2).
   EXPECT_NEAR(v, (4.0 + 2.0 / 3.0 + 10.0) / 9.0, 1e-15);
+  // The same per-point means under the uniform allocation A_i = N/B = 2.
+  double u = 0;
+  ASSERT_TRUE(varianceProxy(sq.data(), map.data(), 6, 3, &v, &err, &u)) << err;
+  EXPECT_NEAR(u, (4.0 / 2 + 2.0 / 2 + 20.0 / 2) / 9.0, 1e-15);
   // Huge squared norms: no overflow in the means.
   Vec huge = {1e308, 1e308, 1e308};
   Counts m3 = {0, 0, 0};
