@@ -14,6 +14,7 @@
 #
 #   benchmarks/estimators/wall-time.sh [--build DIR] [--seeds "0 1 2"]
 #       [--estimators "lr ops-neyman ..."] [--lr-steps 937] [--out DIR]
+#       [--extra "FLAGS"]   (more flops-train flags for every run)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="$ROOT/build"
@@ -21,6 +22,7 @@ SEEDS="0 1 2"
 ESTIMATORS="lr ops-bernoulli ops-gaussian ops-neyman lr-layerwise spsa spsa-q2 es"
 LRSTEPS=937
 OUT=""
+EXTRA=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) BUILD="$(realpath -m "$2")"; shift 2 ;;
@@ -28,6 +30,7 @@ while [ $# -gt 0 ]; do
     --estimators) ESTIMATORS="$2"; shift 2 ;;
     --lr-steps) LRSTEPS="$2"; shift 2 ;;
     --out) OUT="$(realpath -m "$2")"; shift 2 ;;
+    --extra) EXTRA="$2"; shift 2 ;;
     *) echo "wall-time.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -39,11 +42,11 @@ echo "load: $(uptime)"
 
 flags_of() { # estimator -> flags (as run.sh)
   case "$1" in
-    lr|spsa|es) echo "--estimator $1 --queries 8" ;;
-    spsa-q2) echo "--estimator spsa --queries 2" ;;
-    lr-layerwise) echo "--estimator lr --perturb layer-wise --queries 8" ;;
+    lr|spsa|es) echo "--estimator $1 --queries 8 $EXTRA" ;;
+    spsa-q2) echo "--estimator spsa --queries 2 $EXTRA" ;;
+    lr-layerwise) echo "--estimator lr --perturb layer-wise --queries 8 $EXTRA" ;;
     ops-gaussian|ops-neyman|ops-bernoulli)
-      echo "--estimator lr --allocator ${1#ops-} --queries 8" ;;
+      echo "--estimator lr --allocator ${1#ops-} --queries 8 $EXTRA" ;;
     *) echo "wall-time.sh: unknown estimator $1" >&2; exit 2 ;;
   esac
 }
