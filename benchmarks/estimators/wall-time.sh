@@ -2,9 +2,8 @@
 # The estimators of benchmarks/estimators/run.sh at an equal training time on
 # the Fashion-MNIST MLP (docs/EXPERIMENTS.md). The machine is shared, so the
 # time is CPU time, not wall time:
-#  1. each estimator's CPU time per step, (CPU(S2 steps) - CPU(S1 steps)) /
-#     (S2 - S1) of two flops-train runs (user + system time, one thread; the
-#     compile and data loading cancel), seed 0;
+#  1. each estimator's CPU time per step (flops-train's cpu_seconds over the
+#     training steps of a short run, one thread), seed 0;
 #  2. the budget T = --lr-steps LR steps' CPU time; each estimator gets
 #     S = round(T / its step time) steps (at least 1), runs them with
 #     --max-steps S --save, and the checkpoint's test accuracy is read with
@@ -51,22 +50,19 @@ flags_of() { # estimator -> flags (as run.sh)
   esac
 }
 
-cpu_of() { # estimator steps -> CPU seconds of the whole command
-  local f
-  f=$(flags_of "$1")
-  /usr/bin/time -f "%U %S" -o "$OUT/cpu.tmp" "$TRAIN" "$MODEL" $f --epochs 1 \
-    --max-steps "$2" --seed 0 --num-threads 1 --progress=false --quiet \
-    > /dev/null 2>&1
-  awk '{print $1 + $2}' "$OUT/cpu.tmp"
-}
-
+# CPU time per step: one epoch on the first --limit-train rows (100 steps;
+# ES 3), `cpu_seconds / steps` of its metrics (flops-train's CPU time over
+# the training steps: no compile, no data loading, no evaluation).
 : > "$OUT/steps.txt"
 for est in $ESTIMATORS; do
-  if [ "$est" = es ]; then s1=1; s2=3; else s1=10; s2=210; fi
-  c1=$(cpu_of "$est" "$s1")
-  c2=$(cpu_of "$est" "$s2")
-  per=$(awk -v a="$c1" -v b="$c2" -v s1="$s1" -v s2="$s2" \
-    'BEGIN { printf "%.6g", (b - a) / (s2 - s1) }')
+  if [ "$est" = es ]; then rows=192; else rows=6400; fi
+  m="$OUT/$est-calib.jsonl"
+  "$TRAIN" "$MODEL" $(flags_of "$est") --epochs 1 --limit-train "$rows" \
+    --limit-test 64 --seed 0 --num-threads 1 --metrics "$m" --progress=false \
+    --quiet > /dev/null 2>&1
+  per=$(/usr/bin/python3 -c 'import json, sys
+r = [json.loads(l) for l in open(sys.argv[1]) if l.strip()][-1]
+print("%.6g" % (r["cpu_seconds"] / r["steps"]))' "$m")
   echo "$est $per" | tee -a "$OUT/steps.txt"
 done
 tlr=$(awk '$1 == "lr" { print $2 }' "$OUT/steps.txt")
