@@ -552,6 +552,8 @@ bool flops::rt::gaussianAllocUpdate(const double *lambda, int64_t B,
       next[kGaAdamV + k] = vk;
       next[k] = state[k] - cfg.lr * mHat / (std::sqrt(vHatK) + cfg.eps);
     }
+    if (cfg.minS > 0.0)
+      next[kGaRhoS] = std::max(next[kGaRhoS], std::log(cfg.minS));
     next[kGaAdamStep] = t;
     next[kGaBaseline] = cfg.baselineDecay * state[kGaBaseline] +
                         (1.0 - cfg.baselineDecay) * vHat;

@@ -586,6 +586,7 @@ TEST(AllocatorsTest, GaussianUpdateSteps) {
   Vec a(B);
   Counts c(B);
   GaussianAllocConfig cfg;
+  cfg.minS = 0.0; // the plain Adam step; the floor is checked below
   ASSERT_TRUE(gaussianAllocDraw(lam.data(), B, st.data(), cfg.jitter, 3, 0,
                                 40, 2, false, a.data(), c.data()));
   std::string err;
@@ -616,6 +617,16 @@ TEST(AllocatorsTest, GaussianUpdateSteps) {
   }
   EXPECT_EQ(st[kGaAdamStep], 1.0);
   EXPECT_DOUBLE_EQ(st[kGaBaseline], 0.9 * 2.0 + 0.1 * 3.0);
+  // With the default floor s >= 1 (ρ_s >= 0), the same update from ρ_s = 0
+  // keeps ρ_s = max(0, the Adam step), and leaves the other parameters.
+  Vec floored = before;
+  GaussianAllocConfig withFloor;
+  ASSERT_EQ(withFloor.minS, 1.0);
+  ASSERT_TRUE(gaussianAllocUpdate(lam.data(), B, a.data(), 3.0, withFloor,
+                                  floored.data(), &err));
+  EXPECT_EQ(floored[kGaRhoS], std::max(0.0, st[kGaRhoS])) << before[kGaRhoS];
+  EXPECT_EQ(floored[kGaW], st[kGaW]);
+  EXPECT_EQ(floored[kGaRhoH], st[kGaRhoH]);
 }
 
 TEST(AllocatorsTest, GaussianRejectsBadInput) {

@@ -118,6 +118,10 @@ struct GaussianAllocConfig {
   double beta2 = 0.999;       ///< Adam β2.
   double eps = 1e-8;          ///< Adam ε.
   double baselineDecay = 0.9; ///< b̄ ← decay · b̄ + (1 − decay) · V̂.
+  /// Floor of s (in queries): below about one query the draws no longer
+  /// change the counts, the score-function gradient vanishes and the
+  /// allocator stops learning (docs/METHOD.md §3.2). 0 = no floor.
+  double minS = 1.0;
 };
 
 /// w = 0, c = budget / B, s = h = 1 (ρ = 0), Adam moments, step and baseline
