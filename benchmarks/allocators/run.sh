@@ -66,7 +66,8 @@ if [ "$DO_VAR" = 1 ]; then
       "$TRAIN" "$MODEL" "${run[@]}" --seed=0 --batch-size=64 --queries=8 \
         --estimator=lr --allocator=uniform --optimizer=adam --lr=1e-3 \
         --lr-decay=0.8 --lr-decay-every=1 --sigma=1e-3 --baseline=clean \
-        --num-threads=1 --save="$THETA" --progress=false --quiet
+        --num-threads=1 --save="$THETA.partial" --progress=false --quiet
+      mv "$THETA.partial" "$THETA" # (--save also writes after each epoch)
     fi
     echo "theta-$S: sha256 $(sha256sum "$THETA" | cut -c1-16)" >&2
     "$VAR" --params="$THETA" --theta="$S" --warmup="$WARMUP" --reps="$REPS" \
