@@ -4,7 +4,11 @@
 # spsa, es and --perturb layer-wise (queries q: LR, layer-wise LR and ES
 # spend B*q perturbed rows per step, SPSA q/2 directions of two forwards of
 # the batch = the same B*q rows), over several seeds. --estimators picks
-# which (names: lr, lr-layerwise, spsa, es; default "lr spsa"); ES
+# which (names: lr, lr-layerwise, spsa, spsa-q2 (SPSA at 2 queries per
+# point, one direction, whatever --queries says), es, and OPS-LR with a
+# learned or heuristic allocator: ops-gaussian, ops-neyman, ops-bernoulli;
+# default "lr spsa"); --max-steps S stops every run after S steps (the
+# fixed-budget rows of docs/EXPERIMENTS.md); ES
 # regenerates one normal per weight per multiply-add and row, so on the full
 # data it is slow: --limit-train N runs on the first N training rows. Prints per run the final test accuracy, the train loss, the
 # wall time of the command and its peak RSS (/usr/bin/time; this includes
@@ -14,6 +18,8 @@
 #   benchmarks/estimators/run.sh [--build DIR] [--epochs N] [--seeds "0 1 2"]
 #                                [--queries Q] [--threads T] [--out DIR]
 #                                [--estimators "lr spsa"] [--limit-train N]
+#                                [--max-steps S] [--extra "FLAGS"]
+# (--extra: more flops-train flags for every run, e.g. "--gaussian-lr 0.1")
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="$ROOT/build"
@@ -24,6 +30,8 @@ THREADS=1
 OUT=""
 ESTIMATORS="lr spsa"
 LIMIT=0
+MAXSTEPS=0
+EXTRA=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) BUILD="$(realpath -m "$2")"; shift 2 ;;
@@ -34,6 +42,8 @@ while [ $# -gt 0 ]; do
     --out) OUT="$(realpath -m "$2")"; shift 2 ;;
     --estimators) ESTIMATORS="$2"; shift 2 ;;
     --limit-train) LIMIT="$2"; shift 2 ;;
+    --max-steps) MAXSTEPS="$2"; shift 2 ;;
+    --extra) EXTRA="$2"; shift 2 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -42,16 +52,21 @@ mkdir -p "$OUT"
 echo "load: $(uptime)"
 echo "estimator seed test_acc train_loss wall_s max_rss_mb train_s_per_step"
 for est in $ESTIMATORS; do
+  q="$QUERIES"
   case "$est" in
     lr|spsa|es) flags=(--estimator "$est") ;;
+    spsa-q2) flags=(--estimator spsa); q=2 ;;
     lr-layerwise) flags=(--estimator lr --perturb layer-wise) ;;
+    ops-gaussian|ops-neyman|ops-bernoulli)
+      flags=(--estimator lr --allocator "${est#ops-}") ;;
     *) echo "run.sh: unknown estimator $est" >&2; exit 2 ;;
   esac
   for seed in $SEEDS; do
     m="$OUT/$est-$seed.jsonl"
     /usr/bin/time -f "%e %M" -o "$OUT/$est-$seed.time" \
       "$BUILD/bin/flops-train" "$ROOT/examples/mlp.mlir" "${flags[@]}" \
-      --queries "$QUERIES" --epochs "$EPOCHS" --seed "$seed" --limit-train "$LIMIT" \
+      --queries "$q" --epochs "$EPOCHS" --seed "$seed" --limit-train "$LIMIT" \
+      --max-steps "$MAXSTEPS" $EXTRA \
       --num-threads "$THREADS" --metrics "$m" --progress=false > "$OUT/$est-$seed.log" 2>&1
     read -r wall rss < "$OUT/$est-$seed.time"
     /usr/bin/python3 - "$m" "$est" "$seed" "$wall" "$rss" <<'PY'

@@ -345,7 +345,7 @@ bool flops::rt::pointSquareMeans(const double *rowSq, const int32_t *rowToPoint,
 
 bool flops::rt::varianceProxy(const double *rowSq, const int32_t *rowToPoint,
                               int64_t N, int64_t B, double *vHat,
-                              std::string *error) {
+                              std::string *error, double *vHatUniform) {
   const char *fn = "varianceProxy";
   if (!checkB(fn, B, error))
     return false;
@@ -366,6 +366,12 @@ bool flops::rt::varianceProxy(const double *rowSq, const int32_t *rowToPoint,
     v += (meanSq[i] / static_cast<double>(n[i])) / dB / dB;
   }
   *vHat = v;
+  if (vHatUniform) {
+    double u = 0.0, perPoint = static_cast<double>(N) / dB;
+    for (int64_t i = 0; i < B; ++i)
+      u += (meanSq[i] / perPoint) / dB / dB;
+    *vHatUniform = u;
+  }
   return true;
 }
 
@@ -546,6 +552,8 @@ bool flops::rt::gaussianAllocUpdate(const double *lambda, int64_t B,
       next[kGaAdamV + k] = vk;
       next[k] = state[k] - cfg.lr * mHat / (std::sqrt(vHatK) + cfg.eps);
     }
+    if (cfg.minS > 0.0)
+      next[kGaRhoS] = std::max(next[kGaRhoS], std::log(cfg.minS));
     next[kGaAdamStep] = t;
     next[kGaBaseline] = cfg.baselineDecay * state[kGaBaseline] +
                         (1.0 - cfg.baselineDecay) * vHat;

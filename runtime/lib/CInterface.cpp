@@ -272,16 +272,25 @@ int32_t _mlir_ciface_flops_rt_variance_proxy(
     StridedMemRefType<double, 1> *vHat, int64_t B) {
   const char *fn = "flops_rt_variance_proxy";
   int64_t N = rowSq->sizes[0];
-  if (!sameSize(fn, N, {{"map", map->sizes[0]}}) ||
-      !sameSize(fn, 1, {{"vHat", vHat->sizes[0]}}))
+  if (!sameSize(fn, N, {{"map", map->sizes[0]}}))
     return 0;
+  if (vHat->sizes[0] != 1 && vHat->sizes[0] != 2) {
+    std::fprintf(stderr, "%s: vHat has %lld elements (expected 1 or 2)\n", fn,
+                 (long long)vHat->sizes[0]);
+    return 0;
+  }
   std::vector<double> sq = load(rowSq);
   std::vector<int32_t> m = load(map);
-  double v = 0.0;
+  double v = 0.0, u = 0.0;
   std::string err;
-  if (!report(fn, varianceProxy(sq.data(), m.data(), N, B, &v, &err), err))
+  if (!report(fn,
+              varianceProxy(sq.data(), m.data(), N, B, &v, &err,
+                            vHat->sizes[0] == 2 ? &u : nullptr),
+              err))
     return 0;
   at(vHat, 0) = v;
+  if (vHat->sizes[0] == 2)
+    at(vHat, 1) = u;
   return 1;
 }
 

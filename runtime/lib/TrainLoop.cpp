@@ -19,6 +19,7 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -697,6 +698,7 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
            &sumNorm = sums[3], &sumV = sums[4];
     bool haveV = metrics.numElements() >= 5;
     auto tEpoch = Clock::now();
+    std::clock_t cpuEpoch = std::clock(); // process CPU time (all threads)
     for (int64_t b = b0; b < numBatches; ++b) {
       const int64_t *rows = batches.batch(b);
       rt::gatherRowsRaw(train.x.bytes.data(), xRow, rows, B, input.data());
@@ -781,6 +783,7 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
       }
     }
     double seconds = since(tEpoch);
+    double cpuSeconds = double(std::clock() - cpuEpoch) / CLOCKS_PER_SEC;
     double n = double(numBatches);
     double rowsThisRun = double(numBatches - b0) * double(B);
     double trainLoss = sumLoss / n, trainAcc = sumAcc / n;
@@ -831,7 +834,8 @@ bool TrainLoop::State::run(StepProgram &program, std::string *error) {
     } else {
       r.addNull("test_loss").addNull("test_accuracy");
     }
-    r.add("seconds", seconds).add("rows_per_s", rowsPerSec);
+    r.add("seconds", seconds).add("cpu_seconds", cpuSeconds);
+    r.add("rows_per_s", rowsPerSec);
     r.add("eval_seconds", evalSeconds);
     if (metricsOut.isOpen() && !metricsOut.write(r, error))
       return false;

@@ -13,7 +13,7 @@
 // METRICS-SAME: "train_loss":{{[0-9.e+-]+}},"train_accuracy":{{[0-9.e+-]+}},
 // METRICS-SAME: "row_loss":{{[0-9.e+-]+}},"grad_norm":{{[0-9.e+-]+}},
 // METRICS-SAME: "test_loss":{{[0-9.e+-]+}},"test_accuracy":{{[0-9.e+-]+}},
-// METRICS-SAME: "seconds":{{[0-9.e+-]+}},"rows_per_s":{{[0-9.e+-]+}},"eval_seconds":{{[0-9.e+-]+}}}
+// METRICS-SAME: "seconds":{{[0-9.e+-]+}},"cpu_seconds":{{[0-9.e+-]+}},"rows_per_s":{{[0-9.e+-]+}},"eval_seconds":{{[0-9.e+-]+}}}
 // METRICS-NOT: epoch
 
 // CHECK: flops-train: {{.*}}mlp-small.mlir: 25450 parameters in 4 tensors; batch 32, 8 queries per point (256 rows per step)

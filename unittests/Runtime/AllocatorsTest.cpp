@@ -185,6 +185,10 @@ TEST(AllocatorsTest, VarianceProxyAndPointMeans) {
   ASSERT_TRUE(varianceProxy(sq.data(), map.data(), 6, 3, &v, &err)) << err;
   // (1/9) (4/1 + 2/3 + 20/2).
   EXPECT_NEAR(v, (4.0 + 2.0 / 3.0 + 10.0) / 9.0, 1e-15);
+  // The same per-point means under the uniform allocation A_i = N/B = 2.
+  double u = 0;
+  ASSERT_TRUE(varianceProxy(sq.data(), map.data(), 6, 3, &v, &err, &u)) << err;
+  EXPECT_NEAR(u, (4.0 / 2 + 2.0 / 2 + 20.0 / 2) / 9.0, 1e-15);
   // Huge squared norms: no overflow in the means.
   Vec huge = {1e308, 1e308, 1e308};
   Counts m3 = {0, 0, 0};
@@ -582,6 +586,7 @@ TEST(AllocatorsTest, GaussianUpdateSteps) {
   Vec a(B);
   Counts c(B);
   GaussianAllocConfig cfg;
+  cfg.minS = 0.0; // the plain Adam step; the floor is checked below
   ASSERT_TRUE(gaussianAllocDraw(lam.data(), B, st.data(), cfg.jitter, 3, 0,
                                 40, 2, false, a.data(), c.data()));
   std::string err;
@@ -612,6 +617,16 @@ TEST(AllocatorsTest, GaussianUpdateSteps) {
   }
   EXPECT_EQ(st[kGaAdamStep], 1.0);
   EXPECT_DOUBLE_EQ(st[kGaBaseline], 0.9 * 2.0 + 0.1 * 3.0);
+  // With the default floor s >= 1 (ρ_s >= 0), the same update from ρ_s = 0
+  // keeps ρ_s = max(0, the Adam step), and leaves the other parameters.
+  Vec floored = before;
+  GaussianAllocConfig withFloor;
+  ASSERT_EQ(withFloor.minS, 1.0);
+  ASSERT_TRUE(gaussianAllocUpdate(lam.data(), B, a.data(), 3.0, withFloor,
+                                  floored.data(), &err));
+  EXPECT_EQ(floored[kGaRhoS], std::max(0.0, st[kGaRhoS])) << before[kGaRhoS];
+  EXPECT_EQ(floored[kGaW], st[kGaW]);
+  EXPECT_EQ(floored[kGaRhoH], st[kGaRhoH]);
 }
 
 TEST(AllocatorsTest, GaussianRejectsBadInput) {

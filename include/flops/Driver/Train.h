@@ -56,7 +56,7 @@ struct TrainStepOptions {
   std::string weighting = "per-point";
   double bernoulliP = 0.3, bernoulliPLate = 0.01;
   int64_t bernoulliSwitchStep = -1; // -1: one epoch (set by the driver)
-  double gaussianLr = 1e-2;
+  double gaussianLr = 0.1;
   double neymanKappa = 2.0;
   int64_t neymanPoints = 0; // set by the driver to the training rows
 

@@ -7,8 +7,10 @@
 // A site in the per-point prefix sums its Δ per point and applies its rules
 // once after the loop. With perturb=layer-wise each row perturbs one site
 // (layerWiseSite) and site k's coefficients are S ω_r R_r on its rows, 0
-// elsewhere: unbiased, as each row perturbs k with probability 1/S. With the Gaussian or Neyman allocator each row also
-// gets its squared-norm proxy for V-hat (§3.2).
+// elsewhere: unbiased, as each row perturbs k with probability 1/S. With the
+// Gaussian or Neyman allocator each row also gets its squared-norm proxy for
+// V-hat (§3.2); with antithetic pairs the unit is the pair, whose two rows
+// are strongly correlated (pairSquares).
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +44,12 @@ private:
   /// ‖Δ_r‖² (‖a_r‖² + 1) of site k's rows (f64, B rows).
   Value rowSquares(StepContext &ctx, const QueryChunk &chunk, unsigned k,
                    Value delta);
+  /// With antithetic pairs: rowSquares' per-row terms `sq` replaced on both
+  /// rows of each pair by twice the pair's squared estimate norm. The site's
+  /// input is `aRows` (per row), or for a point site `pointASq` (‖a‖² of
+  /// each row's point); both null when it has none.
+  Value pairSquares(StepContext &ctx, Value sq, Value delta, Value aRows,
+                    Value pointASq);
   SmallVector<unsigned> pointSites; // Sites in the per-point prefix.
   Value chunkSq;                    // Σ over sites of rowSquares.
 };
@@ -71,6 +79,104 @@ void LRRows::addAuxInits(StepContext &ctx, SmallVectorImpl<Value> &aux) {
     }
 }
 
+/// `t` (B rows) cast to a static row count.
+static Value staticRows(OpBuilder &b, Location l, Value t, int64_t rows) {
+  auto type = cast<RankedTensorType>(t.getType());
+  if (!type.isDynamicDim(0))
+    return t;
+  SmallVector<int64_t> shape(type.getShape());
+  shape[0] = rows;
+  return tensor::CastOp::create(b, l, type.clone(shape), t);
+}
+
+/// Rows `parity`, parity + 2, ... of `t` (an even, static row count).
+static Value everyOtherRow(OpBuilder &b, Location l, Value t, int64_t parity) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<OpFoldResult> offs(type.getRank(), b.getIndexAttr(0)),
+      sizes, strides(type.getRank(), b.getIndexAttr(1));
+  offs[0] = b.getIndexAttr(parity);
+  strides[0] = b.getIndexAttr(2);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    sizes.push_back(b.getIndexAttr(d ? type.getDimSize(d)
+                                     : type.getDimSize(0) / 2));
+  return tensor::ExtractSliceOp::create(b, l, t, offs, sizes, strides);
+}
+
+/// Per pair p: Σ_j t[2p, j] t[2p+1, j] (f64, half the rows of `t`).
+static Value pairDots(OpBuilder &b, Location l, Value t) {
+  Value even = everyOtherRow(b, l, t, 0), odd = everyOtherRow(b, l, t, 1);
+  auto type = cast<RankedTensorType>(even.getType());
+  Type elem = type.getElementType();
+  int64_t rank = type.getRank();
+  Value init = step::filled(b, l, {type.getDimSize(0)}, elem,
+                            b.getFloatAttr(elem, 0.0));
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::reduction);
+  iters[0] = utils::IteratorType::parallel;
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  Value dots =
+      linalg::GenericOp::create(
+          b, l, TypeRange{init.getType()}, ValueRange{even, odd},
+          ValueRange{init},
+          SmallVector<AffineMap>{
+              id, id, AffineMap::get(rank, 0, b.getAffineDimExpr(0))},
+          iters,
+          [&](OpBuilder &nb, Location ll, ValueRange a) {
+            Value p = arith::MulFOp::create(nb, ll, a[0], a[1]);
+            linalg::YieldOp::create(
+                nb, ll, Value(arith::AddFOp::create(nb, ll, a[2], p)));
+          })
+          .getResult(0);
+  return step::convertElements(b, l, dots, b.getF64Type());
+}
+
+Value LRRows::pairSquares(StepContext &ctx, Value sq, Value delta,
+                          Value aRows, Value pointASq) {
+  // docs/METHOD.md §3.2: a pair's estimate is (ĝ_+ + ĝ_-)/2 with ĝ_± = Δ_± ⊗
+  // (a_±, 1) / ω, so 2 ‖pair‖² ω² = (sq_+ + sq_-)/2 + (Δ_+·Δ_-)(a_+·a_- + 1).
+  // With the clean-loss baseline and small σ, R_- ≈ -R_+ and ε_- = -ε_+, so
+  // Δ_- ≈ Δ_+: the two rows give nearly the same estimate, and counting them
+  // as independent draws made V-hat half the variance.
+  OpBuilder &b = ctx.b;
+  Location l = ctx.loc;
+  int64_t rows = ctx.batch;
+  sq = staticRows(b, l, sq, rows);
+  delta = staticRows(b, l, delta, rows);
+  Value aDot; // a_+·a_- per pair; a point site's two rows read the same a.
+  if (pointASq)
+    aDot = everyOtherRow(b, l, staticRows(b, l, pointASq, rows), 0);
+  else if (aRows)
+    aDot = pairDots(b, l, staticRows(b, l, aRows, rows));
+  Value dDot = pairDots(b, l, delta);
+  SmallVector<Value> ins = {everyOtherRow(b, l, sq, 0),
+                            everyOtherRow(b, l, sq, 1), dDot};
+  if (aDot)
+    ins.push_back(aDot);
+  Value pair = step::map(
+      b, l, dDot, ins, [&](OpBuilder &nb, Location ll, ValueRange v) {
+        Type f64 = nb.getF64Type();
+        Value half = step::constF(nb, ll, f64, 0.5);
+        Value cross = v[2];
+        if (v.size() > 3)
+          cross = arith::MulFOp::create(
+              nb, ll, cross,
+              arith::AddFOp::create(nb, ll, v[3],
+                                    step::constF(nb, ll, f64, 1.0)));
+        Value mean = arith::MulFOp::create(
+            nb, ll, half, arith::AddFOp::create(nb, ll, v[0], v[1]));
+        return Value(arith::AddFOp::create(nb, ll, mean, cross));
+      });
+  // Both rows of the pair carry it.
+  auto half = cast<RankedTensorType>(pair.getType());
+  Value out = tensor::EmptyOp::create(b, l, ArrayRef<int64_t>{rows},
+                                      half.getElementType());
+  for (int64_t parity = 0; parity < 2; ++parity)
+    out = tensor::InsertSliceOp::create(
+        b, l, pair, out, ArrayRef<OpFoldResult>{b.getIndexAttr(parity)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(rows / 2)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(2)});
+  return out;
+}
+
 Value LRRows::rowSquares(StepContext &ctx, const QueryChunk &chunk,
                          unsigned k, Value delta) {
   OpBuilder &b = ctx.b;
@@ -82,7 +188,8 @@ Value LRRows::rowSquares(StepContext &ctx, const QueryChunk &chunk,
   // accumulateAux); `a` is the site's first non-parameter input.
   Value dsq =
       step::convertElements(b, l, step::rowSumSquares(b, l, delta), f64);
-  Value asq;
+  Value asq, aRows;
+  bool pointA = false;
   auto dps = cast<DestinationStyleOpInterface>(site.ops.front());
   for (Value in : dps.getDpsInputs())
     if (!ctx.info.paramOf(in)) {
@@ -92,25 +199,29 @@ Value LRRows::rowSquares(StepContext &ctx, const QueryChunk &chunk,
             b, l, step::rowSumSquares(b, l, ctx.pointValue(in)), f64);
         asq = ExpandOp::create(b, l, RankedTensorType::get({ctx.batch}, f64),
                                pts, chunk.rowMap);
+        pointA = true;
       } else {
-        asq = step::convertElements(
-            b, l,
-            step::rowSumSquares(
-                b, l,
-                chunk.call.getResult(ctx.extras[k].inputPos.lookup(in))),
-            f64);
+        aRows = chunk.call.getResult(ctx.extras[k].inputPos.lookup(in));
+        asq = step::convertElements(b, l, step::rowSumSquares(b, l, aRows),
+                                    f64);
       }
       break;
     }
-  if (!asq)
-    return dsq;
-  return step::map(b, l, dsq, ValueRange{dsq, asq},
+  Value sq = dsq;
+  if (asq)
+    sq = step::map(b, l, dsq, ValueRange{dsq, asq},
                    [&](OpBuilder &nb, Location ll, ValueRange a) {
                      Value one = step::constF(nb, ll, f64, 1.0);
                      return Value(arith::MulFOp::create(
                          nb, ll, a[0], arith::AddFOp::create(nb, ll, a[1],
                                                              one)));
                    });
+  // Pairs are rows (2p, 2p+1) of the whole expanded batch; a chunk starts at
+  // a multiple of B, so with an odd B a pair can straddle two chunks: then
+  // the rows stay the unit (V-hat about half the variance, docs/METHOD.md).
+  if (!ctx.opt.antithetic || ctx.batch % 2 != 0)
+    return sq;
+  return pairSquares(ctx, sq, delta, aRows, pointA ? asq : Value());
 }
 
 /// x + y, elementwise, shaped like `like`.

@@ -219,20 +219,34 @@ Value train::buildAllocatorUpdate(StepContext &ctx, const Allocation &alloc,
   if (!ctx.needRowSq())
     return vHat;
   Type f64 = ctx.f64;
+  // The Gaussian allocator also gets V̂ of the uniform allocation with the
+  // same per-point means (a second element).
+  int64_t outs = ctx.gaussian() ? 2 : 1;
   Value vt = step::callRuntime(
       b, loc, ctx.module, "flops_rt_variance_proxy", {rowSq, alloc.rowMap},
-      {step::filled(b, loc, {1}, f64, b.getF64FloatAttr(0.0))},
+      {step::filled(b, loc, {outs}, f64, b.getF64FloatAttr(0.0))},
       {ctx.i64c(ctx.batch)})[0];
   Value v64 = tensor::ExtractOp::create(
       b, loc, vt, ValueRange{arith::ConstantIndexOp::create(b, loc, 0)});
   vHat = ctx.ft == f64 ? v64
                        : Value(arith::TruncFOp::create(b, loc, ctx.ft, v64));
-  if (ctx.gaussian())
+  if (ctx.gaussian()) {
+    // docs/METHOD.md §3.2: the allocator descends E[V̂(A) / V̂(uniform)] of
+    // the batch; the ratio removes the batch-to-batch level of V̂ from the
+    // score-function gradient (1 when the uniform reference is 0).
+    Value u64 = tensor::ExtractOp::create(
+        b, loc, vt, ValueRange{arith::ConstantIndexOp::create(b, loc, 1)});
+    Value zero = ctx.f64c(0.0);
+    Value pos = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, u64,
+                                      zero);
+    Value rel = arith::SelectOp::create(
+        b, loc, pos, arith::DivFOp::create(b, loc, v64, u64), ctx.f64c(1.0));
     newState[ctx.abi.allocStateArg] = step::callRuntime(
         b, loc, ctx.module, "flops_rt_gaussian_alloc_update",
         {alloc.lambda, alloc.aTilde}, {ctx.arg(ctx.abi.allocStateArg)},
-        {v64, ctx.f64c(ctx.opt.gaussianJitter), ctx.f64c(ctx.opt.gaussianLr),
+        {rel, ctx.f64c(ctx.opt.gaussianJitter), ctx.f64c(ctx.opt.gaussianLr),
          ctx.f64c(ctx.opt.gaussianBaselineDecay)})[0];
+  }
   if (ctx.neyman())
     newState[ctx.abi.neymanArg] = neymanUpdate(ctx, alloc, rowSq);
   return vHat;

@@ -63,10 +63,13 @@ bool pointSquareMeans(const double *rowSq, const int32_t *rowToPoint,
                       int32_t *rowsPerPoint, std::string *error = nullptr);
 
 /// The variance proxy of docs/METHOD.md §3.2: V̂ = (1/B²) Σ_i s_i² / A_i with
-/// s_i² = meanSq[i] and A_i = rowsPerPoint[i] from pointSquareMeans. Fails
-/// (as pointSquareMeans, or) when a point has no rows.
+/// s_i² = meanSq[i] and A_i = rowsPerPoint[i] from pointSquareMeans. With
+/// vHatUniform, also V̂ of the uniform allocation A_i = N/B with the same
+/// s_i² (the Gaussian allocator's per-batch reference, §3.2). Fails (as
+/// pointSquareMeans, or) when a point has no rows.
 bool varianceProxy(const double *rowSq, const int32_t *rowToPoint, int64_t N,
-                   int64_t B, double *vHat, std::string *error = nullptr);
+                   int64_t B, double *vHat, std::string *error = nullptr,
+                   double *vHatUniform = nullptr);
 
 /// Row weights of docs/METHOD.md §3.4. PerPoint: ω_r = 1 / (B · A_{i(r)}) (unbiased
 /// for the batch mean under any allocation; the default). RowMean: ω_r = 1/N
@@ -115,6 +118,10 @@ struct GaussianAllocConfig {
   double beta2 = 0.999;       ///< Adam β2.
   double eps = 1e-8;          ///< Adam ε.
   double baselineDecay = 0.9; ///< b̄ ← decay · b̄ + (1 − decay) · V̂.
+  /// Floor of s (in queries): below about one query the draws no longer
+  /// change the counts, the score-function gradient vanishes and the
+  /// allocator stops learning (docs/METHOD.md §3.2). 0 = no floor.
+  double minS = 1.0;
 };
 
 /// w = 0, c = budget / B, s = h = 1 (ρ = 0), Adam moments, step and baseline

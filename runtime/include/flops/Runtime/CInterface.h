@@ -79,8 +79,9 @@ FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_gaussian_alloc_update(
     StridedMemRefType<double, 1> *state, double vHat, double jitter, double lr,
     double baselineDecay);
 
-/// vHat (1) = V̂ of the rows' squared-norm proxies rowSq (N) under the row
-/// map (N) for B points.
+/// vHat (1 or 2) = V̂ of the rows' squared-norm proxies rowSq (N) under the
+/// row map (N) for B points; with 2 elements, then V̂ of the uniform
+/// allocation with the same per-point means.
 FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_variance_proxy(
     StridedMemRefType<double, 1> *rowSq, StridedMemRefType<int32_t, 1> *map,
     StridedMemRefType<double, 1> *vHat, int64_t B);

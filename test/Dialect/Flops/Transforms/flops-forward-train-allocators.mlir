@@ -193,12 +193,18 @@ func.func @forward(%x: tensor<4x3xf32>,
 // GAU:         %[[RSQBD:.*]] = memref.cast %[[RSQB]]
 // GAU:         %[[MAPB:.*]] = bufferization.to_buffer %[[MAP]] read_only : tensor<24xi32> to memref<24xi32>
 // GAU:         %[[MAPBD:.*]] = memref.cast %[[MAPB]]
-// GAU:         %[[VBUF:.*]] = memref.alloc() : memref<1xf64>
+/// V-hat and, second, V-hat of the uniform allocation with the same per-point
+/// means; the allocator gets their ratio (1 when the reference is 0).
+// GAU:         %[[VBUF:.*]] = memref.alloc() : memref<2xf64>
 // GAU:         %[[VBD:.*]] = memref.cast %[[VBUF]]
 // GAU:         call @flops_rt_variance_proxy(%[[RSQBD]], %[[MAPBD]], %[[VBD]], %[[B]])
-// GAU:         %[[VT:.*]] = bufferization.to_tensor %[[VBUF]] restrict writable : memref<1xf64> to tensor<1xf64>
-// GAU:         %[[V64:.*]] = tensor.extract %[[VT]][%{{.*}}] : tensor<1xf64>
+// GAU:         %[[VT:.*]] = bufferization.to_tensor %[[VBUF]] restrict writable : memref<2xf64> to tensor<2xf64>
+// GAU:         %[[V64:.*]] = tensor.extract %[[VT]][%{{.*}}] : tensor<2xf64>
 // GAU:         %[[V32:.*]] = arith.truncf %[[V64]] : f64 to f32
+// GAU:         %[[U64:.*]] = tensor.extract %[[VT]][%{{.*}}] : tensor<2xf64>
+// GAU:         %[[POS:.*]] = arith.cmpf ogt, %[[U64]], %{{.*}} : f64
+// GAU:         %[[RATIO:.*]] = arith.divf %[[V64]], %[[U64]] : f64
+// GAU:         %[[REL:.*]] = arith.select %[[POS]], %[[RATIO]], %{{.*}} : f64
 // GAU-DAG:     %[[JIT2:.*]] = arith.constant 1.000000e-03 : f64
 // GAU-DAG:     %[[GLR:.*]] = arith.constant 5.000000e-01 : f64
 // GAU-DAG:     %[[DECAY:.*]] = arith.constant 7.500000e-01 : f64
@@ -207,7 +213,7 @@ func.func @forward(%x: tensor<4x3xf32>,
 // GAU:         %[[SB2:.*]] = bufferization.to_buffer %[[STATE]] read_only : tensor<16xf64> to memref<16xf64>
 // GAU:         %[[NSBUF:.*]] = memref.alloc() : memref<16xf64>
 // GAU:         memref.copy %[[SB2]], %[[NSBUF]] : memref<16xf64> to memref<16xf64>
-// GAU:         call @flops_rt_gaussian_alloc_update(%{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %[[V64]], %[[JIT2]], %[[GLR]], %[[DECAY]]) : (memref<?xf64>, memref<?xf64>, memref<?xf64>, f64, f64, f64, f64) -> i32
+// GAU:         call @flops_rt_gaussian_alloc_update(%{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %[[REL]], %[[JIT2]], %[[GLR]], %[[DECAY]]) : (memref<?xf64>, memref<?xf64>, memref<?xf64>, f64, f64, f64, f64) -> i32
 // GAU:         %[[NEWSTATE:.*]] = bufferization.to_tensor %[[NSBUF]] restrict writable : memref<16xf64> to tensor<16xf64>
 // GAU-NEXT:    %[[METRICS:.*]] = tensor.from_elements %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %{{[^,]+}}, %[[V32]] : tensor<5xf32>
 // GAU-NEXT:    return {{.*}}, %[[NEWSTATE]], %[[METRICS]] :

@@ -96,7 +96,7 @@ def ForwardTrainPass : Pass<"flops-forward-train", "::mlir::ModuleOp"> {
     Option<"bernoulliSwitchStep", "bernoulli-switch-step", "int64_t", "0",
            "Bernoulli allocator: the step where bernoulli-p-late takes over "
            "(flops-train: one epoch); 0 = never">,
-    Option<"gaussianLr", "gaussian-lr", "double", "1e-2",
+    Option<"gaussianLr", "gaussian-lr", "double", "0.1",
            "Gaussian allocator: Adam learning rate of its four parameters">,
     Option<"gaussianJitter", "gaussian-jitter", "double", "1e-4",
            "Gaussian allocator: diagonal jitter of the RBF covariance">,
