@@ -8,7 +8,9 @@
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
@@ -212,23 +214,39 @@ size_t instructionCount(const llvm::Function &f) {
   return n;
 }
 
-/// A function that only sequences outlined code: the parent of outlined
-/// loop nests (`@f` calling `@f_nest<k>`, flops-cpu-outline-loop-nests) and
-/// the C interface and packed wrappers. Its own work is descriptor
-/// arithmetic and calls, run once per call of the step.
-bool isSequencing(const llvm::Function &f) {
+} // namespace
+
+/// `name` without its trailing `_nest<k>` suffixes: the function that
+/// flops-cpu-outline-loop-nests outlined it from (the pass names every
+/// function it creates `@<parent>_nest<k>`, also the straight-line runs of
+/// calls it moves out of a big nest, which call their sibling nests).
+static llvm::StringRef outlineRoot(llvm::StringRef name) {
+  while (true) {
+    size_t pos = name.rfind("_nest");
+    if (pos == llvm::StringRef::npos)
+      return name;
+    llvm::StringRef k = name.drop_front(pos + 5);
+    if (k.empty() || !llvm::all_of(k, llvm::isDigit))
+      return name;
+    name = name.take_front(pos);
+  }
+}
+
+bool mlir::flops::driver::isSequencingFunction(const llvm::Function &f) {
   llvm::StringRef name = f.getName();
   if (name.starts_with("_mlir_ciface_") || name.starts_with("_flops_packed_"))
     return true;
-  std::string prefix = (name + "_nest").str();
+  std::string prefix = (outlineRoot(name) + "_nest").str();
   for (const llvm::BasicBlock &b : f)
     for (const llvm::Instruction &i : b)
       if (auto *call = llvm::dyn_cast<llvm::CallBase>(&i))
         if (const llvm::Function *callee = call->getCalledFunction())
-          if (callee->getName().starts_with(prefix))
+          if (callee != &f && callee->getName().starts_with(prefix))
             return true;
   return false;
 }
+
+namespace {
 
 /// One module to optimise and compile on a thread of its own.
 struct Part {
@@ -289,7 +307,7 @@ bool mlir::flops::driver::objectsFromModule(
   hoistStructors(*m, "llvm.global_ctors", "_flops_global_ctors", false);
   hoistStructors(*m, "llvm.global_dtors", "_flops_global_dtors", true);
 
-  // The parts: sequencing functions (isSequencing) in one cold part when
+  // The parts: sequencing functions (isSequencingFunction) in one cold part when
   // coldOptLevel is below optLevel; the others spread over `threads` hot
   // parts, largest first onto the lightest part (instruction counts).
   // Global variables go to the first hot part.
@@ -301,7 +319,7 @@ bool mlir::flops::driver::objectsFromModule(
     if (f.isDeclaration())
       continue;
     size_t n = instructionCount(f);
-    if (tiered && isSequencing(f)) {
+    if (tiered && isSequencingFunction(f)) {
       cold.members.push_back(&f);
       cold.cost += n;
     } else {
