@@ -12,8 +12,11 @@ benchmarks/conv/run.sh, 16 points x 4 queries):
   wgrad-* the weight-gradient generic of the LR rule,
           dW[f, c, kh, kw] += x_pad[n, c, oh + kh, ow + kw] * D[n, f, oh, ow],
           the same ResNet-18 layers.
-Each kernel is its own function, called --reps times in a loop (outputs
-carried, so no call is dead) after one warm-up call; the module is lowered
+Each kernel is its own function (`no_inline`: inlined into the timing
+loop, loop-invariant parts such as the column copy of an unchanged input
+would be hoisted out of it), called --reps times in a loop (outputs
+carried, so no call is dead) after one warm-up call, on inputs filled with
+varying values; the module is lowered
 with flops-lower-to-cpu{num-threads=1 CPU_OPTIONS} and run by mlir-runner
 pinned to --core with taskset. Times are the thread's CPU time
 (clock_gettime(CLOCK_THREAD_CPUTIME_ID) through a small helper library the
@@ -77,7 +80,7 @@ def kernel_fn(kind, idx, spec):
         sig = "(%%x: %s, %%w: %s, %%acc: %s) -> %s" % (xt, dt, wt, wt)
         carried = wt
     macs = n * f * c * k * k * o * o
-    text = ("func.func @%s%s attributes {llvm.emit_c_interface} {\n%s"
+    text = ("func.func @%s%s attributes {llvm.emit_c_interface, no_inline} {\n%s"
             "  return %%r : %s\n}\n" % (fn, sig, body, carried))
     return fn, text, (xt, wt if kind == "fwd" else dt, carried), macs
 
