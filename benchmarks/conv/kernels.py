@@ -47,6 +47,15 @@ CONVS = [
     ("mobilenetv2 1x1 16x16 24->144", 16, 24, 144, 16, 1, 1, 0),
 ]
 WGRADS = CONVS[:4]
+# Depthwise 3x3 convolutions of MobileNetV2 at 3x64x64, as the importer
+# writes them (a generic over (n, c, oh, ow, g, kh, kw), g = 1 channel per
+# group); c = f.
+DEPTHWISE = [
+    ("mobilenetv2 dw 3x3 32x32 c=32", 16, 32, 32, 32, 3, 1, 1),
+    ("mobilenetv2 dw 3x3 32x32->16x16 c=96 s2", 16, 96, 96, 32, 3, 2, 1),
+    ("mobilenetv2 dw 3x3 16x16 c=144", 16, 144, 144, 16, 3, 1, 1),
+    ("mobilenetv2 dw 3x3 4x4 c=576", 16, 576, 576, 4, 3, 1, 1),
+]
 
 
 def t(*dims):
@@ -59,7 +68,21 @@ def kernel_fn(kind, idx, spec):
     o = (hp - k) // s + 1
     xt, wt, ot, dt = t(n, c, hp, hp), t(f, c, k, k), t(n, f, o, o), t(n, f, o, o)
     fn = "%s%d" % (kind, idx)
-    if kind == "fwd":
+    if kind == "dw":
+        wt = t(c, 1, k, k)
+        body = (
+            "  %%r = linalg.generic {indexing_maps = [#dx%d, #dw, #do], iterator_types = "
+            "[\"parallel\", \"parallel\", \"parallel\", \"parallel\", \"reduction\", "
+            "\"reduction\", \"reduction\"]}\n"
+            "      ins(%%x, %%w : %s, %s) outs(%%acc : %s) {\n"
+            "  ^bb0(%%a: f32, %%b: f32, %%o: f32):\n"
+            "    %%m = arith.mulf %%a, %%b : f32\n"
+            "    %%q = arith.addf %%o, %%m : f32\n"
+            "    linalg.yield %%q : f32\n"
+            "  } -> %s\n" % (s, xt, wt, ot, ot))
+        sig = "(%%x: %s, %%w: %s, %%acc: %s) -> %s" % (xt, wt, ot, ot)
+        carried = ot
+    elif kind == "fwd":
         body = (
             "  %%r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, "
             "strides = dense<%d> : tensor<2xi64>}\n"
@@ -79,10 +102,10 @@ def kernel_fn(kind, idx, spec):
             "  } -> %s\n" % (s, xt, dt, wt, wt))
         sig = "(%%x: %s, %%w: %s, %%acc: %s) -> %s" % (xt, dt, wt, wt)
         carried = wt
-    macs = n * f * c * k * k * o * o
+    macs = n * f * (1 if kind == "dw" else c) * k * k * o * o
     text = ("func.func @%s%s attributes {llvm.emit_c_interface, no_inline} {\n%s"
             "  return %%r : %s\n}\n" % (fn, sig, body, carried))
-    return fn, text, (xt, wt if kind == "fwd" else dt, carried), macs
+    return fn, text, (xt, dt if kind == "wgrad" else wt, carried), macs
 
 
 def varying_fill(result, init, ty):
@@ -113,7 +136,12 @@ def build_module(reps):
         maps.append("#wx%d = affine_map<(n, f, oh, ow, c, kh, kw) -> "
                     "(n, c, oh * %d + kh, ow * %d + kw)>" % (s, s, s))
     fns, calls, kernels = [], [], []
-    for kind, specs in (("fwd", CONVS), ("wgrad", WGRADS)):
+    maps += ["#dw = affine_map<(n, c, oh, ow, g, kh, kw) -> (c, g, kh, kw)>",
+             "#do = affine_map<(n, c, oh, ow, g, kh, kw) -> (n, c, oh, ow)>"]
+    for s in sorted({spec[6] for spec in DEPTHWISE}):
+        maps.append("#dx%d = affine_map<(n, c, oh, ow, g, kh, kw) -> "
+                    "(n, c + g, oh * %d + kh, ow * %d + kw)>" % (s, s, s))
+    for kind, specs in (("fwd", CONVS), ("wgrad", WGRADS), ("dw", DEPTHWISE)):
         for i, spec in enumerate(specs):
             fn, text, (a, b, c), macs = kernel_fn(kind, i, spec)
             fns.append(text)
