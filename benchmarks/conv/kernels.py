@@ -12,8 +12,11 @@ benchmarks/conv/run.sh, 16 points x 4 queries):
   wgrad-* the weight-gradient generic of the LR rule,
           dW[f, c, kh, kw] += x_pad[n, c, oh + kh, ow + kw] * D[n, f, oh, ow],
           the same ResNet-18 layers.
-Each kernel is its own function, called --reps times in a loop (outputs
-carried, so no call is dead) after one warm-up call; the module is lowered
+Each kernel is its own function (`no_inline`: inlined into the timing
+loop, loop-invariant parts such as the column copy of an unchanged input
+would be hoisted out of it), called --reps times in a loop (outputs
+carried, so no call is dead) after one warm-up call, on inputs filled with
+varying values; the module is lowered
 with flops-lower-to-cpu{num-threads=1 CPU_OPTIONS} and run by mlir-runner
 pinned to --core with taskset. Times are the thread's CPU time
 (clock_gettime(CLOCK_THREAD_CPUTIME_ID) through a small helper library the
@@ -44,6 +47,15 @@ CONVS = [
     ("mobilenetv2 1x1 16x16 24->144", 16, 24, 144, 16, 1, 1, 0),
 ]
 WGRADS = CONVS[:4]
+# Depthwise 3x3 convolutions of MobileNetV2 at 3x64x64, as the importer
+# writes them (a generic over (n, c, oh, ow, g, kh, kw), g = 1 channel per
+# group); c = f.
+DEPTHWISE = [
+    ("mobilenetv2 dw 3x3 32x32 c=32", 16, 32, 32, 32, 3, 1, 1),
+    ("mobilenetv2 dw 3x3 32x32->16x16 c=96 s2", 16, 96, 96, 32, 3, 2, 1),
+    ("mobilenetv2 dw 3x3 16x16 c=144", 16, 144, 144, 16, 3, 1, 1),
+    ("mobilenetv2 dw 3x3 4x4 c=576", 16, 576, 576, 4, 3, 1, 1),
+]
 
 
 def t(*dims):
@@ -56,7 +68,21 @@ def kernel_fn(kind, idx, spec):
     o = (hp - k) // s + 1
     xt, wt, ot, dt = t(n, c, hp, hp), t(f, c, k, k), t(n, f, o, o), t(n, f, o, o)
     fn = "%s%d" % (kind, idx)
-    if kind == "fwd":
+    if kind == "dw":
+        wt = t(c, 1, k, k)
+        body = (
+            "  %%r = linalg.generic {indexing_maps = [#dx%d, #dw, #do], iterator_types = "
+            "[\"parallel\", \"parallel\", \"parallel\", \"parallel\", \"reduction\", "
+            "\"reduction\", \"reduction\"]}\n"
+            "      ins(%%x, %%w : %s, %s) outs(%%acc : %s) {\n"
+            "  ^bb0(%%a: f32, %%b: f32, %%o: f32):\n"
+            "    %%m = arith.mulf %%a, %%b : f32\n"
+            "    %%q = arith.addf %%o, %%m : f32\n"
+            "    linalg.yield %%q : f32\n"
+            "  } -> %s\n" % (s, xt, wt, ot, ot))
+        sig = "(%%x: %s, %%w: %s, %%acc: %s) -> %s" % (xt, wt, ot, ot)
+        carried = ot
+    elif kind == "fwd":
         body = (
             "  %%r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, "
             "strides = dense<%d> : tensor<2xi64>}\n"
@@ -76,10 +102,31 @@ def kernel_fn(kind, idx, spec):
             "  } -> %s\n" % (s, xt, dt, wt, wt))
         sig = "(%%x: %s, %%w: %s, %%acc: %s) -> %s" % (xt, dt, wt, wt)
         carried = wt
-    macs = n * f * c * k * k * o * o
-    text = ("func.func @%s%s attributes {llvm.emit_c_interface} {\n%s"
+    macs = n * f * (1 if kind == "dw" else c) * k * k * o * o
+    text = ("func.func @%s%s attributes {llvm.emit_c_interface, no_inline} {\n%s"
             "  return %%r : %s\n}\n" % (fn, sig, body, carried))
-    return fn, text, (xt, wt if kind == "fwd" else dt, carried), macs
+    return fn, text, (xt, dt if kind == "wgrad" else wt, carried), macs
+
+
+def varying_fill(result, init, ty):
+    """result = init filled with v * ((linearized index * 7-ish) mod 13): not
+    one value, so the compiler cannot fold the kernel's arithmetic."""
+    r = ty.count("x")
+    dims = ", ".join("d%d" % i for i in range(r))
+    body = "".join("    %%i%d = linalg.index %d : index\n" % (i, i) for i in range(r))
+    body += "    %c7 = arith.constant 7 : index\n    %c13 = arith.constant 13 : index\n"
+    body += "    %s0 = arith.addi %i0, %i0 : index\n"
+    for i in range(1, r):
+        body += ("    %%t%d = arith.muli %%s%d, %%c7 : index\n"
+                 "    %%s%d = arith.addi %%t%d, %%i%d : index\n" % (i, i - 1, i, i, i))
+    body += ("    %%m = arith.remui %%s%d, %%c13 : index\n"
+             "    %%mi = arith.index_cast %%m : index to i32\n"
+             "    %%mf = arith.uitofp %%mi : i32 to f32\n"
+             "    %%val = arith.mulf %%mf, %%v : f32\n"
+             "    linalg.yield %%val : f32\n" % (r - 1))
+    return ("  %s = linalg.generic {indexing_maps = [affine_map<(%s) -> (%s)>], "
+            "iterator_types = [%s]} outs(%s : %s) {\n  ^bb0(%%o: f32):\n%s  } -> %s\n"
+            % (result, dims, dims, ", ".join(['"parallel"'] * r), init, ty, body, ty))
 
 
 def build_module(reps):
@@ -89,19 +136,27 @@ def build_module(reps):
         maps.append("#wx%d = affine_map<(n, f, oh, ow, c, kh, kw) -> "
                     "(n, c, oh * %d + kh, ow * %d + kw)>" % (s, s, s))
     fns, calls, kernels = [], [], []
-    for kind, specs in (("fwd", CONVS), ("wgrad", WGRADS)):
+    maps += ["#dw = affine_map<(n, c, oh, ow, g, kh, kw) -> (c, g, kh, kw)>",
+             "#do = affine_map<(n, c, oh, ow, g, kh, kw) -> (n, c, oh, ow)>"]
+    for s in sorted({spec[6] for spec in DEPTHWISE}):
+        maps.append("#dx%d = affine_map<(n, c, oh, ow, g, kh, kw) -> "
+                    "(n, c + g, oh * %d + kh, ow * %d + kw)>" % (s, s, s))
+    for kind, specs in (("fwd", CONVS), ("wgrad", WGRADS), ("dw", DEPTHWISE)):
         for i, spec in enumerate(specs):
             fn, text, (a, b, c), macs = kernel_fn(kind, i, spec)
             fns.append(text)
             kernels.append({"kernel": "%s %s" % (kind, spec[0]), "fn": fn,
                             "macs": macs})
-            # Opaque inputs: filled from a runtime value (the loop bound), so
-            # nothing folds; warm-up call, then reps calls carrying the output.
+            # Opaque inputs: varying values scaled by a runtime value, so
+            # nothing folds (with one uniform fill value, LLVM's -O3 sees
+            # through the kernel after inlining it into @main: the weight
+            # gradients then timed a rewritten loop, not the kernel);
+            # warm-up call, then reps calls carrying the output.
             zeros = ", ".join(["%c0"] * (c.count("x")))
             calls.append(
-                f"  %{fn}_a = linalg.fill ins(%v : f32) outs(%e_{fn}_a : {a}) -> {a}\n"
-                f"  %{fn}_b = linalg.fill ins(%v : f32) outs(%e_{fn}_b : {b}) -> {b}\n"
-                f"  %{fn}_c = linalg.fill ins(%v : f32) outs(%e_{fn}_c : {c}) -> {c}\n"
+                varying_fill(f"%{fn}_a", f"%e_{fn}_a", a)
+                + varying_fill(f"%{fn}_b", f"%e_{fn}_b", b)
+                + varying_fill(f"%{fn}_c", f"%e_{fn}_c", c) +
                 f"  %{fn}_w = func.call @{fn}(%{fn}_a, %{fn}_b, %{fn}_c) : ({a}, {b}, {c}) -> {c}\n"
                 f"  %{fn}_t0 = func.call @cputime() : () -> f64\n"
                 f"  %{fn}_r = scf.for %i = %c0 to %reps step %c1 iter_args(%acc = %{fn}_w) -> {c} {{\n"

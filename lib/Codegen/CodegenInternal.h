@@ -75,8 +75,23 @@ void convertConvolutionsToIm2Col(RewriterBase &rewriter, func::FuncOp func,
 /// With `foldReductions`, the other input is first transposed so that its
 /// reduction dimensions come last: the images and pixels of a weight
 /// gradient then form one reduction dimension of a plain matrix product.
+/// With `transposedConv`, an NCHW weight-gradient convolution
+///   dW[f, c, i, j] += x[n, c, oh*sh + i, ow*sw + j] * Δ[n, f, oh, ow]
+/// with n*oh*ow >= f and c*kh*kw a multiple of `mTile` (the register tile's
+/// rows) instead takes its columns tap by tap as
+/// col[c*kh*kw, n*oh*ow] (buildTapMajorColumns: vectorized copies) and
+/// computes dW^T[K, f] += col[K, R] * Δ^T[R, f] (Δ and dW transposed around
+/// it; the same terms summed in the same order as the folded product).
 void convertGatherContractionsToIm2Col(RewriterBase &rewriter,
-                                       func::FuncOp func, bool foldReductions);
+                                       func::FuncOp func, bool foldReductions,
+                                       bool transposedConv, int64_t mTile);
+
+/// col[c*kh*kw, n*oh*ow] with col[(c, i, j), (n, p, q)] =
+/// x[n, c, p*sh + i, q*sw + j] for an NCHW `x`: one transposing copy of a
+/// strided slice per tap (i, j), vectorized along q.
+Value buildTapMajorColumns(RewriterBase &rewriter, Location loc, Value x,
+                           int64_t kh, int64_t kw, int64_t oh, int64_t ow,
+                           int64_t sh, int64_t sw);
 
 /// True for a generic whose body is `out + a * b` (either operand order,
 /// either add order) and nothing else, all of one float type.

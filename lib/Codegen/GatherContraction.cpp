@@ -57,6 +57,9 @@ bool codegen::isPlainMultiplyAccumulate(linalg::GenericOp op) {
 
 namespace {
 
+Value transposed(RewriterBase &rewriter, Location loc, Value x,
+                 ArrayRef<int64_t> perm);
+
 /// The input that the rewrite gathers (its map is not a projected
 /// permutation; every other map is), or -1.
 int gatheredInput(linalg::GenericOp op) {
@@ -144,6 +147,155 @@ reductionsLast(RewriterBase &rewriter, Location loc, Value x, AffineMap map,
   Value t =
       linalg::TransposeOp::create(rewriter, loc, x, init, perm)->getResult(0);
   return {t, AffineMap::get(map.getNumDims(), 0, results, map.getContext())};
+}
+
+/// `e` as `outer * stride + inner` (or `outer + inner`, stride 1) with
+/// `outer` a reduction loop and `inner` a parallel one.
+bool matchStridedTap(AffineExpr e, ArrayRef<utils::IteratorType> iters,
+                     unsigned &outer, unsigned &inner, int64_t &stride) {
+  auto add = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!add || add.getKind() != AffineExprKind::Add)
+    return false;
+  auto term = [&](AffineExpr t, unsigned &d, int64_t &k) {
+    k = 1;
+    if (auto mul = dyn_cast<AffineBinaryOpExpr>(t)) {
+      auto c = dyn_cast<AffineConstantExpr>(mul.getRHS());
+      auto dim = dyn_cast<AffineDimExpr>(mul.getLHS());
+      if (mul.getKind() != AffineExprKind::Mul || !c || !dim ||
+          c.getValue() <= 0)
+        return false;
+      d = dim.getPosition();
+      k = c.getValue();
+      return true;
+    }
+    auto dim = dyn_cast<AffineDimExpr>(t);
+    if (!dim)
+      return false;
+    d = dim.getPosition();
+    return true;
+  };
+  unsigned a, b;
+  int64_t ka, kb;
+  if (!term(add.getLHS(), a, ka) || !term(add.getRHS(), b, kb) || a == b)
+    return false;
+  // The reduction loop (output pixel) carries the stride; the tap has none.
+  if (linalg::isReductionIterator(iters[b]) &&
+      linalg::isParallelIterator(iters[a])) {
+    std::swap(a, b);
+    std::swap(ka, kb);
+  }
+  if (!linalg::isReductionIterator(iters[a]) ||
+      !linalg::isParallelIterator(iters[b]) || kb != 1)
+    return false;
+  outer = a;
+  inner = b;
+  stride = ka;
+  return true;
+}
+
+/// The NCHW weight-gradient convolution
+///   dW[f, c, i, j] += x[n, c, p*sh + i, q*sw + j] * Δ[n, f, p, q]
+/// (loops in any order) with n*p*q >= f and c*kh*kw a multiple of `mTile`
+/// (the register tile's rows: a masked tail tile of the product lowers to
+/// slow code, e.g. 7x7 stem filters over 3 channels, K = 147) as
+///   dW^T[(c, i, j), f] += col[(c, i, j), (n, p, q)] * Δ^T[(n, p, q), f]
+/// with col from buildTapMajorColumns (vectorized copies instead of a scalar
+/// gather). Δ and dW are transposed around the product; each dW element is
+/// the same FMA chain over (n, p, q) in the same order as in the folded
+/// product dW[f, K] += Δ'[f, R] * col[R, K].
+LogicalResult rewriteConvWeightGradientTransposed(RewriterBase &rewriter,
+                                                  linalg::GenericOp op,
+                                                  int gathered, int64_t mTile) {
+  if (op.getNumLoops() != 7)
+    return failure();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap gMap = maps[gathered], oMap = maps[1 - gathered], outMap = maps[2];
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  if (gMap.getNumResults() != 4 || oMap.getNumResults() != 4 ||
+      outMap.getNumResults() != 4)
+    return failure();
+  auto dimAt = [](AffineMap m, unsigned i) -> int {
+    auto d = dyn_cast<AffineDimExpr>(m.getResult(i));
+    return d ? static_cast<int>(d.getPosition()) : -1;
+  };
+  int n = dimAt(gMap, 0), c = dimAt(gMap, 1);
+  unsigned p, i, q, j;
+  int64_t sh, sw;
+  if (n < 0 || c < 0 ||
+      !matchStridedTap(gMap.getResult(2), iters, p, i, sh) ||
+      !matchStridedTap(gMap.getResult(3), iters, q, j, sw))
+    return failure();
+  int f = dimAt(oMap, 1);
+  if (f < 0 || dimAt(oMap, 0) != n || dimAt(oMap, 2) != static_cast<int>(p) ||
+      dimAt(oMap, 3) != static_cast<int>(q) || dimAt(outMap, 0) != f ||
+      dimAt(outMap, 1) != c || dimAt(outMap, 2) != static_cast<int>(i) ||
+      dimAt(outMap, 3) != static_cast<int>(j) ||
+      !linalg::isReductionIterator(iters[n]) ||
+      !linalg::isParallelIterator(iters[c]) ||
+      !linalg::isParallelIterator(iters[f]))
+    return failure();
+  SmallVector<int64_t> ext = op.getStaticLoopRanges();
+  int64_t rows = ext[n] * ext[p] * ext[q];
+  int64_t k = ext[c] * ext[i] * ext[j];
+  if (rows < ext[f] || k % mTile != 0)
+    return failure();
+  Value x = op.getDpsInputOperand(gathered)->get();
+  Value d = op.getDpsInputOperand(1 - gathered)->get();
+  Value acc = op.getDpsInitOperand(0)->get();
+  auto xType = cast<RankedTensorType>(x.getType());
+  Type et = xType.getElementType();
+  if (cast<RankedTensorType>(d.getType()).getElementType() != et ||
+      cast<RankedTensorType>(acc.getType()).getElementType() != et)
+    return failure();
+  // The taps' slices stay inside x (the op reads them all).
+  if ((ext[p] - 1) * sh + ext[i] > xType.getDimSize(2) ||
+      (ext[q] - 1) * sw + ext[j] > xType.getDimSize(3))
+    return failure();
+
+  MLIRContext *ctx = op.getContext();
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value col = buildTapMajorColumns(rewriter, loc, x, ext[i], ext[j], ext[p],
+                                   ext[q], sh, sw);
+  // Δ^T[(n, p, q), f]
+  Value dT = tensor::CollapseShapeOp::create(
+      rewriter, loc, transposed(rewriter, loc, d, {0, 2, 3, 1}),
+      SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+  // dW^T[K, f]: a zero fill stays a fill, anything else is transposed.
+  auto accT = RankedTensorType::get({k, ext[f]}, et);
+  Value init;
+  if (auto fill = acc.getDefiningOp<linalg::FillOp>()) {
+    Value empty = tensor::EmptyOp::create(rewriter, loc, accT.getShape(), et);
+    init = linalg::FillOp::create(rewriter, loc, fill.getInputs()[0], empty)
+               .getResult(0);
+  } else {
+    Value acc2 = tensor::CollapseShapeOp::create(
+        rewriter, loc, acc, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+    init = transposed(rewriter, loc, acc2, {1, 0});
+  }
+  // out[k, f] += col[k, r] * dT[r, f]; loops (k, f, r).
+  AffineExpr dk, df, dr;
+  bindDims(ctx, dk, df, dr);
+  SmallVector<AffineMap> mmMaps = {AffineMap::get(3, 0, {dk, dr}, ctx),
+                                   AffineMap::get(3, 0, {dr, df}, ctx),
+                                   AffineMap::get(3, 0, {dk, df}, ctx)};
+  auto mm = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{accT}, ValueRange{col, dT}, ValueRange{init},
+      mmMaps,
+      SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                       utils::IteratorType::parallel,
+                                       utils::IteratorType::reduction},
+      [](OpBuilder &b, Location l, ValueRange args) {
+        Value prod = arith::MulFOp::create(b, l, args[0], args[1]);
+        linalg::YieldOp::create(
+            b, l, Value(arith::AddFOp::create(b, l, args[2], prod)));
+      });
+  Value out = tensor::ExpandShapeOp::create(
+      rewriter, loc, acc.getType(),
+      transposed(rewriter, loc, mm.getResult(0), {1, 0}),
+      SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+  rewriter.replaceOp(op, out);
+  return success();
 }
 
 LogicalResult rewriteGatherContraction(RewriterBase &rewriter,
@@ -260,15 +412,22 @@ LogicalResult rewriteGatherContraction(RewriterBase &rewriter,
 
 void codegen::convertGatherContractionsToIm2Col(RewriterBase &rewriter,
                                                func::FuncOp func,
-                                               bool foldReductions) {
+                                               bool foldReductions,
+                                               bool transposedConv,
+                                               int64_t mTile) {
   SmallVector<std::pair<linalg::GenericOp, int>> candidates;
   func.walk([&](linalg::GenericOp op) {
     int g = gatheredInput(op);
     if (g >= 0)
       candidates.push_back({op, g});
   });
-  for (auto [op, g] : candidates)
+  for (auto [op, g] : candidates) {
+    if (transposedConv &&
+        succeeded(
+            rewriteConvWeightGradientTransposed(rewriter, op, g, mTile)))
+      continue;
     (void)rewriteGatherContraction(rewriter, op, g, foldReductions);
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -312,6 +471,46 @@ Value codegen::buildSliceIm2Col(RewriterBase &rewriter, Location loc, Value x,
       SmallVector<ReassociationIndices>{{0}, {1, 2, 3}, {4, 5}});
 }
 
+Value codegen::buildTapMajorColumns(RewriterBase &rewriter, Location loc,
+                                   Value x, int64_t kh, int64_t kw, int64_t oh,
+                                   int64_t ow, int64_t sh, int64_t sw) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t n = xType.getDimSize(0), c = xType.getDimSize(1);
+  Type et = xType.getElementType();
+  auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
+  // col[c, i, j, n, oh, ow] = x[n, c, i + sh*oh, j + sw*ow]: one transposing
+  // copy per tap, vectorized along ow.
+  auto tapType = RankedTensorType::get({n, c, oh, ow}, et);
+  auto colTapType = RankedTensorType::get({c, n, oh, ow}, et);
+  Value col = tensor::EmptyOp::create(
+      rewriter, loc, ArrayRef<int64_t>{c, kh, kw, n, oh, ow}, et);
+  for (int64_t i = 0; i < kh; ++i) {
+    for (int64_t j = 0; j < kw; ++j) {
+      Value src = tensor::ExtractSliceOp::create(
+          rewriter, loc, tapType, x,
+          SmallVector<OpFoldResult>{idx(0), idx(0), idx(i), idx(j)},
+          SmallVector<OpFoldResult>{idx(n), idx(c), idx(oh), idx(ow)},
+          SmallVector<OpFoldResult>{idx(1), idx(1), idx(sh), idx(sw)});
+      SmallVector<OpFoldResult> offsets = {idx(0), idx(i), idx(j),
+                                           idx(0), idx(0), idx(0)};
+      SmallVector<OpFoldResult> sizes = {idx(c), idx(1), idx(1),
+                                         idx(n), idx(oh), idx(ow)};
+      SmallVector<OpFoldResult> ones(6, idx(1));
+      Value dst = tensor::ExtractSliceOp::create(rewriter, loc, colTapType,
+                                                 col, offsets, sizes, ones);
+      Value copied = linalg::TransposeOp::create(rewriter, loc, src, dst,
+                                                 ArrayRef<int64_t>{1, 0, 2, 3})
+                         ->getResult(0);
+      col = tensor::InsertSliceOp::create(rewriter, loc, copied, col, offsets,
+                                          sizes, ones);
+    }
+  }
+  // [c*kh*kw, n*oh*ow]
+  return tensor::CollapseShapeOp::create(
+      rewriter, loc, col,
+      SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+}
+
 namespace {
 
 /// The strides of a 2-D convolution with unit dilations, static shapes and
@@ -353,49 +552,16 @@ LogicalResult codegen::rewriteConvNchwWithBatchInColumns(
     int64_t sw) {
   Value x = conv.getInputs()[0], w = conv.getInputs()[1];
   Value init = conv.getOutputs()[0];
-  auto xType = cast<RankedTensorType>(x.getType());
   auto wType = cast<RankedTensorType>(w.getType());
   auto oType = cast<RankedTensorType>(init.getType());
   int64_t n = oType.getDimSize(0), f = oType.getDimSize(1);
   int64_t oh = oType.getDimSize(2), ow = oType.getDimSize(3);
-  int64_t c = xType.getDimSize(1);
   int64_t kh = wType.getDimSize(2), kw = wType.getDimSize(3);
   Type et = oType.getElementType();
   Location loc = conv.getLoc();
   MLIRContext *ctx = conv.getContext();
-  auto idx = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
 
-  // col[c, i, j, n, oh, ow] = x[n, c, i + sh*oh, j + sw*ow]: one transposing
-  // copy per tap, vectorized along ow.
-  auto tapType = RankedTensorType::get({n, c, oh, ow}, et);
-  auto colTapType = RankedTensorType::get({c, n, oh, ow}, et);
-  Value col = tensor::EmptyOp::create(
-      rewriter, loc, ArrayRef<int64_t>{c, kh, kw, n, oh, ow}, et);
-  for (int64_t i = 0; i < kh; ++i) {
-    for (int64_t j = 0; j < kw; ++j) {
-      Value src = tensor::ExtractSliceOp::create(
-          rewriter, loc, tapType, x,
-          SmallVector<OpFoldResult>{idx(0), idx(0), idx(i), idx(j)},
-          SmallVector<OpFoldResult>{idx(n), idx(c), idx(oh), idx(ow)},
-          SmallVector<OpFoldResult>{idx(1), idx(1), idx(sh), idx(sw)});
-      SmallVector<OpFoldResult> offsets = {idx(0), idx(i), idx(j),
-                                           idx(0), idx(0), idx(0)};
-      SmallVector<OpFoldResult> sizes = {idx(c), idx(1), idx(1),
-                                         idx(n), idx(oh), idx(ow)};
-      SmallVector<OpFoldResult> ones(6, idx(1));
-      Value dst = tensor::ExtractSliceOp::create(rewriter, loc, colTapType,
-                                                 col, offsets, sizes, ones);
-      Value copied = linalg::TransposeOp::create(rewriter, loc, src, dst,
-                                                 ArrayRef<int64_t>{1, 0, 2, 3})
-                         ->getResult(0);
-      col = tensor::InsertSliceOp::create(rewriter, loc, copied, col, offsets,
-                                          sizes, ones);
-    }
-  }
-  // [c*kh*kw, n*oh*ow]
-  Value col2 = tensor::CollapseShapeOp::create(
-      rewriter, loc, col,
-      SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+  Value col2 = buildTapMajorColumns(rewriter, loc, x, kh, kw, oh, ow, sh, sw);
   Value w2 = tensor::CollapseShapeOp::create(
       rewriter, loc, w, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
   // The accumulator as [f, n*oh*ow].

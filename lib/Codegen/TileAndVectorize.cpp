@@ -126,7 +126,9 @@ struct CPUTileAndVectorizePass
       convertConvolutionsToIm2Col(rewriter, func, im2colSlices,
                                   im2colFoldBatch, im2colPointwiseInPlace);
     if (gatherIm2col)
-      convertGatherContractionsToIm2Col(rewriter, func, gatherFoldBatch);
+      convertGatherContractionsToIm2Col(rewriter, func, gatherFoldBatch,
+                                        gatherTransposed,
+                                        config->registerTile[0]);
 
     if (transposeRhs) {
       SmallVector<linalg::LinalgOp> candidates;

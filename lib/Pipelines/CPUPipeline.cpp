@@ -64,6 +64,7 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   codegen.fuseElementwise = options.fuseElementwise;
   codegen.gatherIm2col = options.gatherIm2col;
   codegen.gatherFoldBatch = options.gatherFoldBatch;
+  codegen.gatherTransposed = options.gatherTransposed;
   codegen.im2colSlices = options.im2colSlices;
   codegen.unrollTaps = options.unrollTaps;
   codegen.im2colFoldBatch = options.im2colFoldBatch;

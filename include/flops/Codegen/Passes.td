@@ -95,6 +95,14 @@ def CPUTileAndVectorizePass
            "reduction dimensions come last (Δ[n, f, P] as [f, n, P]): a "
            "weight gradient becomes one product with the images and pixels "
            "in its reduction instead of one per image">,
+    Option<"gatherTransposed", "gather-transposed", "bool",
+           /*default=*/"true",
+           "In that rewrite, NCHW weight-gradient convolutions with at least "
+           "as many images x output pixels as output channels (and c*kh*kw "
+           "a multiple of the register tile's m) take their "
+           "columns tap by tap as [c*kh*kw, n*oh*ow] (strided-slice copies, "
+           "vectorized along the output row) and compute dW^T = "
+           "col * Δ^T, instead of a scalar gather into [n*oh*ow, c*kh*kw]">,
     Option<"unrollTaps", "unroll-taps", "bool", /*default=*/"true",
            "Rewrite multiply-accumulate generics with one gathered input and "
            "at most 64 reduction iterations (depthwise convolutions) as "

@@ -77,6 +77,13 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
                      "product with the images folded into its reduction "
                      "(the deltas transposed to [f, n, P] first)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> gatherTransposed{
+      *this, "gather-transposed",
+      llvm::cl::desc("NCHW weight-gradient convolutions with n*oh*ow >= f: "
+                     "columns [c*kh*kw, n*oh*ow] copied tap by tap "
+                     "(vectorized) and dW^T = col * Δ^T, instead of a "
+                     "scalar gather"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> unrollTaps{
       *this, "unroll-taps",
       llvm::cl::desc("Depthwise convolutions (multiply-accumulate generics "
