@@ -5,7 +5,10 @@ networks"): opset 17, dynamic batch, random weights (seed 0).
     /usr/bin/python3 benchmarks/compile-time/export_torchvision.py NAME [OUT_DIR]
 
 NAME: googlenet (aux_logits=False, init_weights=True), resnet18, resnet50,
-resnext50 (resnext50_32x4d), densenet121. Writes OUT_DIR/NAME.onnx.
+resnext50 (resnext50_32x4d), densenet121, densenet_small (torchvision's
+DenseNet with two dense blocks of 6 layers, growth 32, 64 initial features:
+DenseNet-121's first 12 dense layers, a quick reproduction of its compile).
+Writes OUT_DIR/NAME.onnx.
 """
 import os
 import sys
@@ -26,6 +29,10 @@ def build(name):
         return m.resnext50_32x4d(weights=None)
     if name == "densenet121":
         return m.densenet121(weights=None)
+    if name == "densenet_small":
+        from torchvision.models.densenet import DenseNet
+        return DenseNet(growth_rate=32, block_config=(6, 6),
+                        num_init_features=64)
     raise SystemExit("unknown model " + name)
 
 

@@ -90,8 +90,13 @@ struct OutlineLoopNestsPass
       int64_t n = nestedOps(op);
       // A loop (not an OpenMP one: those stay) runs its body many times:
       // smaller ones move out too, so that what stays is sequencing code.
-      bool loop = isa<LoopLikeOpInterface>(op) &&
-                  !isa<omp::OpenMPDialect>(op->getDialect());
+      // So does every parallel region, however small: the translation to
+      // LLVM IR outlines each one with a CodeExtractor that scans the whole
+      // function containing it (OpenMPIRBuilder::finalize), quadratic when
+      // hundreds of them share one big function.
+      bool loop = (isa<LoopLikeOpInterface>(op) &&
+                   !isa<omp::OpenMPDialect>(op->getDialect())) ||
+                  isa<omp::ParallelOp>(op);
       if (n < (loop ? std::min<int64_t>(minLoopOps, minOps) : minOps))
         continue;
       if (n <= maxOps && canOutline(op)) {

@@ -11,6 +11,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Analysis/CFG.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
@@ -237,13 +238,24 @@ bool mlir::flops::driver::isSequencingFunction(const llvm::Function &f) {
   if (name.starts_with("_mlir_ciface_") || name.starts_with("_flops_packed_"))
     return true;
   std::string prefix = (outlineRoot(name) + "_nest").str();
+  bool forks = false;
   for (const llvm::BasicBlock &b : f)
     for (const llvm::Instruction &i : b)
       if (auto *call = llvm::dyn_cast<llvm::CallBase>(&i))
-        if (const llvm::Function *callee = call->getCalledFunction())
+        if (const llvm::Function *callee = call->getCalledFunction()) {
           if (callee != &f && callee->getName().starts_with(prefix))
             return true;
-  return false;
+          forks |= callee->getName() == "__kmpc_fork_call";
+        }
+  // An outlined parallel region (`@f_nest<k>` holding one omp.parallel):
+  // without a loop of its own it only packs the captured values and forks;
+  // the region's body is the `..omp_par` function it forks, which stays hot.
+  if (!forks)
+    return false;
+  llvm::SmallVector<std::pair<const llvm::BasicBlock *,
+                              const llvm::BasicBlock *>> backedges;
+  llvm::FindFunctionBackedges(f, backedges);
+  return backedges.empty();
 }
 
 namespace {

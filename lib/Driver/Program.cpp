@@ -21,6 +21,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
@@ -323,10 +324,12 @@ std::string mlir::flops::driver::loweringPipeline(
 bool mlir::flops::driver::runPipeline(ModuleOp module,
                                       const std::string &pipeline,
                                       std::string *error,
-                                      bool *invalidPipeline) {
+                                      bool *invalidPipeline,
+                                      bool verifyEachPass) {
   if (invalidPipeline)
     *invalidPipeline = false;
   PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  pm.enableVerifier(verifyEachPass);
   std::string parseErrors;
   llvm::raw_string_ostream os(parseErrors);
   if (failed(parsePassPipeline(pipeline, pm, os))) {
@@ -341,6 +344,11 @@ bool mlir::flops::driver::runPipeline(ModuleOp module,
   }
   if (failed(pm.run(module))) {
     *error = "pass pipeline 'builtin.module(" + pipeline + ")' failed";
+    return false;
+  }
+  if (!verifyEachPass && failed(verify(module))) {
+    *error = "pass pipeline 'builtin.module(" + pipeline +
+             ")' produced invalid IR";
     return false;
   }
   return true;

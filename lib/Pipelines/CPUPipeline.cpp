@@ -136,7 +136,8 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   }
 
   // LLVM dialect (shared with flops-reference-to-llvm).
-  buildLoopsToLLVMPipeline(pm, /*openMP=*/threads, options.cInterface);
+  buildLoopsToLLVMPipeline(pm, /*openMP=*/threads, options.cInterface,
+                           /*perFunction=*/true);
 }
 
 void mlir::flops::registerLowerToCPUPipeline() {

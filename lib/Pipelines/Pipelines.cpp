@@ -38,17 +38,20 @@ void mlir::flops::buildReferenceToLLVMPipeline(
 }
 
 void mlir::flops::buildLoopsToLLVMPipeline(OpPassManager &pm, bool openMP,
-                                           bool cInterface) {
+                                           bool cInterface, bool perFunction) {
+  // The op-agnostic conversions, on the module or on each function (one
+  // nested pipeline: MLIR runs it on the functions in parallel).
+  OpPassManager &local = perFunction ? pm.nest<func::FuncOp>() : pm;
   // The math ops become libm intrinsics (never polynomial approximations:
   // the noise must match the C++ runtime bit for bit).
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createUBToLLVMConversionPass());
+  local.addPass(memref::createExpandStridedMetadataPass());
+  local.addPass(createLowerAffinePass());
+  local.addPass(createSCFToControlFlowPass());
+  local.addPass(createConvertVectorToLLVMPass());
+  local.addPass(createConvertMathToLLVMPass());
+  local.addPass(createArithToLLVMConversionPass());
+  local.addPass(createConvertIndexToLLVMPass());
+  local.addPass(createUBToLLVMConversionPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   if (openMP)
     pm.addPass(createConvertOpenMPToLLVMPass());

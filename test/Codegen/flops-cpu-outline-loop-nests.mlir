@@ -140,3 +140,29 @@ func.func @straight(%m: memref<4xf32>, %x: f32) -> f32 {
   memref.store %d, %s[] : memref<f32>
   return %d : f32
 }
+
+/// A parallel region moves out however small (LOOPS; here 2 nested ops,
+/// under min-ops): the translation to LLVM IR outlines each one with a scan
+/// of the whole function around it, quadratic in a big step. With
+/// min-loop-ops=4 (CHECK) it stays.
+// LOOPS-LABEL: func.func @parallel(
+//       LOOPS:   call @parallel_nest0(%{{.*}}, %{{.*}}) {no_inline}
+//   LOOPS-NOT:   omp.parallel
+//       LOOPS:   return
+// LOOPS-LABEL: func.func private @parallel_nest0(
+//       LOOPS:   arith.constant 0 : index
+//       LOOPS:   omp.parallel {
+//       LOOPS:     memref.store
+//       LOOPS:     omp.terminator
+// CHECK-LABEL: func.func @parallel(
+//       CHECK:   omp.parallel {
+//   CHECK-NOT:   call
+//       CHECK:   return
+func.func @parallel(%m: memref<4xf32>, %x: f32) {
+  %c0 = arith.constant 0 : index
+  omp.parallel {
+    memref.store %x, %m[%c0] : memref<4xf32>
+    omp.terminator
+  }
+  return
+}

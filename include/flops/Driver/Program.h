@@ -237,9 +237,13 @@ std::string findOpenMPRuntime();
 
 /// Runs a textual pass pipeline (the passes inside `builtin.module(...)`) on
 /// `module`; diagnostics go to the session's handler. `invalidPipeline`
-/// tells a pipeline that does not parse from one that fails.
+/// tells a pipeline that does not parse from one that fails. The module is
+/// verified once, after the last pass (`verifyEachPass`: after every pass,
+/// as flops-opt does; on a big train step that verification was about a
+/// third of the lowering's CPU time, docs/CODEGEN.md "Compile time").
 bool runPipeline(ModuleOp module, const std::string &pipeline,
-                 std::string *error, bool *invalidPipeline = nullptr);
+                 std::string *error, bool *invalidPipeline = nullptr,
+                 bool verifyEachPass = false);
 
 } // namespace mlir::flops::driver
 

@@ -258,8 +258,13 @@ void buildTosaToForwardPipeline(OpPassManager &pm);
 
 /// The shared tail of both CPU pipelines: loops, vectors and memrefs to the
 /// LLVM dialect (OpenMP and the C-interface wrappers on request).
+/// `perFunction`: the conversions that work on any op (strided metadata,
+/// affine, scf, vector, math, arith, index, ub) run nested on each
+/// `func.func`, so that MLIR's thread pool converts the functions of an
+/// outlined module in parallel; only for modules whose code is all in
+/// `func.func`s (not the CUDA pipeline's `gpu.module`s).
 void buildLoopsToLLVMPipeline(OpPassManager &pm, bool openMP,
-                              bool cInterface);
+                              bool cInterface, bool perFunction = false);
 
 /// Registers every flops pipeline by name.
 void registerFlopsPipelines();
