@@ -18,6 +18,7 @@
 #include "flops/Driver/Tensors.h"
 #include "flops/Driver/Train.h"
 #include "flops/Runtime/Init.h"
+#include "flops/Runtime/StepABI.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -323,6 +324,9 @@ struct TimedStep {
 } // namespace
 
 int main(int argc, char **argv) {
+  // As flops-train and flops-run: freed temporaries are reused, not
+  // faulted in again each call (unless the environment tunes malloc).
+  flops::rt::retainFreedHostMemory();
   cl::HideUnrelatedOptions(benchCat);
   cl::ParseCommandLineOptions(argc, argv,
                               "flops-bench-train-step: @train_step vs "

@@ -223,6 +223,8 @@ bool parseBool(const std::string &opt, const std::string &v, bool *out,
 } // namespace
 
 int main(int argc, char **argv) {
+  // Compiled steps free their temporaries each call: keep that memory.
+  flops::rt::retainFreedHostMemory();
   std::string tool = argv[0];
   if (size_t s = tool.find_last_of('/'); s != std::string::npos)
     tool = tool.substr(s + 1);

@@ -7,12 +7,32 @@
 #include "flops/Runtime/StepABI.h"
 
 #include <climits>
+#include <malloc.h>
 #include <cstdlib>
 #include <cstring>
 #include <set>
 #include <sstream>
 
 using namespace flops::rt;
+
+bool flops::rt::retainFreedHostMemory() {
+  for (const char *v : {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
+                        "GLIBC_TUNABLES"})
+    if (std::getenv(v))
+      return false;
+  if (const char *v = std::getenv("FLOPS_RETAIN_FREED_MEMORY");
+      v && std::strcmp(v, "0") == 0)
+    return false;
+#if defined(__GLIBC__)
+  // Setting either value also turns off glibc's dynamic threshold, which
+  // would otherwise rise only after the first large free.
+  bool ok = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;
+  ok = mallopt(M_TRIM_THRESHOLD, INT_MAX) == 1 && ok;
+  return ok;
+#else
+  return false;
+#endif
+}
 
 //===----------------------------------------------------------------------===//
 // Signatures

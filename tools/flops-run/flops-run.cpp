@@ -8,6 +8,7 @@
 
 #include "flops/Driver/CompileFlags.h"
 #include "flops/Driver/Run.h"
+#include "flops/Runtime/StepABI.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -53,6 +54,8 @@ static driver::CompileFlags compileFlags(runCat, /*defaultThreads=*/1);
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
+  // Compiled code frees its temporaries each call: keep that memory.
+  flops::rt::retainFreedHostMemory();
   cl::HideUnrelatedOptions(runCat);
   cl::ParseCommandLineOptions(
       argc, argv,

@@ -8,6 +8,7 @@
 
 #include "flops/Driver/CompileFlags.h"
 #include "flops/Driver/Train.h"
+#include "flops/Runtime/StepABI.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -117,6 +118,8 @@ static cl::opt<bool> verbose("verbose",
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
+  // Compiled steps free their temporaries each call: keep that memory.
+  flops::rt::retainFreedHostMemory();
   cl::HideUnrelatedOptions({&stepCat, &trainCat, &dataCat, &compileCat,
                             &outCat});
   cl::ParseCommandLineOptions(

@@ -63,6 +63,21 @@ struct FunctionSignature {
                          std::string *error) const;
 };
 
+/// Makes the C library keep memory that compiled code frees for its next
+/// allocations instead of handing it back to the system. A compiled step or
+/// forward allocates its temporaries with malloc and frees them before it
+/// returns; glibc unmaps large blocks (above its mmap threshold) and trims
+/// the heap's top, so every call page-faults its buffers in again, which
+/// costs more than the convolutions themselves in a MobileNetV2 forward
+/// (docs/BENCHMARKS.md). This pins the mmap threshold at glibc's largest
+/// (32 MiB on 64-bit) and turns trimming off. It does nothing when the
+/// process's allocator is tuned already (MALLOC_MMAP_THRESHOLD_,
+/// MALLOC_TRIM_THRESHOLD_ or GLIBC_TUNABLES in the environment) or when
+/// FLOPS_RETAIN_FREED_MEMORY=0; true when it changed the settings. The
+/// tools and compiled programs call it at start-up; a library (the Python
+/// package) leaves the host process's allocator alone.
+bool retainFreedHostMemory();
+
 /// Memory that compiled code and the host both use (a CUDA device's managed
 /// memory); null = host memory (aligned_alloc).
 class MemorySpace {
