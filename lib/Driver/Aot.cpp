@@ -86,7 +86,8 @@ bool mlir::flops::driver::lowerEntries(Session &session, ModuleOp module,
 
   if (!cudaPipeline.empty()) {
     out->module = module.clone();
-    if (!runPipeline(*out->module, cudaPipeline, error))
+    if (!runPipeline(*out->module, cudaPipeline, error, nullptr,
+                     /*verifyEachPass=*/false))
       return fail(*error);
     out->pipelineText = "builtin.module(" + cudaPipeline + ")";
     out->kind = PipelineKind::CUDA;
@@ -104,7 +105,8 @@ bool mlir::flops::driver::lowerEntries(Session &session, ModuleOp module,
     std::string text =
         loweringPipeline(PipelineKind::CPU, threads, options.cpuOptions);
     bool invalid = false;
-    if (runPipeline(*out->module, text, error, &invalid)) {
+    if (runPipeline(*out->module, text, error, &invalid,
+                    /*verifyEachPass=*/false)) {
       kind = PipelineKind::CPU;
       out->pipelineText = "builtin.module(" + text + ")";
     } else if (kind == PipelineKind::CPU || invalid) {
@@ -122,7 +124,8 @@ bool mlir::flops::driver::lowerEntries(Session &session, ModuleOp module,
     threads = 1;
     out->module = module.clone();
     std::string text = loweringPipeline(kind, 1, "");
-    if (!runPipeline(*out->module, text, error))
+    if (!runPipeline(*out->module, text, error, nullptr,
+                     /*verifyEachPass=*/false))
       return fail(*error);
     out->pipelineText = "builtin.module(" + text + ")";
   }

@@ -600,7 +600,7 @@ Program::compile(Session &session, ModuleOp module,
   if (kind == PipelineKind::CUDA) {
     lowered = module.clone();
     std::string text = options.device->loweringPipeline();
-    if (!runPipeline(*lowered, text, error))
+    if (!runPipeline(*lowered, text, error, nullptr, /*verifyEachPass=*/false))
       return fail(*error);
     p->pipelineString = "builtin.module(" + text + ")";
   } else if (kind != PipelineKind::Reference) {
@@ -617,7 +617,8 @@ Program::compile(Session &session, ModuleOp module,
       std::string text = loweringPipeline(PipelineKind::CPU, threads,
                                           options.cpuOptions);
       bool invalid = false;
-      if (runPipeline(*lowered, text, error, &invalid)) {
+      if (runPipeline(*lowered, text, error, &invalid,
+                      /*verifyEachPass=*/false)) {
         kind = PipelineKind::CPU;
         p->pipelineString = "builtin.module(" + text + ")";
       } else if (kind == PipelineKind::CPU || invalid) {
@@ -642,7 +643,7 @@ Program::compile(Session &session, ModuleOp module,
     omp.clear();
     lowered = module.clone();
     std::string text = loweringPipeline(kind, 1, "");
-    if (!runPipeline(*lowered, text, error))
+    if (!runPipeline(*lowered, text, error, nullptr, /*verifyEachPass=*/false))
       return fail(*error);
     p->pipelineString = "builtin.module(" + text + ")";
   }

@@ -237,13 +237,17 @@ std::string findOpenMPRuntime();
 
 /// Runs a textual pass pipeline (the passes inside `builtin.module(...)`) on
 /// `module`; diagnostics go to the session's handler. `invalidPipeline`
-/// tells a pipeline that does not parse from one that fails. The module is
-/// verified once, after the last pass (`verifyEachPass`: after every pass,
-/// as flops-opt does; on a big train step that verification was about a
-/// third of the lowering's CPU time, docs/CODEGEN.md "Compile time").
+/// tells a pipeline that does not parse from one that fails. With
+/// `verifyEachPass` (the default, as flops-opt does) the module is verified
+/// after every pass, so a pass that turns a user's odd IR into invalid IR
+/// is reported before the next pass can trip over it; without it only once,
+/// after the last pass. The lowering pipelines (our own passes on IR that
+/// flops-forward-train and the preparation produced and verified) run
+/// without it: on a big train step that verification was about a third of
+/// the lowering's CPU time (docs/CODEGEN.md "Compile time").
 bool runPipeline(ModuleOp module, const std::string &pipeline,
                  std::string *error, bool *invalidPipeline = nullptr,
-                 bool verifyEachPass = false);
+                 bool verifyEachPass = true);
 
 } // namespace mlir::flops::driver
 
