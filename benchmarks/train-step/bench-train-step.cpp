@@ -326,7 +326,7 @@ struct TimedStep {
 int main(int argc, char **argv) {
   // As flops-train and flops-run: freed temporaries are reused, not
   // faulted in again each call (unless the environment tunes malloc).
-  flops::rt::retainFreedHostMemory();
+  rt::retainFreedHostMemory();
   cl::HideUnrelatedOptions(benchCat);
   cl::ParseCommandLineOptions(argc, argv,
                               "flops-bench-train-step: @train_step vs "
