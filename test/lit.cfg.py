@@ -59,6 +59,9 @@ if os.path.exists(os.path.join(config.flops_tools_dir, "flops-import-onnx")):
     config.available_features.add("onnx")
 if os.path.isdir("/usr/share/libonnx-testdata/data/node"):
     config.available_features.add("onnx-testdata")
+# Debian's dataset-fashion-mnist (flops-train's default data).
+if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+    config.available_features.add("fashion-mnist")
 import subprocess
 try:
     if subprocess.run(["/usr/bin/python3", "-c", "import torch, onnx, numpy"],

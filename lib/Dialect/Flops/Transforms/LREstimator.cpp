@@ -163,7 +163,12 @@ Value LRRows::pairSquares(StepContext &ctx, Value sq, Value delta,
                                     step::constF(nb, ll, f64, 1.0)));
         Value mean = arith::MulFOp::create(
             nb, ll, half, arith::AddFOp::create(nb, ll, v[0], v[1]));
-        return Value(arith::AddFOp::create(nb, ll, mean, cross));
+        // A squared norm, but computed as a sum whose terms cancel when the
+        // pair's two estimates do (R_+ ≈ R_-, so Δ_- ≈ -Δ_+): round-off then
+        // leaves it slightly negative, which V-hat's runtime rejects.
+        return Value(arith::MaximumFOp::create(
+            nb, ll, arith::AddFOp::create(nb, ll, mean, cross),
+            step::constF(nb, ll, f64, 0.0)));
       });
   // Both rows of the pair carry it.
   auto half = cast<RankedTensorType>(pair.getType());
