@@ -42,6 +42,27 @@ using namespace mlir::flops::train;
 
 namespace {
 
+/// The current element of a generic over `like` as (row within the
+/// direction, element of the row): linalg.index 0 (none for rank 0) and the
+/// row-major index of the other dimensions. Built in the generic's body.
+std::pair<Value, Value> elementAt(OpBuilder &nb, Location l, Value like,
+                                  ArrayRef<Value> sizes) {
+  int64_t rank = cast<RankedTensorType>(like.getType()).getRank();
+  Value row, elem;
+  if (rank > 0)
+    row = linalg::IndexOp::create(nb, l, 0);
+  if (rank <= 1) {
+    elem = arith::ConstantIndexOp::create(nb, l, 0);
+  } else {
+    elem = linalg::IndexOp::create(nb, l, 1);
+    for (int64_t d = 2; d < rank; ++d)
+      elem = arith::AddIOp::create(
+          nb, l, arith::MulIOp::create(nb, l, elem, sizes[d]),
+          linalg::IndexOp::create(nb, l, d));
+  }
+  return {row, elem};
+}
+
 /// A generic shaped like `like` whose body sees z (the direction's noise of
 /// the current element) and the elements of `ins`, and yields fn(z, ins).
 Value withDirection(StepContext &ctx, Value like, ValueRange ins, Value k,
@@ -69,19 +90,10 @@ Value withDirection(StepContext &ctx, Value like, ValueRange ins, Value k,
              SmallVector<utils::IteratorType>(rank,
                                               utils::IteratorType::parallel),
              [&](OpBuilder &nb, Location l, ValueRange a) {
-               Value row = row0, elem;
-               if (rank > 0)
-                 row = arith::AddIOp::create(
-                     nb, l, linalg::IndexOp::create(nb, l, 0), row0);
-               if (rank <= 1) {
-                 elem = arith::ConstantIndexOp::create(nb, l, 0);
-               } else {
-                 elem = linalg::IndexOp::create(nb, l, 1);
-                 for (int64_t d = 2; d < rank; ++d)
-                   elem = arith::AddIOp::create(
-                       nb, l, arith::MulIOp::create(nb, l, elem, sizes[d]),
-                       linalg::IndexOp::create(nb, l, d));
-               }
+               auto [inRow, elem] = elementAt(nb, l, like, sizes);
+               Value row =
+                   inRow ? Value(arith::AddIOp::create(nb, l, inRow, row0))
+                         : row0;
                Value z = CounterNormalOp::create(
                    nb, l, type.getElementType(), seed, stepV, row, elem,
                    nb.getI64IntegerAttr(site), nullptr);
@@ -101,27 +113,6 @@ Value shifted(StepContext &ctx, Value theta, Value k, unsigned site,
         return arith::AddFOp::create(nb, l, a[0],
                                      arith::MulFOp::create(nb, l, s, z));
       });
-}
-
-/// The current element of a generic over `like` as (row within the
-/// direction, element of the row): linalg.index 0 (none for rank 0) and the
-/// row-major index of the other dimensions. Built in the generic's body.
-std::pair<Value, Value> elementAt(OpBuilder &nb, Location l, Value like,
-                                  ArrayRef<Value> sizes) {
-  int64_t rank = cast<RankedTensorType>(like.getType()).getRank();
-  Value row, elem;
-  if (rank > 0)
-    row = linalg::IndexOp::create(nb, l, 0);
-  if (rank <= 1) {
-    elem = arith::ConstantIndexOp::create(nb, l, 0);
-  } else {
-    elem = linalg::IndexOp::create(nb, l, 1);
-    for (int64_t d = 2; d < rank; ++d)
-      elem = arith::AddIOp::create(
-          nb, l, arith::MulIOp::create(nb, l, elem, sizes[d]),
-          linalg::IndexOp::create(nb, l, d));
-  }
-  return {row, elem};
 }
 
 /// Direction k's noise z at element `at` (elementAt) of a tensor like
