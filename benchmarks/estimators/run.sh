@@ -5,7 +5,8 @@
 # spend B*q perturbed rows per step, SPSA q/2 directions of two forwards of
 # the batch = the same B*q rows), over several seeds. --estimators picks
 # which (names: lr, lr-layerwise, spsa, spsa-q2 (SPSA at 2 queries per
-# point, one direction, whatever --queries says), es, and OPS-LR with a
+# point, one direction, whatever --queries says), es, es-rN (low-rank ES,
+# --es-rank N), and OPS-LR with a
 # learned or heuristic allocator: ops-gaussian, ops-neyman, ops-bernoulli;
 # default "lr spsa"); --max-steps S stops every run after S steps (the
 # fixed-budget rows of docs/EXPERIMENTS.md); ES
@@ -55,6 +56,7 @@ for est in $ESTIMATORS; do
   q="$QUERIES"
   case "$est" in
     lr|spsa|es) flags=(--estimator "$est") ;;
+    es-r[0-9]*) flags=(--estimator es --es-rank "${est#es-r}") ;;
     spsa-q2) flags=(--estimator spsa); q=2 ;;
     lr-layerwise) flags=(--estimator lr --perturb layer-wise) ;;
     ops-gaussian|ops-neyman|ops-bernoulli)

@@ -42,6 +42,7 @@ echo "load: $(uptime)"
 flags_of() { # estimator -> flags (as run.sh)
   case "$1" in
     lr|spsa|es) echo "--estimator $1 --queries 8 $EXTRA" ;;
+    es-r[0-9]*) echo "--estimator es --es-rank ${1#es-r} --queries 8 $EXTRA" ;;
     spsa-q2) echo "--estimator spsa --queries 2 $EXTRA" ;;
     lr-layerwise) echo "--estimator lr --perturb layer-wise --queries 8 $EXTRA" ;;
     ops-gaussian|ops-neyman|ops-bernoulli)
@@ -51,11 +52,15 @@ flags_of() { # estimator -> flags (as run.sh)
 }
 
 # CPU time per step: one epoch on the first --limit-train rows (100 steps;
-# ES 3), `cpu_seconds / steps` of its metrics (flops-train's CPU time over
+# ES 3, ES es-rN 20), `cpu_seconds / steps` of its metrics (flops-train's CPU time over
 # the training steps: no compile, no data loading, no evaluation).
 : > "$OUT/steps.txt"
 for est in $ESTIMATORS; do
-  if [ "$est" = es ]; then rows=192; else rows=6400; fi
+  case "$est" in
+    es) rows=192 ;;      # 3 steps: a full-rank ES step costs ~1300 LR steps
+    es-r*) rows=1280 ;;  # 20 steps
+    *) rows=6400 ;;
+  esac
   m="$OUT/$est-calib.jsonl"
   "$TRAIN" "$MODEL" $(flags_of "$est") --epochs 1 --limit-train "$rows" \
     --limit-test 64 --seed 0 --num-threads 1 --metrics "$m" --progress=false \
