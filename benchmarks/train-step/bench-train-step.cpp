@@ -276,7 +276,10 @@ struct TimedStep {
              std::string *error) {
     const FunctionSignature &ts = *program->signature("train_step");
     unsigned numState = lrIdx;
-    if (!pingPong.allocate(ts, numState, error, program->device()) ||
+    // flops.in_place_state (spsa-in-place): one set of state buffers serves
+    // as the step's arguments and results.
+    if (!pingPong.allocate(ts, numState, error, program->device(),
+                           rt::stepUpdatesInPlace(ts)) ||
         !metrics.allocate(ts.results.back(), error, program->device()))
       return false;
     std::vector<Buffer>(&state)[2] = pingPong.sets;
@@ -301,13 +304,6 @@ struct TimedStep {
       pingPong.args[s][labelIdx] = ArgValue::of(labels);
       pingPong.results[s].push_back(&metrics);
     }
-    if (spsaInPlaceOpt) {
-      // flops.in_place_state: the step updates its parameters in their
-      // argument buffers; one set serves as arguments and results.
-      for (unsigned i = 0; i < numState; ++i)
-        pingPong.results[0][i] = pingPong.results[1][i] = &state[0][i];
-      pingPong.args[1] = pingPong.args[0];
-    }
     return true;
   }
 
@@ -317,7 +313,7 @@ struct TimedStep {
     if (!program->call("train_step", pingPong.args[cur],
                        pingPong.results[cur], &error))
       die(error);
-    cur = 1 - cur;
+    cur = pingPong.next(cur);
   }
 };
 
@@ -523,8 +519,7 @@ int main(int argc, char **argv) {
       for (const Buffer &b : train->pingPong.sets[0])
         ioBytes += b.numBytes(); // The state, read.
       for (const Buffer &b : train->pingPong.sets[1])
-        if (!spsaInPlaceOpt)
-          ioBytes += b.numBytes(); // The state, written (in place: read).
+        ioBytes += b.numBytes(); // The state, written (empty in place).
       ioBytes += input.numBytes() + labels.numBytes();
     } else {
       for (const Buffer &b : fargBufs)

@@ -245,6 +245,8 @@ bool mlir::flops::driver::readSignature(func::FuncOp fn,
       v = b;
     } else if (auto s = dyn_cast<StringAttr>(a.getValue()))
       v = s.str();
+    else if (isa<UnitAttr>(a.getValue()))
+      v = "true";
     else if (auto arr = dyn_cast<ArrayAttr>(a.getValue())) {
       for (Attribute x : arr) {
         if (!v.empty())

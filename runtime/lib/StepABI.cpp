@@ -559,22 +559,36 @@ bool flops::rt::fillParameter(const TensorSpec &spec,
 bool flops::rt::PingPongState::allocate(const FunctionSignature &fn,
                                                   unsigned numState,
                                                   std::string *error,
-                                                  std::shared_ptr<MemorySpace> device) {
+                                                  std::shared_ptr<MemorySpace> device,
+                                                  bool alias) {
+  inPlace = alias;
   for (int s = 0; s < 2; ++s) {
+    sets[s].clear();
+    if (s == 1 && inPlace)
+      break;
     sets[s].resize(numState);
     for (unsigned i = 0; i < numState; ++i)
       if (!sets[s][i].allocate(fn.args[i], error, device))
         return false;
   }
   for (int s = 0; s < 2; ++s) {
+    std::vector<Buffer> &from = sets[inPlace ? 0 : s];
+    std::vector<Buffer> &to = sets[inPlace ? 0 : 1 - s];
     args[s].assign(fn.args.size(), ArgValue());
     results[s].clear();
     for (unsigned i = 0; i < numState; ++i) {
-      args[s][i] = ArgValue::of(sets[s][i]);
-      results[s].push_back(&sets[1 - s][i]);
+      args[s][i] = ArgValue::of(from[i]);
+      results[s].push_back(&to[i]);
     }
   }
   return true;
+}
+
+bool flops::rt::stepUpdatesInPlace(const FunctionSignature &fn) {
+  if (!fn.attrs.count("flops.in_place_state"))
+    return false;
+  const char *env = std::getenv("FLOPS_STATE_PING_PONG");
+  return !(env && std::strcmp(env, "1") == 0);
 }
 
 //===----------------------------------------------------------------------===//

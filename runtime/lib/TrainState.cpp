@@ -129,7 +129,8 @@ bool TrainState::init(std::shared_ptr<MemorySpace> mem, const SafeTensors *file,
                       std::string *error) {
   memory = std::move(mem);
   cur = 0;
-  if (!pingPong.allocate(ts, numStateArgs, error, memory))
+  if (!pingPong.allocate(ts, numStateArgs, error, memory,
+                         stepUpdatesInPlace(ts)))
     return false;
   if (!metricsBuf.allocate(ts.results.back(), error, memory) ||
       !input.allocate(inputSpec(), error, memory) ||
@@ -234,7 +235,7 @@ bool TrainState::step(StepProgram &program, const void *x, const void *y,
       static_cast<const int64_t *>(args[inputIdx].buffer->descriptor())[1]);
   if (!program.call("train_step", args, pingPong.results[cur], error))
     return false;
-  cur ^= 1;
+  cur = pingPong.next(cur);
   return true;
 }
 

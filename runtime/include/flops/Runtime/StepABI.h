@@ -190,10 +190,23 @@ struct PingPongState {
   std::vector<Buffer> sets[2];
   std::vector<ArgValue> args[2];
   std::vector<Buffer *> results[2];
+  /// One set serves as the arguments and the results of both directions
+  /// (a step with flops.in_place_state); sets[1] stays empty.
+  bool inPlace = false;
+  /// `inPlace`: allocate one set (see above), else two.
   bool allocate(const FunctionSignature &fn, unsigned numState,
                 std::string *error,
-                std::shared_ptr<MemorySpace> memory = nullptr);
+                std::shared_ptr<MemorySpace> memory = nullptr,
+                bool inPlace = false);
+  /// The set that holds the state after a step from set `cur`.
+  int next(int cur) const { return inPlace ? cur : 1 - cur; }
 };
+
+/// Whether `fn` (a @train_step) may be passed the same buffers for its state
+/// arguments and results (flops.in_place_state, spsa-in-place), unless the
+/// environment sets FLOPS_STATE_PING_PONG=1 (two sets anyway: a debugging
+/// knob that the in-place tests compare against).
+bool stepUpdatesInPlace(const FunctionSignature &fn);
 
 /// Fills parameter `spec` from `file` (if given) or by initialisation.
 bool fillParameter(const TensorSpec &spec, const SafeTensors *file,
