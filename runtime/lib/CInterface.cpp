@@ -9,8 +9,12 @@
 #include "flops/Runtime/Allocators.h"
 #include "flops/Runtime/Philox.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <initializer_list>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +22,23 @@
 using namespace flops::rt;
 
 namespace {
+
+std::atomic<bool> collecting{false};
+std::mutex callErrorMutex;
+std::string callError; // guarded by callErrorMutex; empty: none
+
+/// A runtime call failed: `fn: msg` is recorded (the first since the last
+/// take) and, unless someone collects, printed.
+void callFailed(const char *fn, const std::string &msg) {
+  std::string line = std::string(fn) + ": " + msg;
+  {
+    std::lock_guard<std::mutex> lock(callErrorMutex);
+    if (callError.empty())
+      callError = line;
+  }
+  if (!collecting.load(std::memory_order_relaxed))
+    std::fprintf(stderr, "%s\n", line.c_str());
+}
 
 template <typename T>
 T &at(StridedMemRefType<T, 1> *m, int64_t i) {
@@ -32,9 +53,9 @@ T &at(StridedMemRefType<T, 2> *m, int64_t i, int64_t j) {
 bool checkSize(const char *fn, const char *name, int64_t size, int64_t need) {
   if (size >= need)
     return true;
-  std::fprintf(stderr, "%s: memref '%s' has %lld elements, needs %lld\n", fn,
-               name, static_cast<long long>(size),
-               static_cast<long long>(need));
+  callFailed(fn, "memref '" + std::string(name) + "' has " +
+                     std::to_string(size) + " elements, needs " +
+                     std::to_string(need));
   return false;
 }
 
@@ -56,7 +77,7 @@ int32_t allocateChecked(const double *scores, int64_t B, int64_t budget,
   std::string error;
   if (!allocateCounts(static_cast<AllocStrategy>(strategy), scores, B, budget,
                       minCount, pairs != 0, counts, &error)) {
-    std::fprintf(stderr, "flops_rt_allocate: %s\n", error.c_str());
+    callFailed("flops_rt_allocate", error);
     return 0;
   }
   return 1;
@@ -71,11 +92,10 @@ int32_t allocateMemRef(StridedMemRefType<T, 1> *scores,
                        int64_t minCount, int32_t pairs, int32_t strategy) {
   int64_t B = scores->sizes[0];
   if (counts->sizes[0] != B) {
-    std::fprintf(stderr,
-                 "flops_rt_allocate: counts has %lld elements, scores has "
-                 "%lld (B); they must match\n",
-                 static_cast<long long>(counts->sizes[0]),
-                 static_cast<long long>(B));
+    callFailed("flops_rt_allocate",
+               "counts has " + std::to_string(counts->sizes[0]) +
+                   " elements, scores has " + std::to_string(B) +
+                   " (B); they must match");
     return 0;
   }
   std::vector<double> s(B > 0 ? B : 0);
@@ -112,10 +132,9 @@ bool sameSize(const char *fn, int64_t n,
               std::initializer_list<std::pair<const char *, int64_t>> sizes) {
   for (const auto &[name, size] : sizes)
     if (size != n) {
-      std::fprintf(stderr,
-                   "%s: memref '%s' has %lld elements, expected %lld\n", fn,
-                   name, static_cast<long long>(size),
-                   static_cast<long long>(n));
+      callFailed(fn, "memref '" + std::string(name) + "' has " +
+                         std::to_string(size) + " elements, expected " +
+                         std::to_string(n));
       return false;
     }
   return true;
@@ -124,13 +143,39 @@ bool sameSize(const char *fn, int64_t n,
 int32_t report(const char *fn, bool ok, const std::string &error) {
   if (ok)
     return 1;
-  std::fprintf(stderr, "%s: %s\n", fn, error.c_str());
+  callFailed(fn, error);
   return 0;
 }
 
 } // namespace
 
+void flops::rt::collectCallErrors(bool on) {
+  collecting.store(on, std::memory_order_relaxed);
+}
+
+bool flops::rt::takeCallError(std::string *msg) {
+  std::lock_guard<std::mutex> lock(callErrorMutex);
+  if (callError.empty())
+    return false;
+  if (msg)
+    *msg = std::move(callError);
+  callError.clear();
+  return true;
+}
+
 extern "C" {
+
+int64_t flops_rt_take_call_error(char *buf, int64_t size) {
+  std::string msg;
+  if (!flops::rt::takeCallError(&msg))
+    return 0;
+  if (buf && size > 0) {
+    size_t n = std::min<size_t>(msg.size(), size_t(size - 1));
+    std::memcpy(buf, msg.data(), n);
+    buf[n] = '\0';
+  }
+  return int64_t(msg.size());
+}
 
 void _mlir_ciface_flops_rt_fill_normal_f32(StridedMemRefType<float, 2> *out,
                                            int64_t seed, int64_t step,
@@ -275,8 +320,8 @@ int32_t _mlir_ciface_flops_rt_variance_proxy(
   if (!sameSize(fn, N, {{"map", map->sizes[0]}}))
     return 0;
   if (vHat->sizes[0] != 1 && vHat->sizes[0] != 2) {
-    std::fprintf(stderr, "%s: vHat has %lld elements (expected 1 or 2)\n", fn,
-                 (long long)vHat->sizes[0]);
+    callFailed(fn, "vHat has " + std::to_string(vHat->sizes[0]) +
+                       " elements (expected 1 or 2)");
     return 0;
   }
   std::vector<double> sq = load(rowSq);

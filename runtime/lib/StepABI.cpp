@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "flops/Runtime/StepABI.h"
+#include "flops/Runtime/CInterface.h"
 
 #include <climits>
 #include <malloc.h>
@@ -368,10 +369,19 @@ bool flops::rt::callPacked(PackedEntry &entry,
     }
   }
 
+  // A runtime call inside the function that fails (CInterface.h) returns a
+  // status the generated code does not check: it is recorded, and the call
+  // fails here with its message.
+  collectCallErrors(true);
+  takeCallError(nullptr);
   e->fn(e->packed.data());
+  std::string callError;
+  bool callFailed = takeCallError(&callError);
+  if (callFailed)
+    *error = "@" + sig.name + ": a runtime call failed: " + callError;
 
   if (e->outParams || !nRes)
-    return true;
+    return !callFailed;
   // Returned results: copy into the caller's buffers, free the function's
   // allocations (each once; never one of the caller's buffers).
   std::set<const void *> callerOwned, freed;
@@ -397,6 +407,8 @@ bool flops::rt::callPacked(PackedEntry &entry,
       std::free(alloc);
     d += 3 + 2 * rank;
   }
+  if (callFailed)
+    return false;
   if (!ok)
     *error = "@" + sig.name + " returned a result whose shape differs from "
                               "its signature";

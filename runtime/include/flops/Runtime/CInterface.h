@@ -17,10 +17,32 @@
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 
 #include <cstdint>
+#include <string>
 
 #define FLOPS_RT_EXPORT __attribute__((visibility("default")))
 
+namespace flops::rt {
+/// The runtime calls below report invalid input by a 0 status that the
+/// generated code does not branch on. Each failure is also recorded here
+/// (the first one since the last takeCallError, with the function's name),
+/// so that whoever called the compiled function can fail it: the driver's
+/// Program::call and TrainState::step / evaluate do.
+/// While nobody collects (the default, e.g. under mlir-runner) a failure is
+/// printed to stderr; collectCallErrors(true) stops the printing (the
+/// collector reports the message instead).
+FLOPS_RT_EXPORT void collectCallErrors(bool on);
+/// Moves the recorded failure into *msg (if msg is non-null) and clears it;
+/// false when none was recorded.
+FLOPS_RT_EXPORT bool takeCallError(std::string *msg);
+} // namespace flops::rt
+
 extern "C" {
+
+/// C form of flops::rt::takeCallError for programs that call a compiled step
+/// through its C header: copies the recorded failure (NUL-terminated,
+/// truncated to size - 1 bytes) into buf and clears it; returns its length,
+/// 0 when there was none.
+FLOPS_RT_EXPORT int64_t flops_rt_take_call_error(char *buf, int64_t size);
 
 /// out[r][e] = normal(seed, step, site, row = r, elem = e, antithetic).
 FLOPS_RT_EXPORT void
@@ -39,7 +61,7 @@ _mlir_ciface_flops_rt_philox(StridedMemRefType<int32_t, 1> *key,
                              StridedMemRefType<int32_t, 1> *out);
 
 /// Allocates `budget` over B = size(scores) points into counts (size B).
-/// Returns 1 on success, 0 (after printing to stderr) on invalid input.
+/// Returns 1 on success, 0 (after recording the reason, flops::rt::takeCallError) on invalid input.
 FLOPS_RT_EXPORT int32_t _mlir_ciface_flops_rt_allocate(
     StridedMemRefType<float, 1> *scores, StridedMemRefType<int32_t, 1> *counts,
     int64_t budget, int64_t minCount, int32_t pairs, int32_t strategy);
@@ -53,8 +75,8 @@ FLOPS_RT_EXPORT void
 _mlir_ciface_flops_rt_row_map(StridedMemRefType<int32_t, 1> *counts,
                               StridedMemRefType<int32_t, 1> *map);
 
-// Query allocators (Allocators.h). All return 1 on success, 0 (after printing
-// the reason to stderr, outputs untouched) on invalid input. B is the size of
+// Query allocators (Allocators.h). All return 1 on success, 0 (after recording
+// the reason: takeCallError; outputs untouched) on invalid input. B is the size of
 // the per-point memrefs, which must agree; N the size of the per-row ones.
 
 /// lambda (B) = losses standardised over the batch; see standardizeLosses.
@@ -126,7 +148,7 @@ FLOPS_RT_EXPORT void flops_rt_fill_normal_f64(double *out, int64_t rows,
                                               int64_t rowElems, uint64_t seed,
                                               uint64_t step, uint32_t site,
                                               int32_t antithetic);
-/// Returns 1 on success, 0 (after printing to stderr) on invalid input.
+/// Returns 1 on success, 0 (after recording the reason, flops::rt::takeCallError) on invalid input.
 FLOPS_RT_EXPORT int32_t flops_rt_allocate(const double *scores, int64_t B,
                                           int64_t budget, int64_t minCount,
                                           int32_t pairs, int32_t strategy,
