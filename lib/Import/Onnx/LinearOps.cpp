@@ -243,8 +243,10 @@ FailureOr<SmallVector<int64_t>> spatial(Importer &imp, Value x) {
   SmallVector<int64_t> s;
   auto t = cast<RankedTensorType>(x.getType());
   for (int64_t i = 2; i < t.getRank(); ++i) {
-    if (t.isDynamicDim(i))
-      return imp.fail("spatial dimensions must be static"), failure();
+    if (t.isDynamicDim(i)) {
+      (void)imp.fail("spatial dimensions must be static");
+      return failure();
+    }
     s.push_back(t.getDimSize(i));
   }
   return s;

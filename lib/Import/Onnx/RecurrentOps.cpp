@@ -109,8 +109,10 @@ LogicalResult recurrent(Importer &imp, bool lstm) {
     if (rankOf(v) != 3 || !imp.dimOf(v, 0).isStatic() ||
         imp.dimOf(v, 0).coeff != 1 || !imp.dimOf(v, 2).isStatic() ||
         imp.dimOf(v, 2).coeff != H ||
-        elementTypeOf(v) != et)
-      return imp.fail("initial states must be [1, batch, hidden]"), failure();
+        elementTypeOf(v) != et) {
+      (void)imp.fail("initial states must be [1, batch, hidden]");
+      return failure();
+    }
     return imp.dropUnitDims(v, {0});
   };
   FailureOr<Value> h0 = initialState(5);
