@@ -69,7 +69,10 @@ for est in $ESTIMATORS; do
       "$BUILD/bin/flops-train" "$ROOT/examples/mlp.mlir" "${flags[@]}" \
       --queries "$q" --epochs "$EPOCHS" --seed "$seed" --limit-train "$LIMIT" \
       --max-steps "$MAXSTEPS" $EXTRA \
-      --num-threads "$THREADS" --metrics "$m" --progress=false > "$OUT/$est-$seed.log" 2>&1
+      --num-threads "$THREADS" --metrics "$m" --progress=false > "$OUT/$est-$seed.log" 2>&1 || {
+      echo "run.sh: flops-train failed for $est, seed $seed: $(tail -n 1 "$OUT/$est-$seed.log")" >&2
+      exit 1
+    }
     read -r wall rss < "$OUT/$est-$seed.time"
     /usr/bin/python3 - "$m" "$est" "$seed" "$wall" "$rss" <<'PY'
 import json, sys
