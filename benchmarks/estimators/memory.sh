@@ -20,7 +20,11 @@
 # spsa-in-place is estimator=spsa with spsa-in-place=true (in-place MeZO):
 # its step updates the parameters in their argument buffers, so the driver
 # passes one set of state buffers as arguments and results, and the state
-# counts once in its io. es-rankR is estimator=es with es-rank=R.
+# counts once in its io. es-rankR is estimator=es with es-rank=R;
+# ops-gaussian, ops-neyman, ops-bernoulli are LR with that allocator (the
+# Neyman allocator's per-point table has 60000 rows, Fashion-MNIST's
+# training set, as in flops-train); lr-layerwise is LR with
+# perturb=layer-wise.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD="$ROOT/build"
@@ -49,6 +53,9 @@ for est in $ESTIMATORS; do
   case "$est" in
     spsa-in-place) flags=(--estimator spsa --spsa-in-place) ;;
     es-rank*) flags=(--estimator es --es-rank "${est#es-rank}") ;;
+    ops-gaussian|ops-neyman|ops-bernoulli)
+      flags=(--estimator lr --allocator "${est#ops-}") ;;
+    lr-layerwise) flags=(--estimator lr --perturb layer-wise) ;;
     *) flags=(--estimator "$est") ;;
   esac
   step="$(bench "${flags[@]}" --peak-rss train)"

@@ -17,6 +17,7 @@
 #include "flops/Driver/Specialize.h"
 #include "flops/Driver/Tensors.h"
 #include "flops/Driver/Train.h"
+#include "flops/Runtime/Allocators.h"
 #include "flops/Runtime/Init.h"
 #include "flops/Runtime/StepABI.h"
 
@@ -138,6 +139,20 @@ static cl::opt<bool> spsaInPlaceOpt(
              "step's parameter results then alias its parameter arguments "
              "(one set of state buffers)"),
     cl::init(false));
+static cl::opt<std::string> allocatorOpt(
+    "allocator", cl::cat(benchCat),
+    cl::desc("flops-forward-train's allocator (uniform, bernoulli, gaussian, "
+             "neyman); batch row i is training point i mod --neyman-points"),
+    cl::init("uniform"));
+static cl::opt<int64_t> neymanPointsOpt(
+    "neyman-points", cl::cat(benchCat),
+    cl::desc("allocator neyman: rows of its per-point table (flops-train: the "
+             "training rows)"),
+    cl::init(60000));
+static cl::opt<std::string> perturbOpt(
+    "perturb", cl::cat(benchCat),
+    cl::desc("flops-forward-train's perturb (all, layer-wise)"),
+    cl::init("all"));
 static cl::opt<int64_t> esRankOpt(
     "es-rank", cl::cat(benchCat),
     cl::desc("flops-forward-train's es-rank (low-rank ES noise; 0 = full)"),
@@ -238,7 +253,7 @@ struct TimedStep {
   std::unique_ptr<Program> program;
   std::string passText;
   PingPongState pingPong;
-  Buffer metrics;
+  Buffer metrics, pointIds;
   unsigned lrIdx = 0, stepIdx = 0, seedIdx = 0, labelIdx = 0, inputIdx = 0;
   int cur = 0;
   int64_t step = 0;
@@ -295,7 +310,26 @@ struct TimedStep {
         float *p = state[0][i].as<float>();
         for (int64_t k = 0; k < state[0][i].numElements(); ++k)
           p[k] = float(logSigma0);
+      } else if (s.role == "allocator_state") {
+        // The Gaussian allocator starts uniform, as in flops-train.
+        int64_t rows = ts.attrs.count("flops.budget")
+                           ? std::strtoll(ts.attrs.at("flops.budget").c_str(),
+                                          nullptr, 10)
+                           : 0;
+        if (!rt::gaussianAllocInit(rows, input.shape()[0],
+                                   state[0][i].as<double>(), error))
+          return false;
       }
+    }
+    std::vector<unsigned> ids = ts.argsWithRole("point_ids");
+    if (!ids.empty()) {
+      if (!pointIds.allocate(ts.args[ids[0]], error, program->device()))
+        return false;
+      int32_t *p = pointIds.as<int32_t>();
+      for (int64_t r = 0; r < pointIds.numElements(); ++r)
+        p[r] = int32_t(r % std::max<int64_t>(1, neymanPointsOpt));
+      for (int s = 0; s < 2; ++s)
+        pingPong.args[s][ids[0]] = ArgValue::of(pointIds);
     }
     for (int s = 0; s < 2; ++s) {
       pingPong.args[s][lrIdx] = ArgValue::real(1e-4);
@@ -375,6 +409,9 @@ int main(int argc, char **argv) {
   stepOpts.estimator = estimatorOpt;
   stepOpts.spsaInPlace = spsaInPlaceOpt;
   stepOpts.esRank = esRankOpt;
+  stepOpts.allocator = allocatorOpt;
+  stepOpts.neymanPoints = neymanPointsOpt;
+  stepOpts.perturb = perturbOpt;
   stepOpts.optimizer = optimizerOpt;
   stepOpts.momentum = momentumOpt;
   if (!peakRss.empty() && peakRss != "train" && peakRss != "forward")
