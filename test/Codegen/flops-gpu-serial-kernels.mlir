@@ -125,3 +125,74 @@ func.func @negative_stays_host(%i: memref<index>, %x: memref<4xf32>) {
   memref.dealloc %b : memref<4xf32>
   return
 }
+
+// -----
+
+/// The row gather of the query loop: a row index read from a buffer and
+/// the subviews it selects are used only by the copy kernel, so they move
+/// into it (no host read, no wait for the kernels before); the loop body is
+/// then launches only.
+// CHECK-LABEL: func.func @gather_rows(
+// CHECK-SAME: %[[MAP:.*]]: memref<4xi32>, %[[SRC:.*]]: memref<8x16xf32>, %[[DST:.*]]: memref<4x16xf32>)
+// CHECK: scf.for %[[R:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT: gpu.launch
+// CHECK-NEXT: %[[I:.*]] = memref.load %[[MAP]][%[[R]]]
+// CHECK-NEXT: %[[J:.*]] = arith.index_cast %[[I]]
+// CHECK-NEXT: %[[S2:.*]] = memref.subview %[[DST]][%[[R]], 0]
+// CHECK-NEXT: %[[S1:.*]] = memref.subview %[[SRC]][%[[J]], 0]
+// CHECK-NEXT: %[[V:.*]] = memref.load %[[S1]]
+// CHECK-NEXT: memref.store %[[V]], %[[S2]]
+// CHECK-NEXT: gpu.terminator
+// CHECK-NEXT: }
+// CHECK-NEXT: }
+// CHECK-NEXT: return
+/// A load with a write between it and the kernel that uses it is not
+/// moved into that kernel: with the store after it, it becomes a
+/// single-thread kernel whose value reaches the later kernel through a
+/// slot (read before the write, as on the host).
+// CHECK-LABEL: func.func @negative_written_between(
+// CHECK-SAME: %[[A:.*]]: memref<4xf32>, %[[B:.*]]: memref<4xf32>)
+// CHECK: %[[SLOT:.*]] = memref.view
+// CHECK: gpu.launch
+// CHECK-NEXT: %[[V:.*]] = memref.load %[[A]]
+// CHECK-NEXT: memref.store %[[V]], %[[B]]
+// CHECK-NEXT: memref.store %[[V]], %[[SLOT]][]
+// CHECK: gpu.launch
+// CHECK: memref.store %{{.*}}, %[[A]]
+// CHECK: gpu.launch
+// CHECK-NEXT: %[[L:.*]] = memref.load %[[SLOT]][]
+// CHECK-NEXT: memref.store %[[L]], %[[B]]
+func.func @gather_rows(%map: memref<4xi32>, %src: memref<8x16xf32>, %dst: memref<4x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  scf.for %r = %c0 to %c4 step %c1 {
+    %i = memref.load %map[%r] : memref<4xi32>
+    %j = arith.index_cast %i : i32 to index
+    %s1 = memref.subview %src[%j, 0] [1, 16] [1, 1] : memref<8x16xf32> to memref<1x16xf32, strided<[16, 1], offset: ?>>
+    %s2 = memref.subview %dst[%r, 0] [1, 16] [1, 1] : memref<4x16xf32> to memref<1x16xf32, strided<[16, 1], offset: ?>>
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%sx = %c16, %sy = %c1, %sz = %c1) {
+      %v = memref.load %s1[%c0, %tx] : memref<1x16xf32, strided<[16, 1], offset: ?>>
+      memref.store %v, %s2[%c0, %tx] : memref<1x16xf32, strided<[16, 1], offset: ?>>
+      gpu.terminator
+    }
+  }
+  return
+}
+func.func @negative_written_between(%a: memref<4xf32>, %b: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %v = memref.load %a[%c0] : memref<4xf32>
+  memref.store %v, %b[%c0] : memref<4xf32>
+  %w = arith.constant 2.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    memref.store %w, %a[%c0] : memref<4xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    memref.store %v, %b[%c1] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}
