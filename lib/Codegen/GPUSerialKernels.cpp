@@ -198,14 +198,11 @@ private:
       if (!dependsOnMoved && op->getNumRegions() == 0 &&
           isMemoryEffectFree(op))
         continue;
-      // A buffer (a view) computed from moved values cannot leave the
-      // kernel: the run ends before it.
-      if (!llvm::all_of(op->getResultTypes(), isScalar)) {
-        if (dependsOnMoved)
-          break;
-        // A non-pure op producing a buffer (none expected): stay host.
+      // A buffer (a view computed from moved values, or a non-pure op
+      // producing one) cannot leave a kernel: the run ends before it, and
+      // it and the rest of the run stay on the host.
+      if (!llvm::all_of(op->getResultTypes(), isScalar))
         break;
-      }
       moved.push_back(op);
       movedSet.insert(op);
     }
