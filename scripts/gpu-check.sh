@@ -33,9 +33,9 @@
 #  4 accuracy  flops-train examples/mlp.mlir --epochs 3, cuda vs cpu
 #                                                            -> accuracy.txt
 #  5 bench     flops-bench-train-step --device cuda (train step vs our
-#              inference on the same rows): MLP B=64 q=8 (variant: launches
-#              unmerged and synchronous, the code before
-#              flops-gpu-fuse-launches / async-launches); the same with
+#              inference on the same rows): MLP B=64 q=8 (variant:
+#              serial-kernels=false, the host code between kernels on the
+#              host as before flops-gpu-serial-kernels); the same with
 #              FLOPS_CUDA_STREAM_REUSE=0 (variant: stage-arguments=true);
 #              large MLP (hidden
 #              4096) B=256 q=16 with contraction=mlir vs cublas; PyTorch
@@ -312,7 +312,7 @@ fi
 sed "s/256/$HIDDEN/g" "$ROOT/examples/mlp.mlir" > "$W/mlp-large.mlir"
 step bench-mlp 150 bench.jsonl -- "$BIN/flops-bench-train-step" --model "$ROOT/examples/mlp.mlir" \
   --batch-size 64 --queries 8 --reps "$STEPS_REPS" --warmup 3 "${DEV[@]}" --cuda-options="$CUDA_OPTS" \
-  --variant-cuda-options="fuse-launches=false async-launches=false $CUDA_OPTS"
+  --variant-cuda-options="serial-kernels=false $CUDA_OPTS"
 # Streams created per run of launches (FLOPS_CUDA_STREAM_REUSE=0, the
 # runtime before its stream pool) vs bench-mlp's reused ones; variant: the
 # arguments host code touches staged through managed shadows

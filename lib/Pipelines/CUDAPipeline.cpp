@@ -23,6 +23,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/Passes.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -71,7 +72,10 @@ struct GemmSyncPass : PassWrapper<GemmSyncPass, OperationPass<ModuleOp>> {
 /// op after the run that is not pure (host code that may read what the
 /// kernels wrote, a call, a deallocation) and before the block's
 /// terminator. Synchronous `gpu.alloc`s (managed memory) may sit inside a
-/// run. Runs just before gpu-to-llvm, after the last host canonicalization.
+/// run, and so may an scf.for whose body holds only launches and pure ops
+/// (its launches go on the run's stream, no wait per iteration). Runs
+/// after outlining, while the host loops are scf, with no host
+/// canonicalization after it.
 struct AsyncLaunchesPass
     : PassWrapper<AsyncLaunchesPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(AsyncLaunchesPass)
@@ -85,14 +89,63 @@ struct AsyncLaunchesPass
       if (!llvm::is_contained(blocks, b))
         blocks.push_back(b);
     });
+    // Outer blocks first: a loop of launches inside a run joins it.
+    auto depth = [](Block *b) {
+      int d = 0;
+      for (Operation *p = b->getParentOp(); p; p = p->getParentOp())
+        ++d;
+      return d;
+    };
+    llvm::stable_sort(blocks, [&](Block *a, Block *b) {
+      return depth(a) < depth(b);
+    });
     for (Block *b : blocks)
-      chain(b);
+      if (!absorbed.contains(b))
+        chain(b, Value());
   }
-  void chain(Block *block) {
+  /// An scf.for whose body holds only launches, pure ops and such loops:
+  /// it joins the run around it (every iteration's launches on the run's
+  /// stream, no synchronisation per iteration).
+  static bool launchesOnly(Operation *op) {
+    auto loop = dyn_cast<scf::ForOp>(op);
+    if (!loop)
+      return false;
+    bool launches = false;
+    for (Operation &inner : *loop.getBody()) {
+      if (isa<gpu::LaunchFuncOp>(inner)) {
+        launches = true;
+        continue;
+      }
+      if (isa<scf::ForOp>(inner)) {
+        if (!launchesOnly(&inner))
+          return false;
+        launches = true;
+        continue;
+      }
+      if (!inner.hasTrait<OpTrait::IsTerminator>() &&
+          !isMemoryEffectFree(&inner))
+        return false;
+    }
+    return launches;
+  }
+  /// Chains the launches of `block` on one stream per run; `outer`: the
+  /// token of the run a loop body joins (no wait at its terminator).
+  void chain(Block *block, Value outer) {
     Type tokenType = gpu::AsyncTokenType::get(&getContext());
-    Value token;
+    Value token = outer;
     for (Operation &op : llvm::make_early_inc_range(*block)) {
       OpBuilder b(&op);
+      if (launchesOnly(&op)) {
+        if (!token)
+          token = gpu::WaitOp::create(b, op.getLoc(), tokenType, ValueRange{})
+                      .getAsyncToken();
+        Block *body = cast<scf::ForOp>(op).getBody();
+        absorbed.insert(body);
+        chain(body, token);
+        continue;
+      }
+      if (outer && op.hasTrait<OpTrait::IsTerminator>())
+        return;
       auto launch = dyn_cast<gpu::LaunchFuncOp>(&op);
       if (launch && launch.getAsyncDependencies().empty() &&
           !launch.getAsyncToken() && !launch.getAsyncObject()) {
@@ -126,6 +179,7 @@ struct AsyncLaunchesPass
       token = Value();
     }
   }
+  llvm::SmallPtrSet<Block *, 8> absorbed;
 };
 
 /// The test modes' tail: what remains of the kernels (their noise, strided
@@ -252,6 +306,8 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   if (options.hostLaunches) {
     // Test mode: the launches as built for the GPU, run as host loops.
     pm.addNestedPass<func::FuncOp>(createGPUMapForallPass());
+    if (options.serialKernels)
+      pm.addNestedPass<func::FuncOp>(createGPUSerialKernelsPass());
     if (options.fuseLaunches)
       pm.addNestedPass<func::FuncOp>(createGPUFuseLaunchesPass());
     pm.addNestedPass<func::FuncOp>(createGPULaunchToLoopsPass());
@@ -262,6 +318,8 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   // Kernels: gpu.launch per block nest, managed host buffers, the noise
   // expanded in place, loops, outlining.
   pm.addNestedPass<func::FuncOp>(createGPUMapForallPass());
+  if (options.serialKernels)
+    pm.addNestedPass<func::FuncOp>(createGPUSerialKernelsPass());
   pm.addNestedPass<func::FuncOp>(createGPUHostSharedMemoryPass());
   if (options.stageArguments)
     pm.addNestedPass<func::FuncOp>(createGPUStageArgumentsPass());
@@ -280,6 +338,11 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   pm.addPass(createGpuKernelOutliningPass());
   if (options.stopAtKernels)
     return;
+  // Streams for the runs of launches, while the host loops are still scf
+  // (a loop of launches joins the run around it); no host canonicalization
+  // follows (it would erase waits it sees no GPU work for).
+  if (options.asyncLaunches)
+    pm.addPass(std::make_unique<AsyncLaunchesPass>());
   // The noise expanded where it ended up (kernels and host), square roots
   // made IEEE in the kernels.
   pm.addPass(createExpandNoisePass());
@@ -312,8 +375,6 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   if (cublas)
     pm.addPass(std::make_unique<GemmSyncPass>());
-  if (options.asyncLaunches)
-    pm.addPass(std::make_unique<AsyncLaunchesPass>());
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -2,6 +2,7 @@
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true})" | FileCheck %s --check-prefix=KERNELS
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=64 queries=8" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true})" | FileCheck %s --check-prefix=COUNT
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=64 queries=8" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true fuse-launches=false})" | FileCheck %s --check-prefix=UNFUSED
+// RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=64 queries=8" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true serial-kernels=false})" | FileCheck %s --check-prefix=HOSTCODE
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=64 queries=8" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true})" | FileCheck %s --check-prefix=OPTIMIZER
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --flops-lower-to-cuda | FileCheck %s --check-prefix=BINARY
 // RUN: flops-opt %S/../../examples/mlp.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --flops-lower-to-cuda | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVMIR
@@ -10,42 +11,60 @@
 // RUN: flops-opt %S/../../examples/cnn.mlir --flops-forward-train="batch-size=4 queries=2" | flops-opt --pass-pipeline="builtin.module(flops-lower-to-cuda{c-interface=true})" | FileCheck %s --check-prefix=CNN
 
 /// The MLP training step (examples/mlp.mlir, 784-256-256-10, Adam, 3 noise
-/// sites) through flops-lower-to-cuda. Kernels per step: 37 launches in
+/// sites) through flops-lower-to-cuda. Kernels per step: 59 launches in
 /// @train_step (the same at B=4 q=2 and B=64 q=8: the count depends on the
-/// graph, not the sizes) and 9 in @eval_step, after flops-gpu-fuse-launches
-/// merged independent neighbours (60 and 9 without it, UNFUSED below).
+/// graph, not the sizes) and 11 in @eval_step, after flops-gpu-fuse-launches
+/// merged independent neighbours (97 and 12 without it, UNFUSED below).
+/// Of these, 22 and 2 are single-thread kernels holding the host code that
+/// ran between kernels before (flops-gpu-serial-kernels; HOSTCODE below:
+/// 37 and 9 with serial-kernels=false).
 // COUNT-LABEL: func.func @train_step(
-// COUNT-COUNT-37: gpu.launch_func
+// COUNT-COUNT-59: gpu.launch_func
 // COUNT-NOT: gpu.launch_func
 // COUNT-LABEL: func.func @eval_step(
-// COUNT-COUNT-9: gpu.launch_func
+// COUNT-COUNT-11: gpu.launch_func
 // COUNT-NOT: gpu.launch_func
 // COUNT: gpu.module
 
 // UNFUSED-LABEL: func.func @train_step(
-// UNFUSED-COUNT-60: gpu.launch_func
+// UNFUSED-COUNT-97: gpu.launch_func
 // UNFUSED-NOT: gpu.launch_func
 // UNFUSED-LABEL: func.func @eval_step(
-// UNFUSED-COUNT-9: gpu.launch_func
+// UNFUSED-COUNT-12: gpu.launch_func
 // UNFUSED-NOT: gpu.launch_func
 // UNFUSED: gpu.module
 
+// HOSTCODE-LABEL: func.func @train_step(
+// HOSTCODE-COUNT-37: gpu.launch_func
+// HOSTCODE-NOT: gpu.launch_func
+// HOSTCODE-LABEL: func.func @eval_step(
+// HOSTCODE-COUNT-9: gpu.launch_func
+// HOSTCODE-NOT: gpu.launch_func
+// HOSTCODE: gpu.module
+
 /// The multi-tensor optimizer update: the Adam update of the six
-/// parameters and of the three log-sigma vectors is the step's last
-/// launch, one kernel of 1106 blocks, each part under its own block-id
-/// range: 784 + 256 + 32 for the weights (blocks of 8x32 outputs), 8 + 8 +
-/// 1 for the biases and 8 + 8 + 1 for log sigma (blocks of 32 and 10). Its
-/// body holds the nine parts' square roots (sqrt(v_hat) + eps).
+/// parameters and of the three log-sigma vectors is one kernel, each part
+/// under its own block-id range: 784 + 256 + 32 for the weights (blocks of
+/// 8x32 outputs), 8 + 8 + 1 for the biases and 8 + 8 + 1 for log sigma
+/// (blocks of 32 and 10), plus one block of one thread: the gradient
+/// norm's final sum and square root (a single-thread kernel that is
+/// independent of the updates), 1107 blocks. Its body holds the nine
+/// parts' square roots (sqrt(v_hat) + eps) and the norm's. It is followed
+/// by the single-thread kernel that stores the metrics (then only the
+/// deallocation bookkeeping's).
 // OPTIMIZER-LABEL: func.func @train_step(
 // OPTIMIZER: math.powf
 // OPTIMIZER: math.powf
 // OPTIMIZER-NEXT: arith.subf
-// OPTIMIZER-NEXT: gpu.launch_func @[[OPT:train_step_kernel_[0-9]+]]::@train_step_kernel blocks in (%c1106, %c1, %c1) threads in (%c32, %c8, %c1)
-// OPTIMIZER-NOT: gpu.launch_func
+// OPTIMIZER-NEXT: gpu.launch_func @[[OPT:train_step_kernel_[0-9]+]]::@train_step_kernel blocks in (%c1107, %c1, %c1) threads in (%c32, %c8, %c1)
+// OPTIMIZER-NEXT: gpu.launch_func @[[MET:train_step_kernel_[0-9]+]]::@train_step_kernel blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1)
 // OPTIMIZER: return
 // OPTIMIZER: gpu.module @[[OPT]]
-// OPTIMIZER-COUNT-9: math.sqrt
+// OPTIMIZER-COUNT-10: math.sqrt
 // OPTIMIZER-NOT: math.sqrt
+// OPTIMIZER: gpu.return
+// OPTIMIZER: gpu.module @[[MET]]
+// OPTIMIZER-COUNT-5: memref.store
 // OPTIMIZER: gpu.return
 
 /// The noise is generated only inside kernels (no flops.counter_normal in
@@ -114,7 +133,7 @@
 /// binary is loaded once by a global constructor, each launch site gets
 /// the function; consecutive launches go to one stream (async-launches),
 /// synchronised and destroyed once after the run.
-// LLVMIR: @llvm.global_ctors = appending global [46 x
+// LLVMIR: @llvm.global_ctors = appending global [70 x
 // LLVMIR-LABEL: define void @train_step(
 // LLVMIR: %[[S:.*]] = call ptr @mgpuStreamCreate()
 // LLVMIR-NOT: @mgpuStreamSynchronize
@@ -129,9 +148,10 @@
 // LLVMIR: call ptr @mgpuModuleLoad(ptr @train_step_kernel_binary
 
 /// The noise's square roots are IEEE (sqrt.rn.f32, as on the CPU), never
-/// the approximate ones libdevice's __nv_sqrtf would give.
+/// the approximate ones libdevice's __nv_sqrtf would give (kernel 17: the
+/// first layer's perturbed forward, the first to hold the noise).
 // PTX-NOT: sqrt.approx
-// PTX: gpu.binary @train_step_kernel_14 {{.*}}sqrt.rn.f32
+// PTX: gpu.binary @train_step_kernel_17 {{.*}}sqrt.rn.f32
 // PTX-NOT: sqrt.approx
 
 /// contraction=cublas: the MLP step's 8 contractions (the clean forward's 3,

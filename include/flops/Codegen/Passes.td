@@ -318,6 +318,38 @@ def GPULaunchToLoopsPass
   ];
 }
 
+def GPUSerialKernelsPass
+    : Pass<"flops-gpu-serial-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Move the host code between kernels into single-thread "
+                "kernels";
+  let description = [{
+    After `flops-gpu-map-forall` (on memrefs): each maximal run of
+    consecutive host ops that a kernel can execute (arith, math, scf.for/if,
+    memref loads, stores, copies and views, linalg ops on memrefs: the full
+    reductions to a scalar, metric stores, untiled copies) becomes one
+    `gpu.launch` of one block of one thread, so that a step's launches are
+    no longer separated by host code that waits for them. Pure ops whose
+    operands come from outside the run stay on the host (the kernel
+    captures them). A scalar the moved code defines and later code uses
+    goes through an 8-byte slot of one buffer per function: the kernel
+    stores it, a later kernel loads it at its start, and only a use that
+    stays on the host (a loop bound, a grid size) loads it on the host.
+    Not moved: allocations, deallocations, calls, `gpu` ops, anything
+    touching a `memref.get_global` (host memory), ops producing buffers
+    from moved values, and bulk work (a linalg op with dynamic shapes or
+    more than 65536 loop iterations, a copy of more than 65536 or a
+    dynamic number of elements), which one thread would run far slower
+    than the host. The order of the moved ops and their
+    arithmetic are unchanged (same results as on the host).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def GPUHostSharedMemoryPass
     : Pass<"flops-gpu-host-shared-memory", "::mlir::func::FuncOp"> {
   let summary = "Allocate the host buffers as CUDA managed memory";

@@ -197,6 +197,13 @@ struct LowerToCUDAOptions : public PassPipelineOptions<LowerToCUDAOptions> {
                      "(flops-gpu-fuse-launches: the multi-tensor optimizer "
                      "update)"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> serialKernels{
+      *this, "serial-kernels",
+      llvm::cl::desc("Run the host code between kernels (full reductions "
+                     "to a scalar, metric stores, untiled copies) as "
+                     "single-thread kernels (flops-gpu-serial-kernels), so "
+                     "that it no longer waits for the kernels before it"),
+      llvm::cl::init(true)};
   PassOptions::Option<bool> hostLoops{
       *this, "host-loops",
       llvm::cl::desc("Test mode: stop before the GPU mapping and run the "

@@ -1,14 +1,24 @@
 // RUN: flops-opt %s --flops-forward-train='queries=8 optimizer=sgd momentum=0.9 freeze-sigma=true sigma=0.05' > %t.step.mlir
 // RUN: flops-opt %t.step.mlir --pass-pipeline="builtin.module(flops-lower-to-cuda{stage-arguments=true format=isa})" -o %t.staged.mlir
 // RUN: flops-opt %t.step.mlir --pass-pipeline="builtin.module(flops-lower-to-cuda{format=isa})" -o %t.managed.mlir
+// RUN: flops-opt %t.step.mlir --pass-pipeline="builtin.module(flops-lower-to-cuda{serial-kernels=false stage-arguments=true format=isa})" -o %t.oldstaged.mlir
+// RUN: flops-opt %t.step.mlir --pass-pipeline="builtin.module(flops-lower-to-cuda{serial-kernels=false format=isa})" -o %t.oldmanaged.mlir
 // RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_PROTECT=1 FLOPS_FAKE_CUDA_TRACE=1 FLOPS_CUDA_VERBOSE=1 %run_gpu %t.staged.mlir > %t.staged.out 2> %t.staged.log
 // RUN: FileCheck %s --input-file=%t.staged.out
 // RUN: FileCheck %s --check-prefix=TRACE --input-file=%t.staged.log
 // RUN: grep -c "fake-cuda: copy" %t.staged.log | FileCheck %s --check-prefix=COPIES
 // RUN: grep -c "fake-cuda: alloc" %t.staged.log | FileCheck %s --check-prefix=DEVICE-ALLOCS
-// RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_PROTECT=1 not --crash %run_gpu %t.managed.mlir > %t.managed.out 2>&1
-// RUN: FileCheck %s --check-prefix=FAULT --input-file=%t.managed.out
-// RUN: flops-opt %t.step.mlir --pass-pipeline="builtin.module(flops-lower-to-cuda{stage-arguments=true stop-at-kernels=true})" | FileCheck %s --check-prefix=SHADOWS
+// RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_PROTECT=1 FLOPS_FAKE_CUDA_TRACE=1 %run_gpu %t.managed.mlir > %t.managed.out 2> %t.managed.log
+// RUN: FileCheck %s --input-file=%t.managed.out
+// RUN: FileCheck %s --check-prefix=TRACE --input-file=%t.managed.log
+// RUN: grep -c "fake-cuda: copy" %t.managed.log | FileCheck %s --check-prefix=COPIES
+// RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_PROTECT=1 FLOPS_FAKE_CUDA_TRACE=1 %run_gpu %t.oldstaged.mlir > %t.oldstaged.out 2> %t.oldstaged.log
+// RUN: FileCheck %s --input-file=%t.oldstaged.out
+// RUN: grep -c "fake-cuda: copy" %t.oldstaged.log | FileCheck %s --check-prefix=OLD-COPIES
+// RUN: env FLOPS_CUDA_DRIVER=%flops_fake_cuda FLOPS_FAKE_CUDA_ANY_IMAGE=1 FLOPS_FAKE_CUDA_PROTECT=1 not --crash %run_gpu %t.oldmanaged.mlir > %t.oldmanaged.out 2>&1
+// RUN: FileCheck %s --check-prefix=FAULT --input-file=%t.oldmanaged.out
+// RUN: flops-opt %t.step.mlir --pass-pipeline="builtin.module(flops-lower-to-cuda{serial-kernels=false stage-arguments=true stop-at-kernels=true})" | FileCheck %s --check-prefix=SHADOWS
+// RUN: flops-opt %t.step.mlir --pass-pipeline="builtin.module(flops-lower-to-cuda{stage-arguments=true stop-at-kernels=true})" | FileCheck %s --check-prefix=NO-SHADOWS
 
 /// Plain device memory for the step's buffers, without a GPU: @main keeps
 /// everything it passes to @train_step on the device (the unit attribute
@@ -18,25 +28,30 @@
 /// The kernels never run on the fake, but every host op of the step does,
 /// so a host access to a device buffer is a segmentation fault.
 ///
-/// With stage-arguments=true (flops-gpu-stage-arguments) the arguments
-/// that host code touches get managed shadows with explicit copies in and
-/// out, and two train steps run to the end with no fault and no CUDA error.
+/// With the host code between kernels in single-thread kernels
+/// (serial-kernels, the default), no host op of this step touches a buffer
+/// argument any more: two train steps run to the end with no fault and no
+/// CUDA error both with stage-arguments=true (which then finds nothing to
+/// shadow) and without it, and the only copies are @main's 8 constants.
 // CHECK: two steps done
 // TRACE-NOT: flops-cuda-runtime:
 // TRACE: fake-cuda: alloc
 // TRACE-NOT: flops-cuda-runtime:
-/// 8 copies of @main's constants, then per step 3 shadows filled and
-/// copied back (the two bias out-params, which the step also uses as
-/// scratch for the gradient norm's host reduction, and the metrics, which
-/// host code stores) and 2 device-to-device copies (the frozen log-σ
-/// passed through, a host memref.copy before): 8 + 2 * 8.
-// COPIES: {{^}}24{{$}}
+// COPIES: {{^}}8{{$}}
 /// @main's 8 constants and 2 * 11 out-params are device allocations.
 // DEVICE-ALLOCS: {{^}}30{{$}}
 ///
-/// Without it (the managed-memory model, which expects managed arguments),
-/// the step's host code reads a device buffer and faults before the first
-/// step returns.
+/// With serial-kernels=false (the host code on the host, as before) and
+/// stage-arguments=true, the arguments that host code touches get managed
+/// shadows: 8 constants, then per step 3 shadows filled and copied back
+/// (the two bias out-params, which the step also uses as scratch for the
+/// gradient norm's host reduction, and the metrics, which host code
+/// stores) and 2 device-to-device copies (the frozen log-σ passed through,
+/// a host memref.copy before): 8 + 2 * 8.
+// OLD-COPIES: {{^}}24{{$}}
+///
+/// With neither, the step's host code reads a device buffer and faults
+/// before the first step returns.
 // FAULT-NOT: two steps done
 // FAULT: Stack dump
 //
@@ -49,6 +64,11 @@
 // SHADOWS-NEXT: gpu.wait [
 // SHADOWS: gpu.memcpy async {{.*}} %arg23, %arg8
 // SHADOWS: gpu.memcpy async {{.*}} %arg24, %arg9
+//
+/// serial-kernels: no shadow, no copy in the step.
+// NO-SHADOWS-LABEL: func.func @train_step
+// NO-SHADOWS-NOT: gpu.memcpy
+// NO-SHADOWS: return
 
 #ew = affine_map<(d0, d1) -> (d0, d1)>
 #bias = affine_map<(d0, d1) -> (d1)>
