@@ -382,7 +382,7 @@ def main():
         d = os.path.join(cache, name)
         row = {"name": name, "imports": "no", "matches": "-", "trains": "-",
                "compile": "-", "cpu": "-", "load": "-", "step": "-",
-               "start": time.time()}
+               "step_cpu": "-", "start": time.time()}
         onnx_path = os.path.join(d, "model.onnx")
         if not os.path.exists(os.path.join(d, "expected.npy")):
             # Export into a private directory, then rename it into place
@@ -485,6 +485,9 @@ def main():
         else:
             rec = [json.loads(l) for l in open(metrics) if l.strip()][-1]
             row["step"] = f"{1000 * rec['seconds'] / max(rec['steps'], 1):.3g}"
+            if "cpu_seconds" in rec:  # the process's CPU time (all threads)
+                row["step_cpu"] = (
+                    f"{1000 * rec['cpu_seconds'] / max(rec['steps'], 1):.3g}")
             before = read_safetensors(weights) if os.path.exists(weights) else {}
             after = read_safetensors(saved)
             same = [k for k, v in after.items()
@@ -509,7 +512,7 @@ def main():
         print(f"zoo: {name}: imports {row['imports']}, matches "
               f"{row['matches']}, trains {row['trains']}, compile "
               f"{row['compile']} s ({row['cpu']} CPU-s, load {row['load']}), "
-              f"step {row['step']} ms "
+              f"step {row['step']} ms ({row['step_cpu']} CPU-ms) "
               f"({time.time() - row['start']:.0f} s)", file=sys.stderr,
               flush=True)
 
@@ -517,12 +520,13 @@ def main():
         end = rows[i + 1]["start"] if i + 1 < len(rows) else time.time()
         r["s"] = f"{end - r['start']:.0f}"
     print("| architecture | imports | matches PyTorch (max err / max abs y) | "
-          "trains | compile s | compile CPU s | load | step ms | zoo s |")
-    print("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
+          "trains | compile s | compile CPU s | load | step ms | step CPU ms | "
+          "zoo s |")
+    print("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(f"| {r['name']} | {r['imports']} | {r['matches']} | "
               f"{r['trains']} | {r['compile']} | {r['cpu']} | {r['load']} | "
-              f"{r['step']} | {r['s']} |")
+              f"{r['step']} | {r['step_cpu']} | {r['s']} |")
     for n in notes:
         print(f"- {n}")
     print(f"zoo: {key}; {'all checks passed' if ok else 'FAILED'}")
