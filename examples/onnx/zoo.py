@@ -11,12 +11,14 @@ on a batch of 2 and compares with PyTorch (rtol = atol = 1e-3), then (a
 separate column) runs one training step with flops-train on a few rows of
 synthetic .npy data, checking that the loss is finite and that every
 trainable parameter changed, and records the compile seconds of the train
-step and the step milliseconds.
+step (wall, and the compile's CPU seconds from --verbose), the load average
+around it and the step milliseconds (wall and CPU); flops-train's output is
+kept as WORK/MODEL/train.log.
 
 Exports are cached under BUILD/onnx-zoo/<key>/, keyed by the torch version
 and this script's hash. Prints a markdown table (architecture / imports /
-matches / trains / compile s / step ms) and, below it, the reason of every
-failure. With --check it exits 1 unless every selected model imports and
+matches / trains / compile s / compile CPU s / load / step ms / step CPU ms
+/ zoo s) and, below it, the reason of every failure. With --check it exits 1 unless every selected model imports and
 matches, and every model of EXPECTED_TO_TRAIN (among the selected) trains.
 """
 import argparse
