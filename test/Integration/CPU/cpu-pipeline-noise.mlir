@@ -17,7 +17,10 @@
 /// multiple of 4 lanes, 4 lanes share a Philox block and 2 lanes a
 /// logarithm (flops-expand-noise): 64 and 12 take that path for cases 3, 7
 /// and 8 (rows of 1027, 12 and 1000 elements, tails masked), 6 does not
-/// (lane by lane). The last line shows that the comparison can fail.
+/// (lane by lane), nor do the NCHW rows of 5, 7 and 15 elements of cases 4,
+/// 9 and 10 (the 7x7 and 15x15 feature maps of imported networks at small
+/// inputs), which start at every offset modulo 4. The last line shows that
+/// the comparison can fail.
 
 func.func private @flops_rt_fill_normal_f32(memref<?x?xf32>, i64, i64, i32, i32)
     attributes {llvm.emit_c_interface}
@@ -252,6 +255,39 @@ func.func @main() {
   // CHECK: check 8
   // CHECK-NEXT: mismatches 0{{$}}
   call @report(%w8, %b8) : (i64, i64) -> ()
+
+  // 9: flops.normal f32 antithetic of an NCHW site with 7 x 7 maps: rows
+  // of 7 elements starting at c * 49 + h * 7, every offset modulo 4.
+  %g9 = flops.normal %seed, %step {site = 7 : i64, antithetic} : tensor<4x5x7x7xf32>
+  %g9c = tensor.collapse_shape %g9 [[0], [1, 2, 3]] : tensor<4x5x7x7xf32> into tensor<4x245xf32>
+  %m9 = memref.alloc() : memref<4x245xf32>
+  %m9d = memref.cast %m9 : memref<4x245xf32> to memref<?x?xf32>
+  call @flops_rt_fill_normal_f32(%m9d, %seed, %step, %site, %one)
+      : (memref<?x?xf32>, i64, i64, i32, i32) -> ()
+  %r9 = bufferization.to_tensor %m9 restrict : memref<4x245xf32> to tensor<4x245xf32>
+  %g9d = tensor.cast %g9c : tensor<4x245xf32> to tensor<?x?xf32>
+  %r9d = tensor.cast %r9 : tensor<4x245xf32> to tensor<?x?xf32>
+  %b9 = call @mismatches_f32(%g9d, %r9d) : (tensor<?x?xf32>, tensor<?x?xf32>) -> i64
+  %w9 = arith.constant 9 : i64
+  // CHECK: check 9
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w9, %b9) : (i64, i64) -> ()
+
+  // 10: flops.normal f64 without pairs, rows of 15 (2 x 3 x 5 x 15).
+  %g10 = flops.normal %seed, %step {site = 9 : i64} : tensor<2x3x5x15xf64>
+  %g10c = tensor.collapse_shape %g10 [[0], [1, 2, 3]] : tensor<2x3x5x15xf64> into tensor<2x225xf64>
+  %m10 = memref.alloc() : memref<2x225xf64>
+  %m10d = memref.cast %m10 : memref<2x225xf64> to memref<?x?xf64>
+  call @flops_rt_fill_normal_f64(%m10d, %seed, %step, %site9, %zero)
+      : (memref<?x?xf64>, i64, i64, i32, i32) -> ()
+  %r10 = bufferization.to_tensor %m10 restrict : memref<2x225xf64> to tensor<2x225xf64>
+  %g10d = tensor.cast %g10c : tensor<2x225xf64> to tensor<?x?xf64>
+  %r10d = tensor.cast %r10 : tensor<2x225xf64> to tensor<?x?xf64>
+  %b10 = call @mismatches_f64(%g10d, %r10d) : (tensor<?x?xf64>, tensor<?x?xf64>) -> i64
+  %w10 = arith.constant 10 : i64
+  // CHECK: check 10
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w10, %b10) : (i64, i64) -> ()
 
   // 6: the comparison can fail: case 1 against antithetic = false (the odd
   // rows differ in sign: 8 rows x 37).
