@@ -15,7 +15,7 @@
 /// graph, not the sizes) and 9 in @eval_step, after flops-gpu-fuse-launches
 /// merged independent neighbours (60 and 9 without it, UNFUSED below).
 // COUNT-LABEL: func.func @train_step(
-// COUNT-COUNT-37: gpu.launch_func
+// COUNT-COUNT-42: gpu.launch_func
 // COUNT-NOT: gpu.launch_func
 // COUNT-LABEL: func.func @eval_step(
 // COUNT-COUNT-9: gpu.launch_func
@@ -114,7 +114,7 @@
 /// binary is loaded once by a global constructor, each launch site gets
 /// the function; consecutive launches go to one stream (async-launches),
 /// synchronised and destroyed once after the run.
-// LLVMIR: @llvm.global_ctors = appending global [46 x
+// LLVMIR: @llvm.global_ctors = appending global [51 x
 // LLVMIR-LABEL: define void @train_step(
 // LLVMIR: %[[S:.*]] = call ptr @mgpuStreamCreate()
 // LLVMIR-NOT: @mgpuStreamSynchronize
@@ -131,7 +131,7 @@
 /// The noise's square roots are IEEE (sqrt.rn.f32, as on the CPU), never
 /// the approximate ones libdevice's __nv_sqrtf would give.
 // PTX-NOT: sqrt.approx
-// PTX: gpu.binary @train_step_kernel_14 {{.*}}sqrt.rn.f32
+// PTX: gpu.binary @train_step_kernel_15 {{.*}}sqrt.rn.f32
 // PTX-NOT: sqrt.approx
 
 /// contraction=cublas: the MLP step's 8 contractions (the clean forward's 3,
