@@ -6,6 +6,7 @@
 // RUN: flops-opt %S/../CPU/cpu-pipeline-transposed.mlir --pass-pipeline="builtin.module(flops-lower-to-cuda{host-launches=true contraction-k-tile=5 contraction-thread-tile=1,1 block-size-x=4 block-size-y=2})" | %run | FileCheck %S/../CPU/cpu-pipeline-transposed.mlir
 // RUN: flops-opt %S/../CPU/cpu-pipeline-transposed.mlir --pass-pipeline="builtin.module(flops-lower-to-cuda{host-loops=true contraction-k-tile=7})" | %run | FileCheck %S/../CPU/cpu-pipeline-transposed.mlir
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{stop-at-kernels=true})" | FileCheck %s --check-prefix=KERNEL
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cuda{format=isa})" | FileCheck %s --check-prefix=PTX
 
 /// The contractions' shared-memory block tiles (docs/GPU-CODEGEN.md,
 /// "Shared-memory block tiles") executed as host loops: the kernels as
@@ -50,4 +51,24 @@ func.func @mm(%a: tensor<70x130xf32>, %b: tensor<130x50xf32>) -> tensor<70x50xf3
   %f = linalg.fill ins(%z : f32) outs(%e : tensor<70x50xf32>) -> tensor<70x50xf32>
   %r = linalg.matmul ins(%a, %b : tensor<70x130xf32>, tensor<130x50xf32>) outs(%f : tensor<70x50xf32>) -> tensor<70x50xf32>
   return %r : tensor<70x50xf32>
+}
+
+/// A 64x70 . 70x128 product: full 32x128 block tiles (32x8 threads of 4x4
+/// outputs) and a partial last k step. In the PTX (the NVPTX backend, no
+/// ptxas needed) the chunks are two .shared arrays (32x32 and 32x128
+/// floats), the steps are separated by bar.sync, and the inner k loop of a
+/// thread reads its B row as one 128-bit shared load and does 16 FMAs.
+// PTX-LABEL: gpu.binary @mm_regs_kernel
+// PTX-SAME: .shared .align 4 .b8 __wg_mm_regs_kernel_0[4096]
+// PTX-SAME: .shared .align 4 .b8 __wg_mm_regs_kernel_1[16384]
+// PTX-SAME: bar.sync
+// PTX-SAME: ld.shared.v4.b32
+// PTX-COUNT-16: fma.rn.f32
+// PTX-NOT: ld.local
+func.func @mm_regs(%a: tensor<64x70xf32>, %b: tensor<70x128xf32>) -> tensor<64x128xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x128xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<64x128xf32>) -> tensor<64x128xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<64x70xf32>, tensor<70x128xf32>) outs(%f : tensor<64x128xf32>) -> tensor<64x128xf32>
+  return %r : tensor<64x128xf32>
 }
