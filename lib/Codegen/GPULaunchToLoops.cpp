@@ -197,11 +197,22 @@ struct GPULaunchToLoopsPass
       blockLevel.map(bs.y, blockOps.y);
       blockLevel.map(bs.z, blockOps.z);
       // Workgroup buffers: one host buffer each, reused by the blocks in
-      // turn (their memory space dropped below).
-      for (BlockArgument shared : launch.getWorkgroupAttributions()) {
-        auto type = cast<MemRefType>(shared.getType());
-        auto alloca = memref::AllocaOp::create(b, loc, withoutMemorySpace(type));
-        blockLevel.map(shared, alloca.getResult());
+      // turn (their memory space dropped below), allocated at the start of
+      // the enclosing allocation scope (a launch in a host loop must not
+      // grow the stack per iteration).
+      if (launch.getNumWorkgroupAttributions() != 0) {
+        OpBuilder::InsertionGuard guard(b);
+        Operation *scope =
+            launch->getParentWithTrait<OpTrait::AutomaticAllocationScope>();
+        if (scope && scope->getNumRegions() != 0 &&
+            !scope->getRegion(0).empty())
+          b.setInsertionPointToStart(&scope->getRegion(0).front());
+        for (BlockArgument shared : launch.getWorkgroupAttributions()) {
+          auto type = cast<MemRefType>(shared.getType());
+          auto alloca =
+              memref::AllocaOp::create(b, loc, withoutMemorySpace(type));
+          blockLevel.map(shared, alloca.getResult());
+        }
       }
       Value zero = arith::ConstantIndexOp::create(b, loc, 0);
       Value one = arith::ConstantIndexOp::create(b, loc, 1);

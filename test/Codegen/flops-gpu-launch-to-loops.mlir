@@ -80,11 +80,12 @@ func.func @negative_value_across_barrier(%a: memref<64xf32>) {
 // -----
 
 /// A shared-memory tile's k loop: a workgroup buffer (one host buffer in the
-/// default memory space, before the grid loops), the loop at block level
-/// with its two phases as thread loop nests inside it.
+/// default memory space, at the start of the function: not in a host loop
+/// around the launch), the loop at block level with its two phases as
+/// thread loop nests inside it.
 // CHECK-LABEL: func.func @k_loop_with_workgroup_buffer(
 // CHECK-SAME: %[[A:.*]]: memref<64xf32>, %[[B:.*]]: memref<32xf32>)
-// CHECK: %[[S:.*]] = memref.alloca() : memref<32xf32>
+// CHECK-NEXT: %[[S:.*]] = memref.alloca() : memref<32xf32>
 // CHECK: scf.for
 // CHECK-NEXT: scf.for
 // CHECK-NEXT: scf.for
