@@ -38,7 +38,8 @@
 #              host as before flops-gpu-serial-kernels); the same with
 #              FLOPS_CUDA_STREAM_REUSE=0 (variant: stage-arguments=true);
 #              large MLP (hidden
-#              4096) B=256 q=16 with contraction=mlir vs cublas; PyTorch
+#              4096) B=256 q=16 with contraction=mlir vs cublas, and
+#              with vs without the shared-memory tiles; PyTorch
 #              CUDA eager LR step (torch_lr_step.py --device cuda)
 #                                                            -> bench.jsonl,
 #                                                               torch.jsonl
@@ -326,6 +327,12 @@ if [ "$MODE" = gpu ]; then VARIANT="contraction=cublas $CUDA_OPTS"; else VARIANT
 step bench-mlp4096 200 bench.jsonl -- "$BIN/flops-bench-train-step" --model "$W/mlp-large.mlir" \
   "${BIG[@]}" --reps "$STEPS_REPS" --warmup 3 "${DEV[@]}" --cuda-options="contraction=mlir $CUDA_OPTS" \
   --variant-cuda-options="$VARIANT"
+# The contractions' shared-memory block tiles (contraction-k-tile=32, the
+# default) vs the kernels without them (k-tile 0: operands read from
+# global memory), same shapes.
+step bench-mlp4096-kstage 200 bench.jsonl -- "$BIN/flops-bench-train-step" --model "$W/mlp-large.mlir" \
+  "${BIG[@]}" --reps "$STEPS_REPS" --warmup 3 "${DEV[@]}" --cuda-options="contraction=mlir $CUDA_OPTS" \
+  --variant-cuda-options="contraction=mlir contraction-k-tile=0 $CUDA_OPTS"
 step torch-mlp 120 torch.jsonl -- "$PY" "$ROOT/benchmarks/train-step/torch_lr_step.py" \
   --device "$TORCH_DEV" --batch 64 --queries 8 --reps "$STEPS_REPS" --warmup 3
 step torch-mlp4096 120 torch.jsonl -- "$PY" "$ROOT/benchmarks/train-step/torch_lr_step.py" \

@@ -198,6 +198,31 @@ LogicalResult vectorizeLinalgOp(RewriterBase &rewriter, linalg::LinalgOp op,
 /// of `multiple`.
 int64_t threadChunk(int64_t size, int64_t numThreads, int64_t multiple);
 
+/// How stageContractionInSharedMemory stages a contraction's block tile.
+struct SharedTileOptions {
+  /// Steps of the k loop (> 0).
+  int64_t kTile = 32;
+  /// The block's threads along x and y (the copies' distribution).
+  int64_t threadsX = 1, threadsY = 1;
+  /// Buffers in #gpu.address_space<workgroup> (false: plain buffers, for
+  /// the host-loops test mode).
+  bool workgroupMemory = true;
+  /// The most bytes the staged chunks of A and B may take.
+  int64_t maxBytes = 48 * 1024;
+};
+
+/// Gives the block tile `op` of a contraction (one reduction loop, two
+/// inputs, projected-permutation maps; `loopBounds` its loops' static upper
+/// bounds) a k loop of `kTile` steps in which both input chunks are copied
+/// into buffers by all threads, and distributes its fill init over the
+/// threads (GPUSharedTile.cpp). Returns the chunk's contraction, for the
+/// caller to tile over threads; fails, leaving `op` alone, when the op does
+/// not qualify or its chunks would exceed `maxBytes`.
+FailureOr<linalg::LinalgOp>
+stageContractionInSharedMemory(RewriterBase &rewriter, linalg::LinalgOp op,
+                               ArrayRef<int64_t> loopBounds,
+                               const SharedTileOptions &options);
+
 } // namespace mlir::flops::codegen
 
 #endif // FLOPS_LIB_CODEGEN_CODEGENINTERNAL_H

@@ -28,6 +28,12 @@ using namespace mlir::flops;
 
 namespace {
 
+/// `type` in the default memory space (a workgroup buffer on the host).
+MemRefType withoutMemorySpace(MemRefType type) {
+  return MemRefType::get(type.getShape(), type.getElementType(),
+                         type.getLayout(), Attribute());
+}
+
 struct Serializer {
   OpBuilder &b;
   gpu::LaunchOp launch;
@@ -77,15 +83,35 @@ struct Serializer {
         segment.push_back(&op);
         continue;
       }
+      // A result-free loop with thread-independent bounds (a shared-memory
+      // tile's k loop): one host loop at block level, its body split at its
+      // barriers in turn.
+      if (auto forOp = dyn_cast<scf::ForOp>(op);
+          forOp && forOp.getNumResults() == 0 && operandsUniform) {
+        if (failed(flushSegment()))
+          return failure();
+        auto hostFor = scf::ForOp::create(
+            b, forOp.getLoc(), blockLevel.lookupOrDefault(forOp.getLowerBound()),
+            blockLevel.lookupOrDefault(forOp.getUpperBound()),
+            blockLevel.lookupOrDefault(forOp.getStep()));
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(hostFor.getBody()->getTerminator());
+        IRMapping bodyMap = blockLevel;
+        bodyMap.map(forOp.getInductionVar(), hostFor.getInductionVar());
+        if (failed(emitBlock(*forOp.getBody(), bodyMap)))
+          return failure();
+        continue;
+      }
       auto ifOp = dyn_cast<scf::IfOp>(op);
       if (!ifOp || ifOp.getNumResults() != 0 || !operandsUniform)
         return op.emitError("flops-gpu-launch-to-loops: a barrier under "
                             "control flow that is not a result-free scf.if "
-                            "on a thread-independent condition");
+                            "or scf.for on thread-independent operands");
       if (failed(flushSegment()))
         return failure();
       auto hostIf = scf::IfOp::create(b, ifOp.getLoc(),
-                                      blockLevel.lookup(ifOp.getCondition()),
+                                      blockLevel.lookupOrDefault(
+                                          ifOp.getCondition()),
                                       !ifOp.getElseRegion().empty());
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPoint(hostIf.thenBlock()->getTerminator());
@@ -147,12 +173,11 @@ struct GPULaunchToLoopsPass
     for (gpu::LaunchOp launch : launches) {
       if (launch.getAsyncToken() || !launch.getAsyncDependencies().empty() ||
           launch.hasClusterSize() ||
-          launch.getNumWorkgroupAttributions() != 0 ||
           launch.getNumPrivateAttributions() != 0 ||
           !launch.getBody().hasOneBlock()) {
         launch.emitError("flops-gpu-launch-to-loops: only synchronous "
                          "single-block launches without clusters or "
-                         "attributions run as host loops");
+                         "private attributions run as host loops");
         return signalPassFailure();
       }
       Location loc = launch.getLoc();
@@ -171,18 +196,51 @@ struct GPULaunchToLoopsPass
       blockLevel.map(bs.x, blockOps.x);
       blockLevel.map(bs.y, blockOps.y);
       blockLevel.map(bs.z, blockOps.z);
+      // Workgroup buffers: one host buffer each, reused by the blocks in
+      // turn (their memory space dropped below), allocated at the start of
+      // the enclosing allocation scope (a launch in a host loop must not
+      // grow the stack per iteration).
+      if (launch.getNumWorkgroupAttributions() != 0) {
+        OpBuilder::InsertionGuard guard(b);
+        Operation *scope =
+            launch->getParentWithTrait<OpTrait::AutomaticAllocationScope>();
+        if (scope && scope->getNumRegions() != 0 &&
+            !scope->getRegion(0).empty())
+          b.setInsertionPointToStart(&scope->getRegion(0).front());
+        for (BlockArgument shared : launch.getWorkgroupAttributions()) {
+          auto type = cast<MemRefType>(shared.getType());
+          auto alloca =
+              memref::AllocaOp::create(b, loc, withoutMemorySpace(type));
+          blockLevel.map(shared, alloca.getResult());
+        }
+      }
       Value zero = arith::ConstantIndexOp::create(b, loc, 0);
       Value one = arith::ConstantIndexOp::create(b, loc, 1);
       gpu::KernelDim3 bids = launch.getBlockIds();
       Value ids[3] = {bids.x, bids.y, bids.z};
       Value sizes[3] = {gridOps.x, gridOps.y, gridOps.z};
+      scf::ForOp outer;
       for (int d = 2; d >= 0; --d) {
         auto loop = scf::ForOp::create(b, loc, zero, sizes[d], one);
+        if (!outer)
+          outer = loop;
         blockLevel.map(ids[d], loop.getInductionVar());
         b.setInsertionPoint(loop.getBody()->getTerminator());
       }
       if (failed(s.emitBlock(launch.getBody().front(), blockLevel)))
         return signalPassFailure();
+      if (launch.getNumWorkgroupAttributions() != 0)
+        outer.walk([](Operation *op) {
+          auto strip = [](Value v) {
+            auto type = dyn_cast<MemRefType>(v.getType());
+            if (type && gpu::GPUDialect::hasWorkgroupMemoryAddressSpace(type))
+              v.setType(withoutMemorySpace(type));
+          };
+          llvm::for_each(op->getResults(), strip);
+          for (Region &region : op->getRegions())
+            for (Block &block : region)
+              llvm::for_each(block.getArguments(), strip);
+        });
       launch.erase();
     }
   }

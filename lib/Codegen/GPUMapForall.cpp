@@ -91,6 +91,22 @@ bool writesMemory(Operation *op) {
          effects.hasEffect<MemoryEffects::Free>();
 }
 
+/// Whether `nest` is inside an scf.for (below `top`) whose body holds
+/// another thread nest: the next iteration's nests may read what this one
+/// wrote (a shared-memory tile's k loop), so a barrier must follow it.
+bool inLoopWithNests(scf::ForallOp nest, Operation *top) {
+  for (Operation *p = nest->getParentOp(); p && p != top;
+       p = p->getParentOp()) {
+    if (!isa<scf::ForOp>(p))
+      continue;
+    int nests = 0;
+    p->walk([&](scf::ForallOp) { ++nests; });
+    if (nests > 1)
+      return true;
+  }
+  return false;
+}
+
 LogicalResult mapBlockForall(RewriterBase &rewriter, scf::ForallOp blockLoop) {
   Location loc = blockLoop.getLoc();
   FailureOr<SmallVector<int64_t>> grid = tripCounts(blockLoop);
@@ -132,6 +148,11 @@ LogicalResult mapBlockForall(RewriterBase &rewriter, scf::ForallOp blockLoop) {
     return blockLoop.emitError("flops-gpu-map-forall: more than 1024 threads "
                                "per block");
 
+  SmallVector<bool> barrierAfter = llvm::map_to_vector(
+      threadLoops, [&](scf::ForallOp nest) {
+        return inLoopWithNests(nest, blockLoop);
+      });
+
   rewriter.setInsertionPoint(blockLoop);
   auto cst = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(rewriter, loc, v);
@@ -149,10 +170,26 @@ LogicalResult mapBlockForall(RewriterBase &rewriter, scf::ForallOp blockLoop) {
 
   rewriter.moveOpBefore(blockLoop, terminator);
   inlineWithIds(rewriter, blockLoop, blockIds);
+  // Writes outside the thread nests; ops holding nests (a shared-memory
+  // tile's k loop) run on every thread, their own writes are looked into.
   SmallVector<Operation *> stray;
-  for (Operation &op : launchBody)
-    if (writesMemory(&op))
-      stray.push_back(&op);
+  std::function<void(Block &)> collectStray = [&](Block &block) {
+    for (Operation &op : block) {
+      if (isa<scf::ForallOp>(op))
+        continue;
+      bool holdsNest = false;
+      op.walk([&](scf::ForallOp) { holdsNest = true; });
+      if (!holdsNest) {
+        if (writesMemory(&op))
+          stray.push_back(&op);
+        continue;
+      }
+      for (Region &region : op.getRegions())
+        for (Block &inner : region)
+          collectStray(inner);
+    }
+  };
+  collectStray(launchBody);
 
   // Thread nests: a guard where the nest is smaller than the block, a
   // barrier between consecutive nests.
@@ -189,7 +226,7 @@ LogicalResult mapBlockForall(RewriterBase &rewriter, scf::ForallOp blockLoop) {
       rewriter.moveOpBefore(inner, ifOp.thenBlock()->getTerminator());
     }
     Operation *after = guard ? inner->getParentOp() : inner.getOperation();
-    if (n + 1 < threadLoops.size()) {
+    if (n + 1 < threadLoops.size() || barrierAfter[n]) {
       rewriter.setInsertionPointAfter(after);
       gpu::BarrierOp::create(rewriter, iloc);
     }
@@ -216,7 +253,9 @@ LogicalResult mapBlockForall(RewriterBase &rewriter, scf::ForallOp blockLoop) {
     gpu::BarrierOp::create(rewriter, sloc);
   }
 
-  // No device malloc: static per-thread buffers live on the stack.
+  // No device malloc: static per-thread buffers live on the stack, and
+  // workgroup buffers (shared-memory tiles) are the launch's workgroup
+  // attributions.
   SmallVector<Operation *> allocs;
   launch.getBody().walk([&](Operation *op) {
     if (isa<memref::AllocOp, memref::DeallocOp>(op))
@@ -231,6 +270,12 @@ LogicalResult mapBlockForall(RewriterBase &rewriter, scf::ForallOp blockLoop) {
     if (!alloc.getType().hasStaticShape())
       return alloc.emitError("flops-gpu-map-forall: a dynamically shaped "
                              "allocation inside a kernel");
+    if (gpu::GPUDialect::hasWorkgroupMemoryAddressSpace(alloc.getType())) {
+      BlockArgument shared =
+          launch.addWorkgroupAttribution(alloc.getType(), alloc.getLoc());
+      rewriter.replaceOp(alloc, shared);
+      continue;
+    }
     rewriter.setInsertionPoint(alloc);
     rewriter.replaceOpWithNewOp<memref::AllocaOp>(alloc, alloc.getType(),
                                                   alloc.getAlignmentAttr());

@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/SubsetInsertionOpInterfaceImpl.h"
@@ -72,6 +73,12 @@ struct KernelShape {
   SmallVector<int64_t> threads;
   SmallVector<Attribute> blockMapping;
   SmallVector<Attribute> threadMapping;
+  /// The block's threads along x and y.
+  int64_t threadsX = 1, threadsY = 1;
+  /// Per loop, the static upper bound of the block tile's extent.
+  SmallVector<int64_t> blockBounds;
+  /// A contraction (with a reduction loop).
+  bool contraction = false;
 };
 
 KernelShape chooseShape(linalg::LinalgOp op, int64_t bx, int64_t by,
@@ -119,6 +126,7 @@ KernelShape chooseShape(linalg::LinalgOp op, int64_t bx, int64_t by,
     int64_t threads = std::min<int64_t>(k == 0 ? bx : by, llvm::divideCeil(extent, chunk));
     s.threads[loop] = threads;
     s.blockTile[loop] = threads * chunk;
+    (k == 0 ? s.threadsX : s.threadsY) = threads;
   }
   s.threadTile.assign(n, 1);
   for (unsigned i = 0; i < n; ++i) {
@@ -130,6 +138,11 @@ KernelShape chooseShape(linalg::LinalgOp op, int64_t bx, int64_t by,
       s.threadTile[i] = ranges[i];
   }
   s.registerTile = contraction && contractionTile[0] * contractionTile[1] > 1;
+  s.contraction = contraction;
+  for (unsigned i = 0; i < n; ++i)
+    s.blockBounds.push_back(s.blockTile[i] > 0
+                                ? std::min(s.blockTile[i], ranges[i])
+                                : ranges[i]);
   for (unsigned i = 0; i < n; ++i) {
     auto it = mapped.find(i);
     if (it == mapped.end())
@@ -162,7 +175,8 @@ fuseFillsOnly(tensor::ExtractSliceOp, OpResult producer, bool) {
 }
 
 LogicalResult tileOne(RewriterBase &rewriter, linalg::LinalgOp op,
-                      const KernelShape &shape) {
+                      const KernelShape &shape,
+                      codegen::SharedTileOptions shared) {
   auto tilingOp = cast<TilingInterface>(op.getOperation());
   MLIRContext *ctx = op.getContext();
 
@@ -183,6 +197,18 @@ LogicalResult tileOne(RewriterBase &rewriter, linalg::LinalgOp op,
     if (Value v = blocks->replacements.lookup(r))
       rewriter.replaceAllUsesWith(r, v);
   auto blockTile = cast<TilingInterface>(blocks->tiledAndFusedOps.front());
+
+  // A contraction's A and B chunks staged in shared memory: the threads
+  // then tile the chunk's contraction inside the block's k loop.
+  if (shape.contraction && shared.kTile > 0 && !shape.threadMapping.empty()) {
+    shared.threadsX = shape.threadsX;
+    shared.threadsY = shape.threadsY;
+    FailureOr<linalg::LinalgOp> chunk = codegen::stageContractionInSharedMemory(
+        rewriter, cast<linalg::LinalgOp>(blockTile.getOperation()),
+        shape.blockBounds, shared);
+    if (succeeded(chunk))
+      blockTile = cast<TilingInterface>(chunk->getOperation());
+  }
 
   if (shape.threadMapping.empty())
     return success();
@@ -248,6 +274,11 @@ struct GPUTileAndDistributePass
                      "block-size-y must be in 1..1024");
       return signalPassFailure();
     }
+    if (contractionKTile < 0) {
+      func.emitError("flops-gpu-tile-and-distribute: contraction-k-tile must "
+                     "be 0 (no shared-memory tile) or positive");
+      return signalPassFailure();
+    }
     if (fuseElementwise && failed(codegen::fuseElementwiseOps(func)))
       func.emitWarning("elementwise fusion did not converge");
 
@@ -294,7 +325,10 @@ struct GPUTileAndDistributePass
         continue;
       }
       KernelShape shape = chooseShape(root, blockSizeX, blockSizeY, tile);
-      if (failed(tileOne(rewriter, root, shape))) {
+      codegen::SharedTileOptions shared;
+      shared.kTile = contractionKTile;
+      shared.workgroupMemory = workgroupMemory;
+      if (failed(tileOne(rewriter, root, shape, shared))) {
         root->setAttr(kHostAttr, rewriter.getUnitAttr());
         continue;
       }

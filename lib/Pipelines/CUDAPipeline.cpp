@@ -258,12 +258,18 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   if (options.outParams)
     pm.addPass(createInlinerPass());
   pm.addPass(createCanonicalizerPass());
+  // Equal contractions once (the clean and the perturbed forward share
+  // x W): their shared-memory tiles allocate, so cse cannot merge the
+  // tiled nests afterwards.
+  pm.addPass(createCSEPass());
   GPUTileAndDistributePassOptions tiling;
   tiling.blockSizeX = options.blockSizeX;
   tiling.blockSizeY = options.blockSizeY;
   tiling.contractionThreadTile.assign(options.contractionThreadTile.begin(),
                                       options.contractionThreadTile.end());
   tiling.tileContractions = !cublas;
+  tiling.contractionKTile = options.contractionKTile;
+  tiling.workgroupMemory = !options.hostLoops;
   pm.addNestedPass<func::FuncOp>(createGPUTileAndDistributePass(tiling));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -358,6 +364,7 @@ void mlir::flops::buildLowerToCUDAPipeline(OpPassManager &pm,
   target.features = options.features;
   target.optLevel = options.optLevel;
   pm.addPass(createGpuNVVMAttachTarget(target));
+  pm.addNestedPass<gpu::GPUModuleOp>(createGPUNumericAddressSpacesPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
   pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createCSEPass());

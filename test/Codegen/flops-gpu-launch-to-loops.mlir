@@ -51,7 +51,7 @@ func.func @negative_divergent_barrier(%a: memref<64xf32>) {
   %c32 = arith.constant 32 : index
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
     %p = arith.cmpi ult, %tx, %c1 : index
-    // expected-error @+1 {{flops-gpu-launch-to-loops: a barrier under control flow that is not a result-free scf.if on a thread-independent condition}}
+    // expected-error @+1 {{flops-gpu-launch-to-loops: a barrier under control flow that is not a result-free scf.if or scf.for on thread-independent operands}}
     scf.if %p {
       gpu.barrier
     }
@@ -72,6 +72,71 @@ func.func @negative_value_across_barrier(%a: memref<64xf32>) {
     gpu.barrier
     // expected-error @+1 {{flops-gpu-launch-to-loops: a per-thread value is used across a barrier}}
     memref.store %v, %a[%tx] : memref<64xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+/// A shared-memory tile's k loop: a workgroup buffer (one host buffer in the
+/// default memory space, at the start of the function: not in a host loop
+/// around the launch), the loop at block level with its two phases as
+/// thread loop nests inside it.
+// CHECK-LABEL: func.func @k_loop_with_workgroup_buffer(
+// CHECK-SAME: %[[A:.*]]: memref<64xf32>, %[[B:.*]]: memref<32xf32>)
+// CHECK-NEXT: %[[S:.*]] = memref.alloca() : memref<32xf32>
+// CHECK: scf.for
+// CHECK-NEXT: scf.for
+// CHECK-NEXT: scf.for
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: scf.for
+// CHECK-NEXT: scf.for
+// CHECK-NEXT: scf.for %[[T1:.*]] = %{{.*}} to %{{.*}} step
+// CHECK-NEXT: memref.alloca_scope {
+// CHECK-NEXT: %[[I:.*]] = arith.addi %[[K]], %[[T1]]
+// CHECK-NEXT: %[[V:.*]] = memref.load %[[A]][%[[I]]]
+// CHECK-NEXT: memref.store %[[V]], %[[S]][%[[T1]]] : memref<32xf32>
+// CHECK: scf.for
+// CHECK-NEXT: scf.for
+// CHECK-NEXT: scf.for %[[T2:.*]] = %{{.*}} to %{{.*}} step
+// CHECK-NEXT: memref.alloca_scope {
+// CHECK-NEXT: memref.load %[[S]][%[[T2]]] : memref<32xf32>
+// CHECK-NOT: workgroup
+func.func @k_loop_with_workgroup_buffer(%a: memref<64xf32>, %b: memref<32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) workgroup(%s : memref<32xf32, #gpu.address_space<workgroup>>) {
+    scf.for %k = %c0 to %c64 step %c32 {
+      %i = arith.addi %k, %tx : index
+      %v = memref.load %a[%i] : memref<64xf32>
+      memref.store %v, %s[%tx] : memref<32xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %w = memref.load %s[%tx] : memref<32xf32, #gpu.address_space<workgroup>>
+      %acc = memref.load %b[%tx] : memref<32xf32>
+      %sum = arith.addf %acc, %w : f32
+      memref.store %sum, %b[%tx] : memref<32xf32>
+      gpu.barrier
+    }
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+/// A loop whose bounds depend on the thread cannot hold a barrier.
+func.func @negative_divergent_loop(%a: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1) threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    // expected-error @+1 {{flops-gpu-launch-to-loops: a barrier under control flow that is not a result-free scf.if or scf.for on thread-independent operands}}
+    scf.for %k = %c0 to %tx step %c1 {
+      gpu.barrier
+    }
     gpu.terminator
   }
   return

@@ -223,11 +223,21 @@ def GPUTileAndDistributePass
            "Fuse single-use elementwise producers into their consumers">,
     Option<"tileContractions", "tile-contractions", "bool", /*default=*/"true",
            "Tile the contractions that flops-gpu-contractions-to-gemm can "
-           "call cuBLAS for (false: leave them whole for it)">
+           "call cuBLAS for (false: leave them whole for it)">,
+    Option<"contractionKTile", "contraction-k-tile", "int64_t",
+           /*default=*/"32",
+           "k steps of a contraction's shared-memory block tile: the block "
+           "copies its A and B chunks into workgroup memory and the threads "
+           "compute from there (0: no staging, operands read from global "
+           "memory)">,
+    Option<"workgroupMemory", "workgroup-memory", "bool", /*default=*/"true",
+           "Stage the chunks in #gpu.address_space<workgroup> buffers "
+           "(false: plain buffers, for running the nests as host loops)">
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
     "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
     "::mlir::gpu::GPUDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::scf::SCFDialect",
@@ -407,6 +417,20 @@ def GPUExactMathPass : Pass<"flops-gpu-exact-math", "::mlir::gpu::GPUModuleOp"> 
     rounded as on the CPU). Vector square roots in kernels are rejected.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def GPUNumericAddressSpacesPass
+    : Pass<"flops-gpu-numeric-address-spaces", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "NVVM's numeric address spaces for #gpu.address_space in "
+                "the kernels' types";
+  let description = [{
+    Shared-memory tiles are `#gpu.address_space<workgroup>` memrefs.
+    `convert-gpu-to-nvvm` maps that attribute only in the ops it converts;
+    the kernels' vector loads and stores are converted later (with the host
+    code), whose type converter does not know it. This pass rewrites the
+    attribute in every type of the gpu.module to NVVM's numbers
+    (global 1, workgroup 3, private 5) first.
+  }];
 }
 
 def GPUContractionsToGemmPass

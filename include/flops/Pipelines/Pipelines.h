@@ -191,6 +191,11 @@ struct LowerToCUDAOptions : public PassPipelineOptions<LowerToCUDAOptions> {
       *this, "contraction-thread-tile",
       llvm::cl::desc("Outputs (m, n) of a contraction per thread (empty: "
                      "4,4)")};
+  PassOptions::Option<int64_t> contractionKTile{
+      *this, "contraction-k-tile",
+      llvm::cl::desc("k steps of a contraction's shared-memory block tile "
+                     "(0: operands read from global memory)"),
+      llvm::cl::init(32)};
   PassOptions::Option<bool> fuseLaunches{
       *this, "fuse-launches",
       llvm::cl::desc("Merge independent consecutive kernels into one "
