@@ -237,15 +237,19 @@ bool mlir::flops::driver::isSequencingFunction(const llvm::Function &f) {
   llvm::StringRef name = f.getName();
   if (name.starts_with("_mlir_ciface_") || name.starts_with("_flops_packed_"))
     return true;
-  std::string prefix = (outlineRoot(name) + "_nest").str();
+  // A call of an outlined nest: its own root's, or, since
+  // flops-merge-identical-functions keeps one of each set of equal nests,
+  // one outlined from another step (@eval_step_nest3 calling the
+  // @train_step_nest40 it was merged into).
   bool forks = false;
   for (const llvm::BasicBlock &b : f)
     for (const llvm::Instruction &i : b)
       if (auto *call = llvm::dyn_cast<llvm::CallBase>(&i))
         if (const llvm::Function *callee = call->getCalledFunction()) {
-          if (callee != &f && callee->getName().starts_with(prefix))
+          llvm::StringRef c = callee->getName();
+          if (callee != &f && outlineRoot(c) != c)
             return true;
-          forks |= callee->getName() == "__kmpc_fork_call";
+          forks |= c == "__kmpc_fork_call";
         }
   // An outlined parallel region (`@f_nest<k>` holding one omp.parallel):
   // without a loop of its own it only packs the captured values and forks;

@@ -133,6 +133,11 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
     outline.minFunctionOps = options.outlineFunctionOps;
     outline.maxOps = options.outlineMaxOps;
     pm.addPass(createOutlineLoopNestsPass(outline));
+    // The layers of a block, the evaluation step's forward and the training
+    // step's, the noise sites of one shape: many outlined nests are the same
+    // code, which LLVM then compiles once.
+    if (options.mergeFunctions)
+      pm.addPass(createMergeIdenticalFunctionsPass());
   }
 
   // LLVM dialect (shared with flops-reference-to-llvm).

@@ -513,4 +513,29 @@ def OutlineLoopNestsPass
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def MergeIdenticalFunctionsPass
+    : Pass<"flops-merge-identical-functions", "::mlir::ModuleOp"> {
+  let summary = "Merge private functions with identical bodies (compile time)";
+  let description = [{
+    After `flops-cpu-outline-loop-nests` an imported network's steps are
+    hundreds of small functions, many of them the same code: the layers of
+    a dense block or a stage share their shapes, the evaluation step runs
+    the training step's forward, every noise site of one shape generates
+    its noise the same way. This pass keeps one function of each set of
+    private functions that have the same type, argument and result
+    attributes, and bodies equal op by op (locations ignored), and points
+    every call of the others at it; the others are erased. It repeats until
+    nothing changes, so callers that become equal once their callees are
+    merged merge too. Public functions, declarations, and functions
+    referenced other than by `func.call` are left alone.
+
+    ```mlir
+    func.func private @f_nest0(%a: memref<4xf32>) { ... }
+    func.func private @f_nest1(%a: memref<4xf32>) { ... }  // same body
+    // After: @f_nest1 is gone, its calls call @f_nest0.
+    ```
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 #endif // FLOPS_CODEGEN_PASSES_TD

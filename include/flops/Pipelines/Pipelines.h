@@ -137,6 +137,12 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       llvm::cl::desc("Largest loop nest outlined whole (bigger ones are "
                      "split inside)"),
       llvm::cl::init(2000)};
+  PassOptions::Option<bool> mergeFunctions{
+      *this, "merge-functions",
+      llvm::cl::desc("After outlining, keep one function of each set of "
+                     "identical outlined functions "
+                     "(flops-merge-identical-functions)"),
+      llvm::cl::init(true)};
 };
 
 /// The fast CPU path: flops-to-linalg, flops-cpu-tile-and-vectorize,
