@@ -270,8 +270,14 @@ linalg::LinalgOp codegen::widenVectorLoop(RewriterBase &rewriter,
     }
   }
 
-  // The vector loop with the outer loops contiguous with it everywhere.
+  // The vector loop with the outer loops contiguous with it everywhere
+  // (areDimSequencesPreserved takes projected permutations only: a map with
+  // a constant result, e.g. (d0, d1, 0) for a broadcast size-1 dimension,
+  // is not one).
   SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  if (!llvm::all_of(maps,
+                    [](AffineMap m) { return m.isProjectedPermutation(); }))
+    return generic;
   SmallVector<utils::IteratorType> iters = generic.getIteratorTypesArray();
   ReassociationIndices group = {static_cast<int64_t>(*vecDim)};
   for (int64_t d = static_cast<int64_t>(*vecDim) - 1; d >= 0; --d) {

@@ -112,3 +112,20 @@ func.func @negative_strided_slice(%x: tensor<2x8x9x9xf32>, %b: tensor<2x8x4x4xf3
   } -> tensor<2x8x4x4xf32>
   return %r : tensor<2x8x4x4xf32>
 }
+
+/// A broadcast read through a constant index ((d0, d1, 0): a size-1
+/// dimension) is not a projected permutation: the rows stay as they are
+/// (collapsing d1 and d2 would read the wrong elements).
+// CHECK-LABEL: func.func @negative_constant_index
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: arith.subf %{{.*}} : vector<8xf32>
+func.func @negative_constant_index(%x: tensor<4x8x8xf32>, %m: tensor<4x8x1xf32>) -> tensor<4x8x8xf32> {
+  %e = tensor.empty() : tensor<4x8x8xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, 0)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %m : tensor<4x8x8xf32>, tensor<4x8x1xf32>) outs(%e : tensor<4x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %y = arith.subf %a, %b : f32
+    linalg.yield %y : f32
+  } -> tensor<4x8x8xf32>
+  return %r : tensor<4x8x8xf32>
+}
