@@ -3,6 +3,7 @@
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{num-threads=2 min-parallel-work=0 elementwise-vector-size=8})" | %run_omp | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{noise-vector-size=12})" | %run | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{noise-vector-size=6})" | %run | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{widen-vector-loops=false})" | %run | FileCheck %s
 
 /// The noise of flops-lower-to-cpu (vectorized generators, masked tails,
 /// OpenMP chunks) is the C++ runtime's bit for bit: flops.normal (f32, f64,
@@ -252,6 +253,50 @@ func.func @main() {
   // CHECK: check 8
   // CHECK-NEXT: mismatches 0{{$}}
   call @report(%w8, %b8) : (i64, i64) -> ()
+
+  // 9: as 4, an NCHW site of 2x2 pixels (2x8x2x2): widen-vector-loops
+  // runs its vector along the collapsed pixels.
+  %e9 = tensor.empty() : tensor<2x8x2x2xf32>
+  %u9 = linalg.fill ins(%zf : f32) outs(%e9 : tensor<2x8x2x2xf32>) -> tensor<2x8x2x2xf32>
+  %er9 = tensor.empty() : tensor<8xf32>
+  %rho9 = linalg.fill ins(%zf : f32) outs(%er9 : tensor<8xf32>) -> tensor<8xf32>
+  %v9 = flops.perturb %u9, %rho9, %seed, %step {site = 7 : i64, antithetic, channel_dim = 1 : i64}
+      : tensor<2x8x2x2xf32>, tensor<8xf32>
+  %v9c = tensor.collapse_shape %v9 [[0], [1, 2, 3]] : tensor<2x8x2x2xf32> into tensor<2x32xf32>
+  %m9 = memref.alloc() : memref<2x32xf32>
+  %m9d = memref.cast %m9 : memref<2x32xf32> to memref<?x?xf32>
+  call @flops_rt_fill_normal_f32(%m9d, %seed, %step, %site, %one)
+      : (memref<?x?xf32>, i64, i64, i32, i32) -> ()
+  %r9 = bufferization.to_tensor %m9 restrict : memref<2x32xf32> to tensor<2x32xf32>
+  %v9d = tensor.cast %v9c : tensor<2x32xf32> to tensor<?x?xf32>
+  %r9d = tensor.cast %r9 : tensor<2x32xf32> to tensor<?x?xf32>
+  %b9 = call @mismatches_f32(%v9d, %r9d) : (tensor<?x?xf32>, tensor<?x?xf32>) -> i64
+  %w9 = arith.constant 9 : i64
+  // CHECK: check 9
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w9, %b9) : (i64, i64) -> ()
+
+  // 10: as 4, an NCHW site of 1x1 pixels (2x16x1x1): widen-vector-loops
+  // runs its vector along the channels (unit pixel loops dropped).
+  %e10 = tensor.empty() : tensor<2x16x1x1xf32>
+  %u10 = linalg.fill ins(%zf : f32) outs(%e10 : tensor<2x16x1x1xf32>) -> tensor<2x16x1x1xf32>
+  %er10 = tensor.empty() : tensor<16xf32>
+  %rho10 = linalg.fill ins(%zf : f32) outs(%er10 : tensor<16xf32>) -> tensor<16xf32>
+  %v10 = flops.perturb %u10, %rho10, %seed, %step {site = 7 : i64, antithetic, channel_dim = 1 : i64}
+      : tensor<2x16x1x1xf32>, tensor<16xf32>
+  %v10c = tensor.collapse_shape %v10 [[0], [1, 2, 3]] : tensor<2x16x1x1xf32> into tensor<2x16xf32>
+  %m10 = memref.alloc() : memref<2x16xf32>
+  %m10d = memref.cast %m10 : memref<2x16xf32> to memref<?x?xf32>
+  call @flops_rt_fill_normal_f32(%m10d, %seed, %step, %site, %one)
+      : (memref<?x?xf32>, i64, i64, i32, i32) -> ()
+  %r10 = bufferization.to_tensor %m10 restrict : memref<2x16xf32> to tensor<2x16xf32>
+  %v10d = tensor.cast %v10c : tensor<2x16xf32> to tensor<?x?xf32>
+  %r10d = tensor.cast %r10 : tensor<2x16xf32> to tensor<?x?xf32>
+  %b10 = call @mismatches_f32(%v10d, %r10d) : (tensor<?x?xf32>, tensor<?x?xf32>) -> i64
+  %w10 = arith.constant 10 : i64
+  // CHECK: check 10
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w10, %b10) : (i64, i64) -> ()
 
   // 6: the comparison can fail: case 1 against antithetic = false (the odd
   // rows differ in sign: 8 rows x 37).
