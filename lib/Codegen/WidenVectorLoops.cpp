@@ -51,19 +51,36 @@ int64_t positiveConstant(Value v) {
 /// The index value `v` of a linalg body as an affine expression of the
 /// body's linalg.index dimensions (all non-negative, so that signed and
 /// unsigned divisions by positive constants are floor divisions), or null.
-AffineExpr indexExpr(Value v, MLIRContext *ctx, int depth = 0) {
+/// Index values defined outside the op (a chunk's row offset) are symbols.
+struct IndexSymbols {
+  Operation *op;
+  SmallVector<Value> values;
+  AffineExpr of(Value v) {
+    auto it = llvm::find(values, v);
+    if (it == values.end()) {
+      values.push_back(v);
+      it = std::prev(values.end());
+    }
+    return getAffineSymbolExpr(it - values.begin(), op->getContext());
+  }
+};
+
+AffineExpr indexExpr(Value v, IndexSymbols &syms, int depth = 0) {
+  MLIRContext *ctx = v.getContext();
   if (depth > 32 || !v.getType().isIndex())
     return {};
   APInt c;
   if (matchPattern(v, m_ConstantInt(&c)))
     return getAffineConstantExpr(c.getSExtValue(), ctx);
+  if (!syms.op->isAncestor(v.getParentBlock()->getParentOp()))
+    return syms.of(v);
   Operation *op = v.getDefiningOp();
   if (!op)
     return {};
   if (auto index = dyn_cast<linalg::IndexOp>(op))
     return getAffineDimExpr(index.getDim(), ctx);
   auto operand = [&](unsigned i) {
-    return indexExpr(op->getOperand(i), ctx, depth + 1);
+    return indexExpr(op->getOperand(i), syms, depth + 1);
   };
   if (isa<arith::AddIOp, arith::MulIOp>(op)) {
     AffineExpr l = operand(0), r = operand(1);
@@ -88,7 +105,7 @@ AffineExpr indexExpr(Value v, MLIRContext *ctx, int depth = 0) {
   if (auto delin = dyn_cast<affine::AffineDelinearizeIndexOp>(op)) {
     std::optional<SmallVector<int64_t>> basis =
         getConstantIntValues(delin.getMixedBasis());
-    AffineExpr l = indexExpr(delin.getLinearIndex(), ctx, depth + 1);
+    AffineExpr l = indexExpr(delin.getLinearIndex(), syms, depth + 1);
     if (!basis || !l)
       return {};
     // Result k: (x floordiv prod(basis[k+1:])) mod basis[k]; the first
@@ -118,14 +135,17 @@ bool hasDivOrMod(AffineExpr e) {
 }
 
 /// The pure linear `e` (sums of constant multiples of dimensions) in arith.
-Value materialize(OpBuilder &b, Location loc, AffineExpr e) {
+Value materialize(OpBuilder &b, Location loc, AffineExpr e,
+                  ArrayRef<Value> syms) {
   if (auto c = dyn_cast<AffineConstantExpr>(e))
     return arith::ConstantIndexOp::create(b, loc, c.getValue());
   if (auto d = dyn_cast<AffineDimExpr>(e))
     return linalg::IndexOp::create(b, loc, d.getPosition());
+  if (auto sym = dyn_cast<AffineSymbolExpr>(e))
+    return syms[sym.getPosition()];
   auto bin = cast<AffineBinaryOpExpr>(e);
-  Value l = materialize(b, loc, bin.getLHS());
-  Value r = materialize(b, loc, bin.getRHS());
+  Value l = materialize(b, loc, bin.getLHS(), syms);
+  Value r = materialize(b, loc, bin.getRHS(), syms);
   if (e.getKind() == AffineExprKind::Add)
     return arith::AddIOp::create(b, loc, l, r);
   return arith::MulIOp::create(b, loc, l, r);
@@ -134,18 +154,20 @@ Value materialize(OpBuilder &b, Location loc, AffineExpr e) {
 /// Rewrites the counters of the noise in `op`'s body that the collapse left
 /// as divisions and remainders of a collapsed index into their linear form.
 void simplifyNoiseCounters(RewriterBase &rewriter, linalg::LinalgOp op) {
-  MLIRContext *ctx = op->getContext();
   unsigned numLoops = op.getNumLoops();
   op->walk([&](CounterNormalOp noise) {
     for (OpOperand &use : noise->getOpOperands()) {
-      AffineExpr e = indexExpr(use.get(), ctx);
+      IndexSymbols syms{op};
+      AffineExpr e = indexExpr(use.get(), syms);
       if (!e || !hasDivOrMod(e))
         continue;
-      AffineExpr simple = simplifyAffineExpr(e, numLoops, 0);
+      AffineExpr simple =
+          simplifyAffineExpr(e, numLoops, syms.values.size());
       if (hasDivOrMod(simple) || !simple.isPureAffine())
         continue;
       rewriter.setInsertionPoint(noise);
-      Value linear = materialize(rewriter, noise.getLoc(), simple);
+      Value linear =
+          materialize(rewriter, noise.getLoc(), simple, syms.values);
       rewriter.modifyOpInPlace(noise, [&] { use.set(linear); });
     }
   });
@@ -224,6 +246,48 @@ bool collapsesContiguousDims(linalg::GenericOp op,
   return true;
 }
 
+/// True when, with the loops `group` of `op` collapsed into one, every
+/// noise counter of `op` is still a linear offset (its row and element
+/// without divisions; the row then does not vary along the group, and the
+/// element moves by one per lane where it did along the innermost loop).
+/// Otherwise the expansion would build each lane's Philox block alone
+/// (e.g. rows of 12 elements collapsed with the rows: 4 times the work).
+bool countersStayLinear(linalg::GenericOp op, ReassociationIndicesRef group,
+                        ArrayRef<int64_t> extents) {
+  MLIRContext *ctx = op.getContext();
+  unsigned numLoops = op.getNumLoops();
+  SmallVector<AffineExpr> replacement;
+  for (unsigned d = 0; d < numLoops; ++d)
+    replacement.push_back(getAffineDimExpr(d, ctx));
+  AffineExpr collapsed = getAffineDimExpr(numLoops, ctx);
+  int64_t inner = 1;
+  for (int64_t i = static_cast<int64_t>(group.size()) - 1; i >= 0; --i) {
+    int64_t d = group[i];
+    AffineExpr e = inner == 1 ? collapsed : collapsed.floorDiv(inner);
+    if (i > 0)
+      e = e % extents[d];
+    replacement[d] = e;
+    inner *= extents[d];
+  }
+  bool linear = true;
+  op->walk([&](CounterNormalOp noise) {
+    for (Value v : {noise.getRow(), noise.getElem()}) {
+      IndexSymbols syms{op};
+      AffineExpr e = indexExpr(v, syms);
+      if (!e) {
+        linear = false;
+        continue;
+      }
+      AffineExpr after =
+          simplifyAffineExpr(e.replaceDims(replacement), numLoops + 1,
+                             syms.values.size());
+      if (hasDivOrMod(after))
+        linear = false;
+    }
+  });
+  return linear;
+}
+
 /// The loop that indexes the innermost dimension of the first result.
 std::optional<unsigned> innermostOutputLoop(linalg::LinalgOp op) {
   AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
@@ -289,7 +353,8 @@ linalg::LinalgOp codegen::widenVectorLoop(RewriterBase &rewriter,
       break;
     group = std::move(wider);
   }
-  if (group.size() < 2 || !collapsesContiguousDims(generic, group))
+  if (group.size() < 2 || !collapsesContiguousDims(generic, group) ||
+      (noise && !countersStayLinear(generic, group, extents)))
     return generic;
   rewriter.setInsertionPoint(generic);
   FailureOr<linalg::CollapseResult> collapsed = linalg::collapseOpIterationDims(
