@@ -129,3 +129,23 @@ func.func @negative_constant_index(%x: tensor<4x8x8xf32>, %m: tensor<4x8x1xf32>)
   } -> tensor<4x8x8xf32>
   return %r : tensor<4x8x8xf32>
 }
+
+/// Noise rows of 12 elements: collapsing the rows into the vector would put
+/// lanes of different rows (counters row = p floordiv 12) in one vector,
+/// which cannot share Philox blocks: the rows stay.
+// CHECK-LABEL: func.func @negative_noise_rows
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: flops.counter_normal {{.*}} -> vector<12xf32>
+func.func @negative_noise_rows(%x: tensor<16x12xf32>, %seed: i64, %step: i64) -> tensor<16x12xf32> {
+  %e = tensor.empty() : tensor<16x12xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<16x12xf32>) outs(%e : tensor<16x12xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %n = linalg.index 0 : index
+    %j = linalg.index 1 : index
+    %z = flops.counter_normal %seed, %step, %n, %j {site = 5 : i64} : i64, index -> f32
+    %y = arith.addf %a, %z : f32
+    linalg.yield %y : f32
+  } -> tensor<16x12xf32>
+  return %r : tensor<16x12xf32>
+}
