@@ -163,6 +163,15 @@ LogicalResult tileAndVectorizeElementwise(RewriterBase &rewriter,
                                           linalg::LinalgOp op,
                                           const CPUCodegenConfig &config);
 
+/// For an elementwise generic whose innermost output dimension is shorter
+/// than its vector size: drops its unit loops and collapses the vector loop
+/// with the outer loops contiguous with it in every operand (of the same
+/// iterator type), and rewrites noise counters the collapse turned into
+/// divisions back into linear offsets (WidenVectorLoops.cpp). Returns the
+/// new op, or `op` when nothing applied.
+linalg::LinalgOp widenVectorLoop(RewriterBase &rewriter, linalg::LinalgOp op,
+                                 const CPUCodegenConfig &config);
+
 /// Folds the tiling's tensor slices into the vector transfers and hoists
 /// loop-invariant transfer pairs (the accumulators) out of the loops. Fails
 /// when the cleanup patterns did not converge (the hoisting still ran).

@@ -165,8 +165,11 @@ struct CPUTileAndVectorizePass
     });
     for (linalg::LinalgOp op : contractions)
       (void)tileAndVectorizeContraction(rewriter, op, *config);
-    for (linalg::LinalgOp op : elementwise)
+    for (linalg::LinalgOp op : elementwise) {
+      if (widenVectorLoops)
+        op = widenVectorLoop(rewriter, op, *config);
       (void)tileAndVectorizeElementwise(rewriter, op, *config);
+    }
     // The noise, now that its lanes are known (before the vector lowering
     // below rewrites the values that show it).
     if (expandNoise)

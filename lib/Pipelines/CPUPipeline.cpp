@@ -70,6 +70,7 @@ void mlir::flops::buildLowerToCPUPipeline(OpPassManager &pm,
   codegen.im2colFoldBatch = options.im2colFoldBatch;
   codegen.im2colPointwiseInPlace = options.im2colPointwiseInPlace;
   codegen.vectorizeElementwise = options.vectorizeElementwise;
+  codegen.widenVectorLoops = options.widenVectorLoops;
   codegen.elementwiseVectorSize = options.elementwiseVectorSize;
   codegen.noiseVectorSize = options.noiseVectorSize;
   codegen.noiseWorkFactor = options.noiseWorkFactor;

@@ -114,6 +114,12 @@ def CPUTileAndVectorizePass
     Option<"vectorizeElementwise", "vectorize-elementwise", "bool",
            /*default=*/"true",
            "Tile and vectorize all-parallel linalg ops">,
+    Option<"widenVectorLoops", "widen-vector-loops", "bool",
+           /*default=*/"true",
+           "When the innermost output dimension of an elementwise op is "
+           "shorter than its vector size (1x1 and 2x2 sites, 3x3 weights), "
+           "drop its unit loops and collapse the vector loop with the outer "
+           "loops contiguous with it in every operand first">,
     Option<"elementwiseVectorSize", "elementwise-vector-size", "int64_t",
            /*default=*/"16",
            "Elements of the innermost dimension per vectorized elementwise "

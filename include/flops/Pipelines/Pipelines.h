@@ -94,6 +94,13 @@ struct LowerToCPUOptions : public PassPipelineOptions<LowerToCPUOptions> {
       *this, "vectorize-elementwise",
       llvm::cl::desc("Tile and vectorize the all-parallel linalg ops"),
       llvm::cl::init(true)};
+  PassOptions::Option<bool> widenVectorLoops{
+      *this, "widen-vector-loops",
+      llvm::cl::desc("Elementwise ops with a short innermost dimension "
+                     "(1x1 and 2x2 sites, 3x3 weights): unit loops dropped "
+                     "and the vector loop collapsed with the outer loops "
+                     "contiguous with it"),
+      llvm::cl::init(true)};
   PassOptions::Option<int64_t> elementwiseVectorSize{
       *this, "elementwise-vector-size",
       llvm::cl::desc("Innermost-dimension elements per vectorized "

@@ -3,6 +3,7 @@
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{num-threads=2 min-parallel-work=0 elementwise-vector-size=8})" | %run_omp | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{noise-vector-size=12})" | %run | FileCheck %s
 // RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{noise-vector-size=6})" | %run | FileCheck %s
+// RUN: flops-opt %s --pass-pipeline="builtin.module(flops-lower-to-cpu{widen-vector-loops=false})" | %run | FileCheck %s
 
 /// The noise of flops-lower-to-cpu (vectorized generators, masked tails,
 /// OpenMP chunks) is the C++ runtime's bit for bit: flops.normal (f32, f64,
@@ -288,6 +289,50 @@ func.func @main() {
   // CHECK: check 10
   // CHECK-NEXT: mismatches 0{{$}}
   call @report(%w10, %b10) : (i64, i64) -> ()
+
+  // 11: as 4, an NCHW site of 2x2 pixels (2x8x2x2): widen-vector-loops
+  // runs its vector along the collapsed pixels.
+  %e11 = tensor.empty() : tensor<2x8x2x2xf32>
+  %u11 = linalg.fill ins(%zf : f32) outs(%e11 : tensor<2x8x2x2xf32>) -> tensor<2x8x2x2xf32>
+  %er11 = tensor.empty() : tensor<8xf32>
+  %rho11 = linalg.fill ins(%zf : f32) outs(%er11 : tensor<8xf32>) -> tensor<8xf32>
+  %v11 = flops.perturb %u11, %rho11, %seed, %step {site = 7 : i64, antithetic, channel_dim = 1 : i64}
+      : tensor<2x8x2x2xf32>, tensor<8xf32>
+  %v11c = tensor.collapse_shape %v11 [[0], [1, 2, 3]] : tensor<2x8x2x2xf32> into tensor<2x32xf32>
+  %m11 = memref.alloc() : memref<2x32xf32>
+  %m11d = memref.cast %m11 : memref<2x32xf32> to memref<?x?xf32>
+  call @flops_rt_fill_normal_f32(%m11d, %seed, %step, %site, %one)
+      : (memref<?x?xf32>, i64, i64, i32, i32) -> ()
+  %r11 = bufferization.to_tensor %m11 restrict : memref<2x32xf32> to tensor<2x32xf32>
+  %v11d = tensor.cast %v11c : tensor<2x32xf32> to tensor<?x?xf32>
+  %r11d = tensor.cast %r11 : tensor<2x32xf32> to tensor<?x?xf32>
+  %b11 = call @mismatches_f32(%v11d, %r11d) : (tensor<?x?xf32>, tensor<?x?xf32>) -> i64
+  %w11 = arith.constant 11 : i64
+  // CHECK: check 11
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w11, %b11) : (i64, i64) -> ()
+
+  // 12: as 4, an NCHW site of 1x1 pixels (2x16x1x1): widen-vector-loops
+  // runs its vector along the channels (unit pixel loops dropped).
+  %e12 = tensor.empty() : tensor<2x16x1x1xf32>
+  %u12 = linalg.fill ins(%zf : f32) outs(%e12 : tensor<2x16x1x1xf32>) -> tensor<2x16x1x1xf32>
+  %er12 = tensor.empty() : tensor<16xf32>
+  %rho12 = linalg.fill ins(%zf : f32) outs(%er12 : tensor<16xf32>) -> tensor<16xf32>
+  %v12 = flops.perturb %u12, %rho12, %seed, %step {site = 7 : i64, antithetic, channel_dim = 1 : i64}
+      : tensor<2x16x1x1xf32>, tensor<16xf32>
+  %v12c = tensor.collapse_shape %v12 [[0], [1, 2, 3]] : tensor<2x16x1x1xf32> into tensor<2x16xf32>
+  %m12 = memref.alloc() : memref<2x16xf32>
+  %m12d = memref.cast %m12 : memref<2x16xf32> to memref<?x?xf32>
+  call @flops_rt_fill_normal_f32(%m12d, %seed, %step, %site, %one)
+      : (memref<?x?xf32>, i64, i64, i32, i32) -> ()
+  %r12 = bufferization.to_tensor %m12 restrict : memref<2x16xf32> to tensor<2x16xf32>
+  %v12d = tensor.cast %v12c : tensor<2x16xf32> to tensor<?x?xf32>
+  %r12d = tensor.cast %r12 : tensor<2x16xf32> to tensor<?x?xf32>
+  %b12 = call @mismatches_f32(%v12d, %r12d) : (tensor<?x?xf32>, tensor<?x?xf32>) -> i64
+  %w12 = arith.constant 12 : i64
+  // CHECK: check 12
+  // CHECK-NEXT: mismatches 0{{$}}
+  call @report(%w12, %b12) : (i64, i64) -> ()
 
   // 6: the comparison can fail: case 1 against antithetic = false (the odd
   // rows differ in sign: 8 rows x 37).
