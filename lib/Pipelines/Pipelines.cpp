@@ -41,6 +41,10 @@ void mlir::flops::buildLoopsToLLVMPipeline(OpPassManager &pm, bool openMP,
                                            bool cInterface, bool perFunction) {
   // The op-agnostic conversions, on the module or on each function (one
   // nested pipeline: MLIR runs it on the functions in parallel).
+  // vector.print adds module-level symbols when lowered: it goes first, on
+  // the module, so that the functions' conversions touch only themselves.
+  if (perFunction)
+    pm.addPass(createLowerVectorPrintPass());
   OpPassManager &local = perFunction ? pm.nest<func::FuncOp>() : pm;
   // The math ops become libm intrinsics (never polynomial approximations:
   // the noise must match the C++ runtime bit for bit).

@@ -544,4 +544,20 @@ def MergeIdenticalFunctionsPass
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def LowerVectorPrintPass
+    : Pass<"flops-lower-vector-print", "::mlir::ModuleOp"> {
+  let summary = "Lower vector.print to LLVM calls on the whole module";
+  let description = [{
+    The LLVM conversions of `flops-lower-to-cpu` run on each function in
+    parallel, but lowering `vector.print` declares the print functions and
+    adds the printed strings as globals in the enclosing module: done from
+    several functions at once, that is a data race (seen as a rare
+    "redefinition of symbol named 'vector_print_str'"). This pass lowers
+    every `vector.print` (only test harnesses print) before them, on the
+    module, and changes nothing else; a module without `vector.print` is
+    left untouched.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // FLOPS_CODEGEN_PASSES_TD
