@@ -311,13 +311,11 @@ struct TimedStep {
         for (int64_t k = 0; k < state[0][i].numElements(); ++k)
           p[k] = float(logSigma0);
       } else if (s.role == "allocator_state") {
-        // The Gaussian allocator starts uniform, as in flops-train.
-        int64_t rows = ts.attrs.count("flops.budget")
-                           ? std::strtoll(ts.attrs.at("flops.budget").c_str(),
-                                          nullptr, 10)
-                           : 0;
-        if (!rt::gaussianAllocInit(rows, input.shape()[0],
-                                   state[0][i].as<double>(), error))
+        // The Gaussian allocator starts uniform, as in flops-train; the
+        // bench's budget is always batch x queries (no --budget option).
+        int64_t B = input.shape()[0];
+        if (!rt::gaussianAllocInit(B * queries, B, state[0][i].as<double>(),
+                                   error))
           return false;
       }
     }
